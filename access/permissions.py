@@ -1,0 +1,70 @@
+"""The permission matrix: which role may do what. The one place roles are interpreted."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # 热线管理员
+    SUPERVISOR = "supervisor"  # 班长/质检
+    AGENT = "agent"  # 话务员
+    EXPERT = "expert"  # 专家座席
+    UNIT_STAFF = "unit_staff"  # 承办单位工作人员
+    UNIT_LEADER = "unit_leader"  # 承办单位负责人
+    AUDITOR = "auditor"  # 审计 (只读)
+
+
+class Permission(StrEnum):
+    ORG_READ = "org:read"
+    ORG_WRITE = "org:write"
+    USER_READ = "user:read"
+    USER_WRITE = "user:write"
+    AUDIT_READ = "audit:read"
+    CALENDAR_READ = "calendar:read"
+    CALENDAR_WRITE = "calendar:write"
+    POLICY_WRITE = "policy:write"
+    TICKET_CREATE = "ticket:create"
+    TICKET_READ = "ticket:read"
+    TICKET_DISPATCH = "ticket:dispatch"  # dispatch, approve extensions, callback, screening
+    TICKET_HANDLE = "ticket:handle"  # sign, return, progress, complete (handling units)
+    TICKET_APPROVE = "ticket:approve"  # unit-side approvals (extension request, termination)
+    PERSONAL_DATA_READ = "personal:read"  # caller name and phone
+    CALL_READ = "call:read"
+    CALL_CONTROL = "call:control"
+    ACD_SELF = "acd:self"
+    ACD_MANAGE = "acd:manage"
+    STATS_READ = "stats:read"
+    BLOCKLIST_WRITE = "blocklist:write"
+    KNOWLEDGE_WRITE = "knowledge:write"
+
+
+P = Permission
+_READ_ALL = {P.ORG_READ, P.USER_READ, P.CALENDAR_READ, P.TICKET_READ, P.CALL_READ, P.STATS_READ}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.SUPERVISOR: frozenset(
+        _READ_ALL
+        | {P.TICKET_CREATE, P.TICKET_DISPATCH, P.PERSONAL_DATA_READ, P.CALL_CONTROL, P.ACD_SELF,
+           P.ACD_MANAGE, P.BLOCKLIST_WRITE, P.KNOWLEDGE_WRITE}
+    ),
+    Role.AGENT: frozenset(
+        {P.ORG_READ, P.CALENDAR_READ, P.TICKET_CREATE, P.TICKET_READ, P.TICKET_DISPATCH,
+         P.PERSONAL_DATA_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF}
+    ),
+    Role.EXPERT: frozenset({P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF}),
+    Role.UNIT_STAFF: frozenset({P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.TICKET_HANDLE, P.PERSONAL_DATA_READ}),
+    Role.UNIT_LEADER: frozenset(
+        {P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.TICKET_HANDLE, P.TICKET_APPROVE, P.PERSONAL_DATA_READ,
+         P.STATS_READ, P.KNOWLEDGE_WRITE}
+    ),
+    Role.AUDITOR: frozenset(_READ_ALL | {P.AUDIT_READ, P.PERSONAL_DATA_READ}),
+}
+
+
+def has_permission(role: str, permission: Permission) -> bool:
+    """True when role holds permission."""
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,123 @@
+"""Sign-in (OAuth2 password flow), the current user, and user administration."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from access.permissions import ROLE_PERMISSIONS, Permission, Role
+from access.principal import Principal
+from accounts import service
+from accounts.schemas import MeOut, PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
+from accounts.security import hash_password, issue_token, verify_password
+from accounts.throttle import LoginThrottle
+from api.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, require
+from audit.service import record
+from core.context import client_ip_var
+from core.errors import NotFound, Unauthorized
+from models import User
+from organisation.service import get_unit
+
+public_router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(tags=["accounts"])
+
+
+@public_router.post("/token", response_model=TokenOut)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, redis: RedisDep,
+    resources: ResourcesDep,
+) -> TokenOut:
+    """Exchange username and password for a bearer token (throttled after repeated failures)."""
+    settings = resources.settings
+    throttle = LoginThrottle(redis, max_failures=settings.login_max_failures,
+                             window_seconds=settings.login_lockout_seconds)
+    ip = client_ip_var.get()
+    username = form.username[:64]
+    await throttle.check(username, ip)
+    user = await service.authenticate(session, username, form.password[:256])
+    if user is None:
+        await throttle.record_failure(username, ip)
+        await record(session, action="login_failed", actor_id=None, actor_username=username)
+        await session.commit()
+        raise Unauthorized("用户名或密码错误 (wrong username or password)")
+    await throttle.record_success(username)
+    await record(session, action="login", actor_id=user.id, actor_username=user.username,
+                 resource_type="user", resource_id=user.id)
+    await session.commit()
+    ttl = timedelta(minutes=settings.token_ttl_minutes)
+    token = issue_token(user_id=user.id, token_version=user.token_version, key=resources.secret_key, ttl=ttl)
+    return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
+
+
+@router.get("/auth/me", response_model=MeOut)
+async def me(principal: PrincipalDep, session: SessionDep) -> MeOut:
+    """The signed-in user and what their role may do."""
+    user = await session.get(User, principal.user_id)
+    perms = sorted(p.value for p in ROLE_PERMISSIONS.get(Role(principal.role), ()))
+    return MeOut.model_validate({**UserOut.model_validate(user).model_dump(), "permissions": perms})
+
+
+@router.post("/auth/password", status_code=204)
+async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep) -> None:
+    """Change one's own password; every earlier token stops working."""
+    user = await session.get(User, principal.user_id)
+    if not verify_password(user.password_hash, body.current_password):
+        raise Unauthorized("当前密码错误 (current password is wrong)")
+    user.password_hash = hash_password(body.new_password)
+    user.token_version += 1
+    await record(session, action="password_changed", actor_id=user.id, actor_username=user.username,
+                 resource_type="user", resource_id=user.id)
+    await session.commit()
+
+
+@router.get("/users", response_model=list[UserOut])
+async def list_users(
+    session: SessionDep, principal: Annotated[Principal, Depends(require(Permission.USER_READ))],
+    role: str | None = Query(default=None, max_length=16), limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+) -> list[User]:
+    """Accounts, optionally by role."""
+    query = select(User).order_by(User.id).limit(limit).offset(offset)
+    if role:
+        query = query.where(User.role == role)
+    return list((await session.scalars(query)).all())
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+async def create_user(
+    body: UserCreate, session: SessionDep, principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))],
+) -> User:
+    """Create an account (administrators)."""
+    user = await service.create_user(session, **body.model_dump())
+    await record(session, action="user_created", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="user", resource_id=user.id, detail={"username": user.username, "role": user.role})
+    await session.commit()
+    return user
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+async def update_user(
+    user_id: IdPath, body: UserUpdate, session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))],
+) -> User:
+    """Change an account's role, unit, status or password; revokes its tokens."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"用户 {user_id} 不存在 (user not found)")
+    changes = body.model_dump(exclude_unset=True)
+    if "org_unit_id" in changes:
+        await get_unit(session, changes["org_unit_id"])
+    password = changes.pop("password", None)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if password:
+        user.password_hash = hash_password(password)
+    user.token_version += 1
+    await record(session, action="user_updated", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="user", resource_id=user.id,
+                 detail={**changes, **({"password": "reset"} if password else {})})
+    await session.commit()
+    return user

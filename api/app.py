@@ -1,0 +1,45 @@
+"""The FastAPI application: built by create_app, resources opened in the lifespan."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.resources import Resources
+from api.routes import include_routes
+from core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> FastAPI:
+    """Build the app; with resources given (tests), the caller owns their life cycle."""
+    settings = settings or (resources.settings if resources else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = resources is None
+        app.state.resources = resources or Resources.open(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.resources.close()
+
+    app = FastAPI(
+        title="12345 政务服务便民热线平台 API",
+        version="1.0",
+        description="Sichuan 12345 government service hotline platform",
+        lifespan=lifespan,
+    )
+    if resources is not None:
+        app.state.resources = resources
+    install_error_handlers(app)
+    include_routes(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

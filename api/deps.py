@@ -1,0 +1,86 @@
+"""Request dependencies: the session (the request owns the transaction) and the principal."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import OAuth2PasswordBearer
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access.permissions import Permission
+from access.principal import Principal
+from accounts.security import read_token
+from accounts.service import principal_for
+from api.resources import Resources
+from core.errors import Unauthorized
+from core.settings import Settings
+from models import User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_resources(request: Request) -> Resources:
+    return request.app.state.resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_settings_dep(resources: ResourcesDep) -> Settings:
+    return resources.settings
+
+
+def get_redis(resources: ResourcesDep) -> Redis:
+    return resources.redis
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """One session per request; endpoints commit explicitly, anything uncommitted is rolled back."""
+    async with resources.sessionmaker() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def principal_from_token(session: AsyncSession, resources: Resources, token: str | None) -> Principal:
+    """The principal a bearer token stands for; Unauthorized for a missing/invalid/revoked one."""
+    claims = read_token(token, key=resources.secret_key) if token else None
+    if claims is None:
+        raise Unauthorized("未登录或登录已过期 (not authenticated or token expired)")
+    user = await session.get(User, claims.user_id)
+    if user is None or not user.active or user.token_version != claims.token_version:
+        raise Unauthorized("登录已失效 (token revoked)")
+    return await principal_for(session, user)
+
+
+async def current_principal(
+    request: Request, session: SessionDep, resources: ResourcesDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """Authenticate the request (every /api/v1 route depends on this, see api.app)."""
+    principal = await principal_from_token(session, resources, token)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """Dependency factory: the principal, if their role holds permission, else 403."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        principal.require(permission)
+        return principal
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    return dependency
+
+
+# database ids are 32-bit: a larger number can never exist, and must not reach the driver
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="numeric id")]

@@ -1,0 +1,59 @@
+"""Exception handlers: every expected failure is a 4xx with a clear message, never a 500."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from core.errors import DomainError, TooManyRequests
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, code: str, detail: str, **extra) -> JSONResponse:
+    return JSONResponse({"code": code, "detail": detail, **extra}, status_code=status)
+
+
+def _describe(errors: list[dict]) -> str:
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return "请求体不是有效的 JSON (malformed JSON body)"
+    parts = []
+    for e in errors[:5]:
+        where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+    return "输入无效 (invalid input): " + "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on app."""
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+        return _error(422, "invalid", _describe(errors), errors=errors)
+
+    @app.exception_handler(DomainError)
+    async def on_domain(_: Request, exc: DomainError) -> JSONResponse:
+        response = _error(exc.status_code, exc.code, exc.message,
+                          **({"info": exc.detail} if exc.detail is not None else {}))
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        if exc.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(IntegrityError)
+    async def on_integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        # a race the service checks could not see (two requests at once): a conflict, not a crash
+        log.warning("integrity error", extra={"error": str(exc.orig)[:200]})
+        return _error(409, "conflict", "数据冲突，请刷新后重试 (conflicting change, retry)")
+
+    @app.exception_handler(DBAPIError)
+    async def on_dbapi(_: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return _error(503, "unavailable", "数据库暂不可用 (database unavailable)")
+        log.exception("database error")
+        return _error(500, "internal", "内部错误 (internal error)")

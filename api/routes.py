@@ -1,0 +1,28 @@
+"""The one place routers are wired: public ones, and the /api/v1 ones behind authentication."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from accounts import endpoints as accounts
+from api import health
+from api.deps import current_principal
+from audit import endpoints as audit
+from organisation import endpoints as organisation
+
+API_PREFIX = "/api/v1"
+
+# Routes reachable without a token. Everything else requires authentication (tested).
+PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router]
+
+PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router]
+
+
+def include_routes(app: FastAPI) -> None:
+    """Attach every router to app."""
+    app.include_router(health.router)
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
+    for router in PROTECTED_ROUTERS:
+        protected.include_router(router)
+    app.include_router(protected)

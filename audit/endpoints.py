@@ -1,0 +1,31 @@
+"""Audit log API: read-only by design (there is no route that edits or deletes an event)."""
+from __future__ import annotations
+
+from pydantic import AwareDatetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from access.permissions import Permission
+from access.principal import Principal
+from api.deps import SessionDep, require
+from audit.schemas import AuditEventOut
+from audit.service import search_query
+from models import AuditEvent
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("/events", response_model=list[AuditEventOut])
+async def list_events(
+    session: SessionDep, _: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
+    actor: str | None = Query(default=None, max_length=64), action: str | None = Query(default=None, max_length=48),
+    resource_type: str | None = Query(default=None, max_length=32),
+    resource_id: str | None = Query(default=None, max_length=64),
+    since: AwareDatetime | None = None, until: AwareDatetime | None = None,
+    limit: int = Query(default=100, ge=1, le=1000), offset: int = Query(default=0, ge=0, le=10_000_000),
+) -> list[AuditEvent]:
+    """Audit events, newest first, filtered by actor, action, resource and time."""
+    query = search_query(actor=actor, action=action, resource_type=resource_type, resource_id=resource_id,
+                         since=since, until=until).limit(limit).offset(offset)
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,99 @@
+"""The `hotline` command: run, migrate and operate the platform."""
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from core.logging import configure_logging
+from core.settings import Settings, get_settings
+
+
+@click.group(help="12345 政务服务便民热线平台 — hotline platform command line.")
+def main() -> None:
+    pass
+
+
+def _migrate(settings: Settings) -> None:
+    from pathlib import Path
+
+    from core.database import is_sqlite
+    from core.migrate import upgrade
+
+    if is_sqlite(settings.database_url):
+        Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+
+
+def _seed(settings: Settings) -> None:
+    from api.resources import Resources
+    from core.bootstrap import seed
+
+    async def run() -> None:
+        resources = Resources.open(settings)
+        try:
+            report = await seed(resources)
+        finally:
+            await resources.close()
+        if report.generated_admin_password:
+            # printed exactly once: on the first start with an empty database
+            click.echo(f"created account 'admin' with generated password: {report.generated_admin_password}")
+        if report.reference_rows or report.demo_accounts:
+            click.echo(f"seeded {report.reference_rows} reference rows, {report.demo_accounts} demo accounts")
+
+    asyncio.run(run())
+
+
+@main.command(help="Apply database migrations (and load reference/demo data with --seed).")
+@click.option("--seed/--no-seed", default=False, help="also load reference data and the first admin")
+def migrate(seed: bool) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    _migrate(settings)
+    click.echo("database is at the newest revision")
+    if seed:
+        _seed(settings)
+
+
+@main.command(help="Serve the HTTP API only (no migrations).")
+@click.option("--host", default=None, help="bind address (default HOTLINE_HTTP_HOST)")
+@click.option("--port", default=None, type=int, help="port (default HOTLINE_HTTP_PORT)")
+@click.option("--workers", default=1, show_default=True, type=int, help="worker processes")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    uvicorn.run("api.asgi:app", host=host or settings.http_host, port=port or settings.http_port,
+                workers=workers, log_config=None, proxy_headers=False)
+
+
+@main.command(help="Migrate, seed, and start every component in one process group (what `make run` does).")
+@click.option("--no-telephony", is_flag=True, help="do not start Asterisk and the ARI worker")
+def up(no_telephony: bool) -> None:
+    from cli.supervisor import run_components
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    _migrate(settings)
+    _seed(settings)
+    sys.exit(run_components(settings, telephony=not no_telephony))
+
+
+def _register_optional(group: click.Group) -> None:
+    # subcommands of domains that may not be present yet in a partial checkout
+    import importlib
+
+    for module_name, attr in (("pbx.cli", "asterisk"), ("ivr.cli", "worker"), ("workorders.cli", "scheduler")):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        group.add_command(getattr(module, attr))
+
+
+_register_optional(main)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Test harness: real PostgreSQL and Redis, schema made by the migrations, one rollback per test.
+
+The database `hotline_test_<worker>` is dropped and migrated afresh once per session, then
+seeded with the shipped reference data and demo accounts (password DEMO_PASSWORD). Each test
+runs inside an outer transaction that is rolled back; the application's commits become
+savepoints. Redis database 9 is flushed before each test.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from api.resources import Resources
+from core.database import create_engine
+from core.kv import create_redis
+from core.migrate import upgrade
+from core.settings import Settings
+
+PG_ADMIN_DSN = os.environ.get("HOTLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379/9")
+DEMO_PASSWORD = "demo-pass-2026"
+ADMIN_PASSWORD = "admin-pass-2026"
+
+
+def _database_name() -> str:
+    return f"hotline_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def _recreate_database(name: str) -> str:
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A fresh PostgreSQL database brought to head by the migrations."""
+    url = _recreate_database(_database_name())
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = tmp_path_factory.mktemp("var")
+    return Settings(
+        database_url=database_url, redis_url=REDIS_TEST_URL, admin_password=ADMIN_PASSWORD,
+        demo_password=DEMO_PASSWORD, secret_key="test-secret-key-not-for-production-0123456789",
+        var_dir=var, recordings_dir=var / "recordings", prompts_dir=var / "prompts", log_json=False,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings):
+    engine = create_engine(settings.database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def seeded(settings: Settings, engine) -> None:
+    """Reference data, admin and demo accounts, committed once for the whole session."""
+    from core.bootstrap import seed
+
+    resources = Resources(settings=settings, engine=engine,
+                          sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+                          redis=create_redis(settings.redis_url), secret_key=settings.secret_key.get_secret_value())
+    await seed(resources)
+    await resources.redis.aclose()
+
+
+@pytest.fixture
+async def redis(settings: Settings):
+    client = create_redis(settings.redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def resources(settings: Settings, engine, seeded, redis) -> AsyncIterator[Resources]:
+    """Resources whose sessions all live inside one outer transaction, rolled back after the test."""
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        maker = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        yield Resources(settings=settings, engine=engine, sessionmaker=maker, redis=redis,
+                        secret_key=settings.secret_key.get_secret_value())
+        await outer.rollback()
+
+
+@pytest.fixture
+async def session(resources: Resources) -> AsyncIterator[AsyncSession]:
+    async with resources.sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(resources: Resources) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(resources=resources)
+    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str | None = None) -> dict[str, str]:
+    """Sign in and return the Authorization header."""
+    if password is None:
+        password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
+    response = await client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+async def admin_headers(client) -> dict[str, str]:
+    return await login(client, "admin")
