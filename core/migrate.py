@@ -16,6 +16,6 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database to revision (default: the newest)."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Bring the database to revision (default: the newest of every domain branch)."""
     command.upgrade(alembic_config(database_url), revision)

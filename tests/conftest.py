@@ -29,7 +29,13 @@ ADMIN_PASSWORD = "admin-pass-2026"
 
 
 def _database_name() -> str:
-    return f"hotline_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # unique per run, so several test runs on one machine never drop each other's database
+    return f"hotline_test_{os.environ.get('PYTEST_XDIST_WORKER', 'w')}_{os.getpid()}"
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _recreate_database(name: str) -> str:
@@ -41,11 +47,13 @@ def _recreate_database(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    """A fresh PostgreSQL database brought to head by the migrations."""
-    url = _recreate_database(_database_name())
+def database_url():
+    """A fresh PostgreSQL database brought to head by the migrations, dropped afterwards."""
+    name = _database_name()
+    url = _recreate_database(name)
     upgrade(url)
-    return url
+    yield url
+    _drop_database(name)
 
 
 @pytest.fixture(scope="session")
