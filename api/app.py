@@ -12,6 +12,7 @@ from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.resources import Resources
 from api.routes import include_routes
 from core.settings import Settings, get_settings
+from realtime.bus import EventBus, Hub
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,12 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = resources is None
         app.state.resources = resources or Resources.open(settings)
+        app.state.hub = Hub(EventBus.for_resources(app.state.resources))
+        await app.state.hub.start()
         try:
             yield
         finally:
+            await app.state.hub.stop()
             if owned:
                 await app.state.resources.close()
 

@@ -8,6 +8,7 @@ from api import health
 from api.deps import current_principal
 from audit import endpoints as audit
 from organisation import endpoints as organisation
+from realtime import endpoints as realtime
 
 API_PREFIX = "/api/v1"
 
@@ -20,6 +21,7 @@ PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audi
 def include_routes(app: FastAPI) -> None:
     """Attach every router to app."""
     app.include_router(health.router)
+    app.include_router(realtime.router)  # websockets authenticate with their first frame
     for router in PUBLIC_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])

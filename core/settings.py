@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     demo_data: bool = True
     demo_password: SecretStr | None = None  # demo accounts' web + SIP password (demo only)
     business_timezone: str = "Asia/Shanghai"
+    events_channel: str = "hotline:events"  # Redis pub/sub channel of the event bus
+    ws_ping_seconds: float = 20.0  # websocket server ping period; a missed pong closes the socket
 
     # --- working time (工作时间) ------------------------------------------------
     working_periods: str = "09:00-12:00,13:30-17:30"

@@ -63,6 +63,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url, redis_url=REDIS_TEST_URL, admin_password=ADMIN_PASSWORD,
         demo_password=DEMO_PASSWORD, secret_key="test-secret-key-not-for-production-0123456789",
         var_dir=var, recordings_dir=var / "recordings", prompts_dir=var / "prompts", log_json=False,
+        events_channel=f"hotline:events:test:{os.getpid()}",
     )
 
 
