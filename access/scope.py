@@ -49,6 +49,14 @@ class Scope:
             return column.startswith(self.region_prefix)
         return false()
 
+    def org_clause(self, region_column: ColumnClause, unit_column: ColumnClause) -> ColumnElement[bool]:
+        """SQL filter on something that belongs to an org unit (its region and its id)."""
+        if self.everything:
+            return true()
+        if self.region_prefix:
+            return self.region_clause(region_column)
+        return self.unit_clause(unit_column)
+
     def unit_clause(self, column: ColumnClause) -> ColumnElement[bool]:
         """SQL filter on a unit-id column."""
         if self.everything:

@@ -18,7 +18,7 @@ from api.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, r
 from audit.service import record
 from core.context import client_ip_var
 from core.errors import NotFound, Unauthorized
-from models import User
+from models import OrgUnit, User
 from organisation.service import get_unit
 
 public_router = APIRouter(prefix="/auth", tags=["auth"])
@@ -79,8 +79,10 @@ async def list_users(
     role: str | None = Query(default=None, max_length=16), limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> list[User]:
-    """Accounts, optionally by role."""
-    query = select(User).order_by(User.id).limit(limit).offset(offset)
+    """Accounts within the principal's organisation scope, optionally by role."""
+    query = (select(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+             .where(principal.scope.org_clause(OrgUnit.region_code, OrgUnit.id))
+             .order_by(User.id).limit(limit).offset(offset))
     if role:
         query = query.where(User.role == role)
     return list((await session.scalars(query)).all())

@@ -109,3 +109,13 @@ async def test_unit_staff_scope_is_their_unit_and_below(client, session):
         principal = await principal_for(session, user)
         codes = set((await session.scalars(select(OrgUnit.code).where(OrgUnit.id.in_(principal.scope.unit_ids)))).all())
         assert codes == expected_codes
+
+
+async def test_city_centre_sees_only_its_own_regions_accounts(client):
+    chengdu = await login(client, "chengdu")
+    names = {u["username"] for u in (await client.get("/api/v1/users", headers=chengdu)).json()}
+    assert {"chengdu", "wh_zjj", "wh_gov", "cd_water"} <= names
+    assert not names & {"admin", "agent1001", "expert2001", "auditor"}
+    province = await login(client, "supervisor")
+    everyone = {u["username"] for u in (await client.get("/api/v1/users", headers=province)).json()}
+    assert {"admin", "agent1001", "chengdu", "wh_zjj"} <= everyone
