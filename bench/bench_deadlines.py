@@ -5,15 +5,17 @@ Run: python bench/bench_deadlines.py [count]
 
 from __future__ import annotations
 
+import importlib
 import random
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+# Runnable from a checkout without installing the project.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from worktime import SHANGHAI, seeded_calendar  # noqa: E402
+worktime = importlib.import_module("worktime")
+SHANGHAI, seeded_calendar = worktime.SHANGHAI, worktime.seeded_calendar
 
 DEFAULT_COUNT = 1_000_000
 SEED = 12345
@@ -48,10 +50,14 @@ def run(count: int) -> None:
         provisional += deadline.provisional
     elapsed = time.perf_counter() - started
 
-    print(f"calendar construction (seeding {calendar.year_range[0]}..{calendar.year_range[1]}): "
-          f"{construction * 1000:.1f} ms")
-    print(f"{count:,} deadlines in {elapsed:.2f} s: {count / elapsed:,.0f} deadlines/second "
-          f"({provisional:,} provisional)")
+    print(
+        f"calendar construction (seeding {calendar.year_range[0]}..{calendar.year_range[1]}): "
+        f"{construction * 1000:.1f} ms"
+    )
+    print(
+        f"{count:,} deadlines in {elapsed:.2f} s: {count / elapsed:,.0f} deadlines/second "
+        f"({provisional:,} provisional)"
+    )
 
 
 if __name__ == "__main__":

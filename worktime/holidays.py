@@ -43,14 +43,10 @@ def published_day_kinds(year: int) -> dict[date, DayKind]:
     if year not in known_years():
         raise ValueError(f"chinese_calendar has no published schedule for {year}")
     kinds = {
-        day: DayKind.HOLIDAY
-        for day in chinese_calendar.holidays
-        if day.year == year and day.weekday() < 5
+        day: DayKind.HOLIDAY for day in chinese_calendar.holidays if day.year == year and day.weekday() < 5
     }
     kinds.update(
-        (day, DayKind.WORKDAY)
-        for day in chinese_calendar.workdays
-        if day.year == year and day.weekday() >= 5
+        (day, DayKind.WORKDAY) for day in chinese_calendar.workdays if day.year == year and day.weekday() >= 5
     )
     return kinds
 

@@ -20,17 +20,33 @@ MAX_WORKING_DAYS = 250
 MAX_HOURS = 168
 
 
+class InvalidPolicy(ValueError):
+    """A policy value that cannot be accepted; the message names the field."""
+
+
 # The validators come first: the policy's default sections are built at import time.
+def _is_int(value: Any) -> bool:
+    """Whether value is an int proper (JSON true/false are not counts)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check_working_days(name: str, value: Any, minimum: int = 1) -> None:
     """Refuse a working-day count that is not an integer within bounds."""
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_WORKING_DAYS:
-        raise ValueError(f"{name} must be an integer from {minimum} to {MAX_WORKING_DAYS}, got {value!r}")
+    if not _is_int(value) or not minimum <= value <= MAX_WORKING_DAYS:
+        raise InvalidPolicy(f"{name} must be an integer from {minimum} to {MAX_WORKING_DAYS}, got {value!r}")
 
 
 def _check_hours(name: str, value: Any) -> None:
     """Refuse an hour count that is not a positive finite number within bounds."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not isfinite(value) or not 0 < value <= MAX_HOURS:
-        raise ValueError(f"{name} must be a number of hours above 0 and at most {MAX_HOURS}, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not isfinite(value)
+        or not 0 < value <= MAX_HOURS
+    ):
+        raise InvalidPolicy(
+            f"{name} must be a number of hours above 0 and at most {MAX_HOURS}, got {value!r}"
+        )
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -136,15 +152,20 @@ class TimeLimitPolicy:
 
     def __post_init__(self) -> None:
         if not isinstance(self.version, str) or not self.version.strip():
-            raise ValueError(f"version must be a non-empty string, got {self.version!r}")
+            raise InvalidPolicy(f"version must be a non-empty string, got {self.version!r}")
         _check_hours("dispatch_working_hours", self.dispatch_working_hours)
-        for name in ("sign_working_days", "return_window_working_days",
-                     "extension_max_working_days", "extension_major_total_max_working_days"):
+        for name in (
+            "sign_working_days",
+            "return_window_working_days",
+            "extension_max_working_days",
+            "extension_major_total_max_working_days",
+        ):
             _check_working_days(name, getattr(self, name))
-        _check_working_days("extension_request_lead_working_days",
-                            self.extension_request_lead_working_days, minimum=0)
+        _check_working_days(
+            "extension_request_lead_working_days", self.extension_request_lead_working_days, minimum=0
+        )
         if self.extension_major_total_max_working_days < self.extension_max_working_days:
-            raise ValueError(
+            raise InvalidPolicy(
                 "extension_major_total_max_working_days must be at least extension_max_working_days"
             )
         _check_types(self)
@@ -162,12 +183,12 @@ def _check_types(policy: TimeLimitPolicy) -> None:
     """Refuse wrongly typed sections, categories and flags given to the constructor."""
     for key, section in _SECTIONS.items():
         if not isinstance(getattr(policy, key), section):
-            raise ValueError(f"{key} must be a {section.__name__}")
+            raise InvalidPolicy(f"{key} must be a {section.__name__}")
     categories = policy.non_extendable_categories
     if not isinstance(categories, frozenset) or not all(isinstance(c, Category) for c in categories):
-        raise ValueError("non_extendable_categories must be a frozenset of Category")
+        raise InvalidPolicy("non_extendable_categories must be a frozenset of Category")
     if not isinstance(policy.redo_extendable, bool):
-        raise ValueError(f"redo_extendable must be true or false, got {policy.redo_extendable!r}")
+        raise InvalidPolicy(f"redo_extendable must be true or false, got {policy.redo_extendable!r}")
 
 
 DEFAULT_POLICY = TimeLimitPolicy(version="sichuan-measures-draft-1")
@@ -181,7 +202,7 @@ def policy_to_dict(policy: TimeLimitPolicy) -> dict[str, Any]:
 
 
 def policy_from_dict(data: Mapping[str, Any]) -> TimeLimitPolicy:
-    """Parse and validate a stored policy; any missing, unknown or bad value raises ValueError."""
+    """Parse and validate a stored policy; a missing, unknown or bad value raises InvalidPolicy."""
     _check_keys("policy", data, _field_names(TimeLimitPolicy))
     values = dict(data)
     for key, section in _SECTIONS.items():
@@ -255,25 +276,42 @@ def check_extension_request(
     major: bool,
     now: datetime,
 ) -> None:
-    """R-14: return if an extension request may go to the hotline for approval, else raise ExtensionRefused."""
-    if Category(category) in policy.non_extendable_categories:
-        raise ExtensionRefused(RefusalReason.NOT_EXTENDABLE_CATEGORY, f"{category} tickets are not extended")
-    if is_redo and not policy.redo_extendable:
-        raise ExtensionRefused(RefusalReason.REDO_TICKET, "redo tickets (重办工单) are not extended")
-    if isinstance(requested_days, bool) or not isinstance(requested_days, int) or requested_days < 1:
-        raise ExtensionRefused(RefusalReason.INVALID_DAYS, f"requested days must be a positive integer, got {requested_days!r}")
-    if isinstance(already_extended_days, bool) or not isinstance(already_extended_days, int) or already_extended_days < 0:
-        raise ValueError(f"already_extended_days must be a non-negative integer, got {already_extended_days!r}")
+    """R-14: return if the request may go to the hotline for approval, else raise ExtensionRefused."""
+    _check_extendable(policy, category, is_redo)
+    _check_day_counts(requested_days, already_extended_days)
     _check_request_lead(policy, calendar, current_due, now)
     _check_extension_total(policy, requested_days + already_extended_days, major)
 
 
-def _check_request_lead(policy: TimeLimitPolicy, calendar: WorkingCalendar, current_due: datetime, now: datetime) -> None:
+def _check_extendable(policy: TimeLimitPolicy, category: Category | str, is_redo: bool) -> None:
+    """Refuse categories and redo tickets that the policy never extends."""
+    if Category(category) in policy.non_extendable_categories:
+        raise ExtensionRefused(RefusalReason.NOT_EXTENDABLE_CATEGORY, f"{category} tickets are not extended")
+    if is_redo and not policy.redo_extendable:
+        raise ExtensionRefused(RefusalReason.REDO_TICKET, "redo tickets (重办工单) are not extended")
+
+
+def _check_day_counts(requested_days: int, already_extended_days: int) -> None:
+    """Refuse a request for no days; a negative history is the caller's bug."""
+    if not _is_int(requested_days) or requested_days < 1:
+        raise ExtensionRefused(
+            RefusalReason.INVALID_DAYS, f"requested days must be a positive integer, got {requested_days!r}"
+        )
+    if not _is_int(already_extended_days) or already_extended_days < 0:
+        raise ValueError(
+            f"already_extended_days must be a non-negative integer, got {already_extended_days!r}"
+        )
+
+
+def _check_request_lead(
+    policy: TimeLimitPolicy, calendar: WorkingCalendar, current_due: datetime, now: datetime
+) -> None:
     """Refuse a request made less than the lead time (in working time) before the due time."""
     # Measured in working time like every other limit: at 08:00 on the due day a
     # whole working day still lies ahead, so the request is in time.
     lead = calendar.working_day_length * policy.extension_request_lead_working_days
-    if now >= current_due or calendar.working_time_between(now, current_due) < lead:
+    remaining = calendar.working_time_between(now, current_due)  # also refuses naive datetimes
+    if now >= current_due or remaining < lead:
         raise ExtensionRefused(
             RefusalReason.TOO_LATE,
             f"extension must be requested at least {policy.extension_request_lead_working_days} "
@@ -307,18 +345,18 @@ def _parse_section(key: str, section: type, value: Any) -> Any:
     _check_keys(key, value, _field_names(section))
     try:
         return section(**value)
-    except ValueError as error:
-        raise ValueError(f"{key}.{error}") from None
+    except InvalidPolicy as error:
+        raise InvalidPolicy(f"{key}.{error}") from None
 
 
 def _parse_categories(value: Any) -> frozenset[Category]:
     """Parse the list of non-extendable categories."""
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-        raise ValueError(f"non_extendable_categories must be a list of categories, got {value!r}")
+        raise InvalidPolicy(f"non_extendable_categories must be a list of categories, got {value!r}")
     try:
         return frozenset(Category(item) for item in value)
     except ValueError:
-        raise ValueError(
+        raise InvalidPolicy(
             f"non_extendable_categories: unknown category in {value!r}; known: {[c.value for c in Category]}"
         ) from None
 
@@ -326,8 +364,8 @@ def _parse_categories(value: Any) -> frozenset[Category]:
 def _check_keys(where: str, data: Any, expected: tuple[str, ...]) -> None:
     """Refuse a non-mapping, or one with missing or unknown keys."""
     if not isinstance(data, Mapping):
-        raise ValueError(f"{where} must be an object, got {type(data).__name__}")
+        raise InvalidPolicy(f"{where} must be an object, got {type(data).__name__}")
     missing = [key for key in expected if key not in data]
     unknown = sorted(str(key) for key in data if key not in expected)
     if missing or unknown:
-        raise ValueError(f"{where}: missing keys {missing}, unknown keys {unknown}")
+        raise InvalidPolicy(f"{where}: missing keys {missing}, unknown keys {unknown}")
