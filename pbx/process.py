@@ -12,6 +12,7 @@ import base64
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -86,7 +87,7 @@ def cli(settings: Settings, command: str, timeout: float = CLI_TIMEOUT) -> str:
 def _rx(lay: Layout, command: str, timeout: float = CLI_TIMEOUT) -> str:
     try:
         done = subprocess.run(lay.command("-rx", command), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired as exc:
         raise AsteriskError(f"CLI {command!r} timed out after {timeout}s") from exc
     # The remote console exits non-zero (or says so) when no Asterisk listens.
@@ -157,19 +158,23 @@ def sync_agi(settings: Settings) -> int:
 
 def start(settings: Settings, timeout: float = BOOT_TIMEOUT) -> int:
     """Render the config, start Asterisk, and wait until it is fully booted and ARI
-    answers with our credentials. Returns the pid. Idempotent if ours already runs."""
+    answers with our credentials. Returns the pid. If this instance already runs (pid
+    file), its config is re-rendered and reloaded instead: `up` twice is harmless."""
     lay = rootfs.ensure(settings)
     password = render.secrets_for(settings)[0]
     pid = running_pid(settings)
     if pid is not None:
         render.render_and_write(settings, lay)
+        sync_prompts(settings)
+        sync_agi(settings)
         if _reload(lay) and wait_until(lambda: ari_answers(settings, password), timeout):
             return pid
         raise AsteriskError(f"Asterisk {pid} runs but ARI does not answer with our password")
     if _cli_ok(lay, "core show version"):
         raise AsteriskError("an Asterisk not started by pbx already runs from this root; "
                             "stop it first (asterisk -rx 'core stop now')")
-    for name in ("run", "log", "spool"):
+    _check_ports_free(settings)
+    for name in ("run", "log", "spool", "db"):
         lay.host_dir(name).mkdir(parents=True, exist_ok=True)
     render.render_and_write(settings, lay)
     sync_prompts(settings)
@@ -183,9 +188,25 @@ def start(settings: Settings, timeout: float = BOOT_TIMEOUT) -> int:
     return pid
 
 
+def _check_ports_free(settings: Settings) -> None:
+    """Fail fast and clearly when something else holds our SIP or ARI port (Asterisk
+    would start anyway, without its transport or HTTP server)."""
+    probes = ((socket.SOCK_DGRAM, settings.sip_host, settings.sip_port, "SIP"),
+              (socket.SOCK_STREAM, settings.ari_host, settings.ari_port, "ARI/HTTP"))
+    for kind, host, port, what in probes:
+        with socket.socket(socket.AF_INET, kind) as s:
+            if kind == socket.SOCK_STREAM:  # a TIME_WAIT left by the last run is no owner
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+            except OSError as exc:
+                raise AsteriskError(f"{what} port {host}:{port} is in use ({exc.strerror}); "
+                                    "another Asterisk? `hotline asterisk down` or change "
+                                    "HOTLINE_SIP_PORT / HOTLINE_ARI_PORT") from exc
+
+
 def _spawn(lay: Layout) -> int:
-    log = open(lay.host_dir("log") / CONSOLE_LOG, "ab")
-    with log:
+    with open(lay.host_dir("log") / CONSOLE_LOG, "ab") as log:
         # Own session = own process group: stop() kills the group, a Ctrl-C on the CLI
         # that started it does not reach it.
         proc = subprocess.Popen(lay.command("-f"), stdin=subprocess.DEVNULL, stdout=log,
@@ -227,7 +248,10 @@ def stop(settings: Settings, timeout: float = STOP_TIMEOUT) -> bool:
     pid = read_pid(lay)
     if pid is None or not alive(pid):
         pid_file(lay).unlink(missing_ok=True)
-        return False
+        # No (live) pid file but this instance's control socket answers: stop it by CLI.
+        if not _cli_ok(lay, "core stop now", timeout=min(5.0, timeout)):
+            return False
+        return wait_until(lambda: not _cli_ok(lay, "core show version", 2.0), timeout)
     _terminate(lay, pid, timeout)
     return True
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import jinja2
 
 from core.settings import Settings
-from pbx.rootfs import Layout, layout as default_layout
+from pbx.rootfs import Layout
+from pbx.rootfs import layout as default_layout
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "asterisk_conf"
 SERVICE_NUMBER = "12345"
@@ -55,6 +56,7 @@ DEFAULT_CONFIGS = {
     "features.conf": "[general]\n", "udptl.conf": "[general]\n", "stasis.conf": "",
     "pjproject.conf": "", "geolocation.conf": "", "aeap.conf": "", "amd.conf": "[general]\n",
     "chan_websocket.conf": "", "websocket_client.conf": "", "confbridge.conf": "",
+    "res_http_media_cache.conf": "",
 }
 
 

@@ -29,15 +29,18 @@ MARKER = ".hotline12345-root"  # written last, before the rename: its presence =
 BUILD_TIMEOUT = 1200.0  # seconds; a normal build takes about one minute
 LOCK_TIMEOUT = BUILD_TIMEOUT + 60.0
 
-# Directories Asterisk uses inside the root (Debian's own defaults, except our config dir:
-# we own it whole, so Debian's ~100 sample files never load by accident).
+# Directories Asterisk uses inside the root, per instance. Debian's own locations, one
+# level deeper: several Asterisks (distinct SIP/ARI ports, e.g. a developer's and a test
+# run's) can share one root without sharing config, control socket, pid file or spool.
+# The config directory is ours whole, so Debian's ~100 sample files never load.
 ROOT_DIRS = {
-    "etc": "/etc/hotline12345/asterisk",
-    "run": "/var/run/asterisk",
-    "spool": "/var/spool/asterisk",
-    "log": "/var/log/asterisk",
-    "prompts": "/var/lib/hotline12345/prompts",
-    "agi": "/var/lib/hotline12345/agi",
+    "etc": "/etc/hotline12345/{instance}",
+    "run": "/var/run/asterisk/{instance}",
+    "spool": "/var/spool/asterisk/{instance}",
+    "log": "/var/log/asterisk/{instance}",
+    "db": "/var/lib/hotline12345/{instance}",  # astdb (sqlite): one per instance
+    "prompts": "/var/lib/hotline12345/{instance}/prompts",
+    "agi": "/var/lib/hotline12345/{instance}/agi",
 }
 # The blocked-caller AGI scripts of the repo (synced into the root by pbx.process).
 AGI_SOURCE = REPO_ROOT / "agi_scripts"
@@ -97,21 +100,38 @@ def installed_asterisk(settings: Settings) -> str | None:
     return shutil.which("asterisk")
 
 
+def instance_name(settings: Settings) -> str:
+    """One Asterisk per SIP/ARI port pair: two on the same ports could not both run."""
+    return f"{settings.sip_port}-{settings.ari_port}"
+
+
 def layout(settings: Settings) -> Layout:
     """The layout to use, without building anything (pure apart from a PATH look-up)."""
     binary = installed_asterisk(settings)
-    agi = Path(getattr(settings, "agi_scripts_dir", None) or AGI_SOURCE)
     if binary is None:
-        return Layout("chroot", "/usr/sbin/asterisk", Path(settings.asterisk_root),
-                      dict(ROOT_DIRS), agi)
-    return host_layout(settings, binary, agi)
+        return chroot_layout(settings)
+    return host_layout(settings, binary)
 
 
-def host_layout(settings: Settings, binary: str, agi: Path) -> Layout:
-    """An installed Asterisk: our own etc/run/spool/log under var_dir; modules, sounds and
-    the database stay where the package put them."""
-    base = (Path(settings.var_dir) / "asterisk").resolve()
-    dirs = {name: str(base / name) for name in ("etc", "run", "spool", "log")}
+def _agi_source(settings: Settings) -> Path:
+    # agi_scripts_dir is not a Settings field (yet): tests and deployments may add it.
+    return Path(getattr(settings, "agi_scripts_dir", None) or AGI_SOURCE)
+
+
+def chroot_layout(settings: Settings) -> Layout:
+    """Asterisk from the Debian root at settings.asterisk_root, run through chroot."""
+    inst = instance_name(settings)
+    dirs = {name: path.format(instance=inst) for name, path in ROOT_DIRS.items()}
+    return Layout("chroot", "/usr/sbin/asterisk", Path(settings.asterisk_root), dirs,
+                  _agi_source(settings))
+
+
+def host_layout(settings: Settings, binary: str) -> Layout:
+    """An installed Asterisk: our own etc/run/spool/log/db under var_dir; modules and
+    sounds stay where the package put them; prompts and AGI scripts are read in place."""
+    agi = _agi_source(settings)
+    base = (Path(settings.var_dir) / "asterisk" / instance_name(settings)).resolve()
+    dirs = {name: str(base / name) for name in ("etc", "run", "spool", "log", "db")}
     dirs["prompts"] = str(Path(settings.prompts_dir).resolve())
     dirs["agi"] = str(agi.resolve())
     return Layout("host", binary, None, dirs, agi)
@@ -147,7 +167,7 @@ def build_root(root: Path) -> None:
         log = root.with_name(root.name + ".build.log")
         with open(log, "wb") as out:
             done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT)
+                                  stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"debootstrap failed ({done.returncode}); see {log}")
         write_hosts(tmp)
