@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     # --- working time (工作时间) ------------------------------------------------
     working_periods: str = "09:00-12:00,13:30-17:30"
 
+    # --- work orders (工单) ----------------------------------------------------
+    ticket_auto_close_working_days: int = 3  # R-17: no evaluation → auto-closed after this many WD
+    ticket_duplicate_window_days: int = 7  # R-07: duplicates are looked for among this many recent days
+    scheduler_interval_seconds: int = 60  # `hotline scheduler`: seconds between passes
+    supervision_repeat_threshold: int = 2  # R-24: findings of one kind that put a unit on the list
+
+    # --- answer rate, alarms, staffing, wallboard (stats/) -----------------------
+    stats_answer_rate_target: float = 0.95  # R-05: 接通率 ≥ 95 %
+    stats_service_level_seconds: float = 15  # GB/T 33358: answered within 15 s
+    stats_short_abandon_seconds: float = 0  # abandons shorter than this are not counted (0 = all count)
+    stats_alarm_window_minutes: int = 15  # the alarm looks at the answer rate over this rolling window
+    stats_alarm_min_offered: int = 20  # … and only when at least this many calls were offered in it
+    stats_alarm_clear_margin: float = 0.0  # cleared at target + margin (hysteresis)
+    stats_alarm_interval_seconds: float = 30  # `hotline stats`: periodic evaluation besides call events
+    stats_sub_centre_queues: str = ""  # queue=ORG-CODE pairs, comma separated (分中心 answering a queue)
+    stats_staffing_patience_seconds: float = 90  # callers' mean patience for Erlang A staffing
+
     # --- telephony ------------------------------------------------------------
     asterisk_root: Path = Path("/var/cache/hotline12345/asterisk-root")
     asterisk_bin: str | None = None  # an installed asterisk binary; unset: look on PATH, else the root
@@ -59,7 +76,23 @@ class Settings(BaseSettings):
     prompts_dir: Path = VAR_DIR / "prompts"
     ring_timeout_seconds: int = 15
     wrap_up_seconds: int = 30
+    # browser softphones: the SIP WebSocket URL given to the desktop (production: wss:// behind TLS);
+    # unset: ws://{ari_host}:{ari_port}/ws, which browsers accept only from a page on 127.0.0.1
+    sip_ws_url: str | None = None
     worker_id: str = Field(default_factory=lambda: secrets.token_hex(4))
+
+    # --- call flow: ARI worker, IVR, ACD, recordings (ivr/, acd/, recordings/) --------
+    # AGI the dialplan runs before Stasis. agi://HOST:PORT = the workers' FastAGI server
+    # (blocked-caller check + routing hint); unset = scripts inside the Asterisk root.
+    agi_base: str | None = None
+    agi_scripts_dir: Path | None = None  # unset: the repository's agi_scripts/
+    fastagi_host: str = "127.0.0.1"
+    fastagi_port: int = 4573
+    ivr_digit_timeout_seconds: float = 5.0  # menu: no key within this -> general queue
+    ivr_ticket_timeout_seconds: float = 10.0  # ticket number entry
+    queue_announce_seconds: float = 30.0  # queued callers hear their position this often
+    recordings_retention_days: int = 731  # R-17: at least two years
+    prompts_file: Path | None = None  # YAML file overriding prompt texts (ivr/prompt_texts.py)
 
 
 @lru_cache

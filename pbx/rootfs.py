@@ -114,8 +114,7 @@ def layout(settings: Settings) -> Layout:
 
 
 def _agi_source(settings: Settings) -> Path:
-    # agi_scripts_dir is not a Settings field (yet): tests and deployments may add it.
-    return Path(getattr(settings, "agi_scripts_dir", None) or AGI_SOURCE)
+    return Path(settings.agi_scripts_dir or AGI_SOURCE)
 
 
 def chroot_layout(settings: Settings) -> Layout:

@@ -51,10 +51,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs root, sipp, and an installed asterisk or debootstrap")
 
 
-class LiveSettings(Settings):
-    agi_scripts_dir: Path | None = None  # read by pbx.rootfs.layout (getattr)
-
-
 def free_port(ip: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind((ip, 0))
@@ -62,11 +58,11 @@ def free_port(ip: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> LiveSettings:
+def settings(tmp_path_factory) -> Settings:
     base = tmp_path_factory.mktemp("pbx-live")
     (base / "agi").mkdir()
     (base / "prompts").mkdir()
-    return LiveSettings(var_dir=base / "var", prompts_dir=base / "prompts",
+    return Settings(var_dir=base / "var", prompts_dir=base / "prompts",
                         agi_scripts_dir=base / "agi")
 
 
