@@ -9,6 +9,9 @@ from api.deps import current_principal
 from audit import endpoints as audit
 from organisation import endpoints as organisation
 from realtime import endpoints as realtime
+from workorders import bootstrap as _workorders_seed  # noqa: F401  (registers seed hooks)
+from workorders import calendar_endpoints, supervision
+from workorders import endpoints as workorders
 
 API_PREFIX = "/api/v1"
 
@@ -16,6 +19,10 @@ API_PREFIX = "/api/v1"
 PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router]
 
 PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router]
+
+# work orders, calendar, time-limit policy, supervision (workorders/)
+PROTECTED_ROUTERS += [workorders.router, calendar_endpoints.calendar_router, calendar_endpoints.policy_router,
+                      supervision.router]
 
 
 def include_routes(app: FastAPI) -> None:

@@ -6,3 +6,12 @@ from models.region import Region
 from models.user import User
 
 __all__ = ["AuditEvent", "Base", "OrgUnit", "Region", "User"]
+from models.calendar_day import CalendarDay  # noqa: E402  (workorders)
+from models.time_limit_policy import TimeLimitPolicyVersion  # noqa: E402  (workorders)
+from models.dispatch_precedent import DispatchPrecedent  # noqa: E402  (workorders)
+from models.ticket import Ticket  # noqa: E402  (workorders)
+from models.ticket_caller import TicketCaller  # noqa: E402  (workorders)
+from models.ticket_assignment import TicketAssignment  # noqa: E402  (workorders)
+from models.ticket_event import TicketEvent  # noqa: E402  (workorders)
+from models.ticket_sequence import TicketSequence  # noqa: E402  (workorders)
+from models.supervision_record import SupervisionRecord  # noqa: E402  (workorders)

@@ -1,0 +1,26 @@
+"""Callers of a ticket: one, or many after merging duplicates (并单, R-07); each gets the callback."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class TicketCaller(Base):
+    """Name and phone are personal data: hidden from units for confidential callers and all reports (R-25)."""
+
+    __tablename__ = "ticket_callers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the ticket the caller first called about (differs from ticket_id after a merge)
+    source_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    callback_result: Mapped[str | None] = mapped_column(String(32))
+    callback_round: Mapped[int | None] = mapped_column(Integer)
+    callback_at: Mapped[datetime | None]
