@@ -15,3 +15,4 @@ from models.ticket_assignment import TicketAssignment  # noqa: E402  (workorders
 from models.ticket_event import TicketEvent  # noqa: E402  (workorders)
 from models.ticket_sequence import TicketSequence  # noqa: E402  (workorders)
 from models.supervision_record import SupervisionRecord  # noqa: E402  (workorders)
+from models.answer_rate_alarm import AnswerRateAlarm  # noqa: E402  (stats)
