@@ -96,7 +96,6 @@ class Figures:
 
     def add(self, call: CallRecord, result: Outcome, *, now: datetime, policy: FigurePolicy) -> None:
         """Fold one call with its outcome into these figures."""
-        assert call.entered_queue_at is not None or result is Outcome.NOT_OFFERED
         if result is Outcome.NOT_OFFERED:
             return
         if result is Outcome.WAITING:
@@ -123,6 +122,15 @@ class Figures:
         if call.ended_at is not None and call.ended_at <= now:
             self.handled += 1
             self.handle_total += _seconds(call.ended_at, call.answered_at)
+
+    def merge(self, other: Figures) -> Figures:
+        """Fold another segment's or window's figures into these (all counts and sums add up)."""
+        for name in ("offered", "answered", "abandoned", "short_abandoned", "unanswered",
+                     "answered_within_service_level", "waiting", "speed_of_answer_total", "handle_total", "handled"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.longest_wait_seconds is not None:
+            self.longest_wait_seconds = max(other.longest_wait_seconds, self.longest_wait_seconds or 0.0)
+        return self
 
     @property
     def answer_rate(self) -> float | None:
@@ -214,21 +222,47 @@ CENTRE = Segment(SegmentKind.CENTRE, CENTRE_KEY)
 
 @dataclass(frozen=True)
 class SegmentCatalog:
-    """Which expert-seat group and sub-centre each queue belongs to (built from configuration)."""
+    """Which expert-seat group and sub-centre each queue belongs to (built from configuration).
+
+    A queue named `<expert_prefix><group>` (the ACD's `expert:housing`) is an expert-seat group's
+    queue unless mapped explicitly; sub-centres answer the queues configured for them.
+    """
 
     expert_group_of_queue: Mapping[str, str] = field(default_factory=dict)
     sub_centre_of_queue: Mapping[str, str] = field(default_factory=dict)
+    expert_prefix: str | None = "expert:"
+
+    def expert_group(self, queue: str) -> str | None:
+        """The expert-seat group a queue belongs to, if any."""
+        if queue in self.expert_group_of_queue:
+            return self.expert_group_of_queue[queue]
+        if self.expert_prefix and queue.startswith(self.expert_prefix) and len(queue) > len(self.expert_prefix):
+            return queue[len(self.expert_prefix):]
+        return None
+
+    def segments_of_queue(self, queue: str | None) -> list[Segment]:
+        """Every segment a call of this queue counts in: the centre, the queue, its group, its sub-centre."""
+        segments = [CENTRE]
+        if queue:
+            segments.append(Segment(SegmentKind.QUEUE, queue))
+            if group := self.expert_group(queue):
+                segments.append(Segment(SegmentKind.EXPERT_GROUP, group))
+            if centre := self.sub_centre_of_queue.get(queue):
+                segments.append(Segment(SegmentKind.SUB_CENTRE, centre))
+        return segments
 
     def segments_of(self, call: CallRecord) -> list[Segment]:
         """Every segment one call counts in (agents are counted separately, see agent_figures)."""
-        segments = [CENTRE]
-        if call.queue:
-            segments.append(Segment(SegmentKind.QUEUE, call.queue))
-            if group := self.expert_group_of_queue.get(call.queue):
-                segments.append(Segment(SegmentKind.EXPERT_GROUP, group))
-            if centre := self.sub_centre_of_queue.get(call.queue):
-                segments.append(Segment(SegmentKind.SUB_CENTRE, centre))
-        return segments
+        return self.segments_of_queue(call.queue)
+
+
+def roll_up(by_queue: Mapping[str | None, Figures], catalog: SegmentCatalog) -> dict[Segment, Figures]:
+    """Per-segment figures from per-queue figures (counts add up; the longest wait is the maximum)."""
+    result: dict[Segment, Figures] = {CENTRE: Figures()}
+    for queue, figures in by_queue.items():
+        for segment in catalog.segments_of_queue(queue):
+            result.setdefault(segment, Figures()).merge(figures)
+    return result
 
 
 def figures_by_segment(calls: Iterable[CallRecord], *, catalog: SegmentCatalog, start: datetime, end: datetime,

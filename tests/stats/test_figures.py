@@ -21,6 +21,7 @@ from stats.figures import (
     figures_by_segment,
     half_hour_series,
     outcome,
+    roll_up,
     windows,
 )
 
@@ -136,3 +137,14 @@ def test_half_hour_series_of_today():
     assert slot_start == T0 and (last.offered, last.answered) == (3, 2)
     queue_only = half_hour_series(calls, start=start, end=NOW, now=NOW, segment=Segment(SegmentKind.QUEUE, "other"))
     assert all(f.offered == 0 for _, f in queue_only)
+
+
+def test_expert_queues_by_prefix_and_roll_up_equals_one_pass():
+    catalog = SegmentCatalog(sub_centre_of_queue={"hr": "SC-12345-RS"})
+    assert catalog.expert_group("expert:housing") == "housing" and catalog.expert_group("expert:") is None
+    assert catalog.expert_group("general") is None
+    calls = [*CALLS, call(20, enter=3, answer=4, end=9, queue="expert:housing"), call(21, enter=4, end=8, queue="hr")]
+    direct = figures_by_segment(calls, catalog=catalog, start=T0, end=NOW, now=NOW)
+    per_queue = {q: compute_figures([c for c in calls if c.queue == q], start=T0, end=NOW, now=NOW)
+                 for q in {c.queue for c in calls}}
+    assert {s: f.as_dict() for s, f in roll_up(per_queue, catalog).items()} == {s: f.as_dict() for s, f in direct.items()}
