@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv system-deps lock bench lint clean
+.PHONY: run test venv system-deps lock bench lint clean desktop-assets
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -30,6 +30,12 @@ bench: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+# Rebuild the agent desktop's JsSIP bundle (agent_desktop/vendor/jssip.min.js, committed) from
+# package-lock.json; needs node + npm and the npm registry. Running the platform does not.
+desktop-assets:
+	npm ci --no-audit --no-fund
+	npm run build
 
 # Refresh the pinned versions after changing pyproject.toml's ranges.
 lock:

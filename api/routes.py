@@ -7,6 +7,8 @@ from accounts import endpoints as accounts
 from api import health
 from api.deps import current_principal
 from audit import endpoints as audit
+from desktop import endpoints as desktop
+from desktop.static import mount_static
 from organisation import endpoints as organisation
 from realtime import endpoints as realtime
 from workorders import bootstrap as _workorders_seed  # noqa: F401  (registers seed hooks)
@@ -18,7 +20,7 @@ API_PREFIX = "/api/v1"
 # Routes reachable without a token. Everything else requires authentication (tested).
 PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router]
 
-PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router]
+PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router, desktop.router]
 
 # work orders, calendar, time-limit policy, supervision (workorders/)
 PROTECTED_ROUTERS += [workorders.router, calendar_endpoints.calendar_router, calendar_endpoints.policy_router,
@@ -35,3 +37,4 @@ def include_routes(app: FastAPI) -> None:
     for router in PROTECTED_ROUTERS:
         protected.include_router(router)
     app.include_router(protected)
+    mount_static(app)  # the agent desktop's pages (public files; their API calls need a token)
