@@ -35,7 +35,8 @@ class Permission(StrEnum):
     ACD_MANAGE = "acd:manage"
     STATS_READ = "stats:read"
     BLOCKLIST_WRITE = "blocklist:write"
-    KNOWLEDGE_WRITE = "knowledge:write"
+    KNOWLEDGE_WRITE = "knowledge:write"  # author entries of one's own unit
+    KNOWLEDGE_REVIEW = "knowledge:review"  # hotline review: approve, reject, retire
 
 
 P = Permission
@@ -46,7 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPERVISOR: frozenset(
         _READ_ALL
         | {P.TICKET_CREATE, P.TICKET_DISPATCH, P.PERSONAL_DATA_READ, P.CALL_CONTROL, P.ACD_SELF,
-           P.ACD_MANAGE, P.BLOCKLIST_WRITE, P.KNOWLEDGE_WRITE}
+           P.ACD_MANAGE, P.BLOCKLIST_WRITE, P.KNOWLEDGE_WRITE, P.KNOWLEDGE_REVIEW}
     ),
     Role.AGENT: frozenset(
         {P.ORG_READ, P.CALENDAR_READ, P.TICKET_CREATE, P.TICKET_READ, P.TICKET_DISPATCH,

@@ -9,6 +9,7 @@ from api.deps import current_principal
 from audit import endpoints as audit
 from desktop import endpoints as desktop
 from desktop.static import mount_static
+from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
 from realtime import endpoints as realtime
 from workorders import bootstrap as _workorders_seed  # noqa: F401  (registers seed hooks)
@@ -18,9 +19,11 @@ from workorders import endpoints as workorders
 API_PREFIX = "/api/v1"
 
 # Routes reachable without a token. Everything else requires authentication (tested).
-PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router]
+PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router, knowledge.public_router]
 
 PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router, desktop.router]
+
+PROTECTED_ROUTERS += [knowledge.router]  # knowledge base (knowledge/)
 
 # work orders, calendar, time-limit policy, supervision (workorders/)
 PROTECTED_ROUTERS += [workorders.router, calendar_endpoints.calendar_router, calendar_endpoints.policy_router,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from accounts.demo import seed_demo_accounts
 from accounts.service import ensure_admin
 from api.resources import Resources
+from knowledge.demo import seed_demo_knowledge
 from organisation.service import seed_reference_data
 
 
@@ -27,7 +28,7 @@ async def seed(resources: Resources) -> BootstrapReport:
         if settings.demo_data:
             demo_password = settings.demo_password.get_secret_value() if settings.demo_password else None
             demo = await seed_demo_accounts(session, demo_password)
-        for hook in SEED_HOOKS:
+        for hook in (*SEED_HOOKS, seed_demo_knowledge):
             await hook(session, settings)
         await session.commit()
     return BootstrapReport(reference_rows=rows, demo_accounts=demo, generated_admin_password=generated)
