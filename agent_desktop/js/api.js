@@ -31,6 +31,19 @@ function fieldErrors(detail) {
   return fields;
 }
 
+// Domain errors name missing elements in info.missing (e.g. R-05's required elements).
+const ELEMENT_LABEL = {
+  "caller.phone": "联系电话", content: "诉求内容", category: "诉求类型", occurred_at: "事发时间", address: "事发地点（详细地址）",
+};
+
+function missingErrors(info) {
+  const fields = {};
+  for (const name of (info && Array.isArray(info.missing) ? info.missing : [])) {
+    fields[name] = `缺少：${ELEMENT_LABEL[name] || name}`;
+  }
+  return fields;
+}
+
 function errorMessage(status, body) {
   if (body && typeof body.detail === "string") return body.detail;
   if (status === 422) return "输入有误，请检查标红的项目";
@@ -61,7 +74,8 @@ export async function request(method, path, { json, form, signal } = {}) {
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!response.ok) {
     const detail = data && data.detail;
-    const err = new ApiError(response.status, data && data.code, errorMessage(response.status, data), fieldErrors(detail));
+    const fields = { ...fieldErrors(detail), ...missingErrors(data && data.info) };
+    const err = new ApiError(response.status, data && data.code, errorMessage(response.status, data), fields);
     if (response.status === 401) window.dispatchEvent(new CustomEvent("desktop:unauthorized"));
     throw err;
   }

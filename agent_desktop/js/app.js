@@ -173,8 +173,8 @@ class Desktop {
     this.pop.preview({ callId, number: this.call.number });
     this.pop.load(callId).then((pop) => {
       if (!pop) return;
-      const phone = pop.caller && !pop.caller.masked ? pop.caller.number : null;
-      this.form.setCall({ callId, phone, recording: pop.recording_id });
+      const phone = pop.caller && pop.caller.usable ? pop.caller.number : null;
+      this.form.setCall({ callId, phone, recording: pop.recording_id, enterprise: pop.enterprise });
     }).catch((err) => this.banner(`来电信息加载失败：${err.message}`));
     this.form.setCall({ callId, phone: number && !/\*/.test(number) ? number : null });
     this.controls.setCall(callId, this.call.state === "talking");

@@ -24,6 +24,12 @@ export function beijingIso(localValue) {
   return `${withSeconds}+08:00`;
 }
 
+// Now as a datetime-local value in Beijing time ("2026-11-27T10:05").
+export function beijingLocalNow() {
+  const shifted = new Date(Date.now() + 8 * 3600 * 1000);
+  return shifted.toISOString().slice(0, 16);
+}
+
 export const CATEGORY = { consultation: "咨询", help: "求助", complaint: "投诉", report: "举报", suggestion: "意见建议" };
 
 export const TICKET_STATUS = {

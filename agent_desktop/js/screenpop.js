@@ -4,8 +4,7 @@
 import { api } from "./api.js";
 import { CATEGORY, esc, localTime, TICKET_STATUS } from "./format.js";
 
-const IVR_LABEL = { personal: "个人诉求", enterprise: "企业诉求", emergency: "紧急", expert: "专家", repeat: "查询进度" };
-const BLOCK_LABEL = { none: "正常", warned: "已警告（恶意/骚扰来电）", blocked: "已暂停服务（R-26）" };
+const BLOCK_LABEL = { none: "正常", warned: "已警告（无故/骚扰来电）", suspended: "已暂停受理（R-26）" };
 
 export class ScreenPop {
   constructor(root) {
@@ -49,8 +48,8 @@ export class ScreenPop {
     this.$("#pop-empty").hidden = true;
     this.$("#pop-body").hidden = false;
     const caller = data.caller || {};
-    this.$("#pop-number").textContent = (caller.number || "未知号码") + (caller.masked ? "（已隐藏）" : "");
-    this.$("#pop-ivr").textContent = (data.ivr_path || []).map((k) => IVR_LABEL[k] || k).join(" → ") || "—";
+    this.$("#pop-number").textContent = (caller.number || "未知号码") + (caller.masked ? "（无权查看完整号码）" : "");
+    this.$("#pop-ivr").textContent = (data.ivr_path || []).join(" → ") || "—";
     this.$("#pop-call-count").textContent = `近30天 ${data.calls_30d ?? 0} 次`;
     this.renderBlock(data.block || { status: "none" });
     this.$("#pop-open").innerHTML = this.ticketItems(data.open_tickets, true) || '<li class="muted">无在办工单</li>';
@@ -65,7 +64,8 @@ export class ScreenPop {
     el.dataset.status = block.status;
     const warn = this.$("#pop-warning");
     warn.hidden = block.status === "none";
-    warn.textContent = block.status === "none" ? "" : `${BLOCK_LABEL[block.status]}${block.reason ? "：" + block.reason : ""}`;
+    const until = block.until ? `，至 ${localTime(block.until)}` : "";
+    warn.textContent = block.status === "none" ? "" : `${BLOCK_LABEL[block.status] || block.status}${block.reason ? "：" + block.reason : ""}${until}`;
   }
 
   ticketItems(tickets, withProgress) {
@@ -74,14 +74,15 @@ export class ScreenPop {
         ? `<span class="progress">进度（${esc(localTime(t.progress.at))}）：${esc(t.progress.text)}</span>` : "";
       const overdue = t.overdue ? ' <span class="overdue">已超期</span>' : "";
       return `<li data-ticket-id="${esc(t.id)}"><span class="no">${esc(t.number)}</span>
-        <span class="st">${esc(TICKET_STATUS[t.status] || t.status)}</span>${overdue}
+        <span class="st">${esc(t.status_label || TICKET_STATUS[t.status] || t.status)}</span>${overdue}
         ${esc(CATEGORY[t.category] || t.category || "")} · ${esc(localTime(t.created_at))}
         ${t.unit_name ? "· 承办：" + esc(t.unit_name) : ""}<br>${esc((t.content || "").slice(0, 90))}${progress}</li>`;
     }).join("");
   }
 
   callItem(c) {
-    const mins = c.duration_seconds != null ? `${Math.round(c.duration_seconds)} 秒` : "";
-    return `<li>${esc(localTime(c.started_at))} ${esc(c.outcome_label || c.status || "")} ${esc(mins)} ${c.agent ? "· " + esc(c.agent) : ""}</li>`;
+    const talk = c.duration_seconds != null ? `通话 ${Math.round(c.duration_seconds)} 秒` : "";
+    const ticket = c.ticket_number ? `· 工单 ${esc(c.ticket_number)}` : "";
+    return `<li>${esc(localTime(c.started_at))} ${esc(c.outcome_label || c.status || "")} ${esc(talk)} ${c.agent ? "· " + esc(c.agent) : ""} ${ticket}</li>`;
   }
 }

@@ -3,7 +3,7 @@
 // nothing typed is lost on a reconnect, a reload or a crash; duplicate candidates (R-07) are
 // looked up while the agent types.
 import { api, ApiError } from "./api.js";
-import { beijingIso, CATEGORY, esc, TICKET_STATUS } from "./format.js";
+import { beijingIso, beijingLocalNow, CATEGORY, esc, TICKET_STATUS } from "./format.js";
 import { RegionPicker } from "./regions.js";
 
 const DRAFT_PREFIX = "hotline.desktop.draft.";
@@ -32,6 +32,7 @@ export class TicketForm {
     form.addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
     form.querySelectorAll(".tabs [data-mode]").forEach((b) => b.addEventListener("click", () => this.setMode(b.dataset.mode)));
     form.querySelector("#btn-clear").addEventListener("click", () => this.clear());
+    form.querySelector("#btn-now").addEventListener("click", () => { this.el("occurred_at").value = beijingLocalNow(); this.changed(); });
   }
 
   get draftKey() {
@@ -57,13 +58,14 @@ export class TicketForm {
   }
 
   // A call was offered/answered: link it, and prefill the phone unless the agent typed one.
-  setCall({ callId, phone, recording }) {
+  setCall({ callId, phone, recording, enterprise }) {
     if (callId && callId !== this.call.callId) {
       this.call = { callId, recording: recording || null };
-      if (phone && !this.el("caller_phone").value) this.el("caller_phone").value = phone;
     } else if (recording) {
       this.call.recording = recording;
     }
+    if (phone && !this.el("caller_phone").value) this.el("caller_phone").value = phone;
+    if (enterprise) this.el("enterprise_related").checked = true; // the caller chose 涉企 in the IVR
     this.showLink();
     this.saveDraft();
   }
@@ -146,6 +148,10 @@ export class TicketForm {
     if (!/^\+?[0-9][0-9-]{4,30}$/.test(v.caller_phone.trim())) errors["caller.phone"] = "请填写正确的联系电话";
     if (!v.content.trim()) errors.content = "请填写诉求内容";
     if (!this.regions.code) errors.region_code = "请选择事发地点所在市（州）/区（县）";
+    // R-05 elements; an emergency transfer (R-04) is never held up by them
+    const emergency = this.mode === "disposition" && v.disposition_kind === "emergency_transfer";
+    if (!emergency && !v.address.trim()) errors.address = "请填写详细地址";
+    if (!emergency && !v.occurred_at) errors.occurred_at = "请填写事发时间";
     if (this.mode === "answer" && !v.direct_answer.trim()) errors["direct_answer.answer"] = "请填写答复内容";
     if (this.mode === "disposition" && !v.disposition_note.trim()) errors["disposition.note"] = "请填写处置说明";
     return errors;
@@ -207,12 +213,12 @@ export class TicketForm {
 
   async lookForDuplicates() {
     const v = this.values();
-    if (v.content.trim().length < 6) return this.showDuplicates([]);
+    // candidates are looked up in the matter's area: needs the region and a few words
+    if (v.content.trim().length < 6 || !this.regions.code) return this.showDuplicates([]);
     if (this.dupAbort) this.dupAbort.abort();
     this.dupAbort = new AbortController();
-    const params = new URLSearchParams({ content: v.content.slice(0, 1000) });
-    if (this.regions.code) params.set("region_code", this.regions.code);
-    if (v.caller_phone.trim()) params.set("phone", v.caller_phone.trim());
+    const params = new URLSearchParams({ content: v.content.slice(0, 4000), region_code: this.regions.code });
+    if (v.address.trim()) params.set("address", v.address.trim().slice(0, 300));
     try {
       const found = await api.get(`/api/v1/tickets/duplicates?${params}`, { signal: this.dupAbort.signal });
       this.showDuplicates(Array.isArray(found) ? found : (found && found.items) || []);
@@ -228,7 +234,7 @@ export class TicketForm {
       const t = c.ticket || c;
       const score = c.score != null ? `相似度 ${Math.round(c.score * 100)}%` : "";
       return `<li data-ticket-id="${esc(t.id)}"><label class="check"><input type="checkbox" value="${esc(t.id)}"> 提交后并入</label>
-        <b>${esc(t.number)}</b> ${esc(CATEGORY[t.category] || t.category || "")} <span class="st">${esc(TICKET_STATUS[t.status] || t.status || "")}</span>
+        <b>${esc(t.number)}</b> ${esc(CATEGORY[t.category] || "")} <span class="st">${esc(t.status_label || TICKET_STATUS[t.status] || t.status || "")}</span>
         ${esc(score)}<br>${esc((t.content || "").slice(0, 80))}</li>`;
     }).join("");
     this.onDuplicates(candidates);
