@@ -93,7 +93,8 @@ async def active_policy(session: SessionDep, _: PolicyReader) -> object:
 
 
 @policy_router.post("", response_model=PolicyOut, status_code=201)
-async def publish_policy(body: PolicyIn, session: SessionDep, principal: PolicyWriter) -> object:
+async def publish_policy(body: PolicyIn, session: SessionDep, resources: ResourcesDep,
+                         principal: PolicyWriter) -> object:
     """Publish a new version (a whole policy; its `version` must be new); existing tickets keep theirs."""
     row = await policy_service.publish(session, body=body.policy, note=body.note, actor=principal.username,
                                        activate=body.activate)
@@ -101,16 +102,19 @@ async def publish_policy(body: PolicyIn, session: SessionDep, principal: PolicyW
                  resource_type="time_limit_policy", resource_id=row.version,
                  detail={"active": row.active, "note": body.note})
     await session.commit()
+    await policy_service.bump_token(resources.redis)
     return row
 
 
 @policy_router.post("/{version}/activate", response_model=PolicyOut)
 async def activate_policy(
-    version: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, principal: PolicyWriter,
+    version: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, resources: ResourcesDep,
+    principal: PolicyWriter,
 ) -> object:
     """Make an already published version the active one (e.g. to roll back)."""
     row = await policy_service.activate(session, version=version)
     await record(session, action="policy_activated", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="time_limit_policy", resource_id=row.version)
     await session.commit()
+    await policy_service.bump_token(resources.redis)
     return row

@@ -75,12 +75,12 @@ async def build_calendar(session: AsyncSession, settings: Settings) -> WorkingCa
                            first_year=first_year(), last_year=LAST_YEAR)
 
 
-async def current_token(redis: Redis) -> str:
-    """The calendar's version token (made on first use, e.g. after Redis was emptied)."""
-    token = await redis.get(TOKEN_KEY)
+async def current_token(redis: Redis, key: str = TOKEN_KEY) -> str:
+    """A cache's version token (made on first use, e.g. after Redis was emptied)."""
+    token = await redis.get(key)
     if token is None:
-        await redis.set(TOKEN_KEY, uuid.uuid4().hex, nx=True)
-        token = await redis.get(TOKEN_KEY)
+        await redis.set(key, uuid.uuid4().hex, nx=True)
+        token = await redis.get(key)
     return token
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,9 @@ from worktime import DEFAULT_POLICY, TimeLimitPolicy, policy_from_dict, policy_t
 
 # versions are immutable once published, so parsed policies can be kept for the process's life
 _parsed: dict[str, TimeLimitPolicy] = {}
+# which version is active, per database, valid while the Redis token is unchanged (bumped on every change)
+TOKEN_KEY = "hotline:policy:token"
+_active_cache: dict[str, tuple[str, str]] = {}
 
 
 async def seed_default_policy(session: AsyncSession, _settings: Settings | None = None) -> bool:
@@ -45,6 +49,28 @@ async def policy_by_version(session: AsyncSession, version: str) -> TimeLimitPol
             raise NotFound(f"时限政策版本 {version} 不存在 (policy version not found)")
         policy = _parsed.setdefault(version, policy_from_dict(row.body))
     return policy
+
+
+async def active_version_name(session: AsyncSession, redis: Redis) -> str:
+    """The active version's name, cached until an administrator publishes or activates one."""
+    from workorders.calendar_service import current_token
+
+    bind = session.bind
+    key = str(getattr(bind, "url", None) or bind.engine.url)
+    token = await current_token(redis, TOKEN_KEY)
+    cached = _active_cache.get(key)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    version = (await active_version(session)).version
+    _active_cache[key] = (token, version)
+    return version
+
+
+async def bump_token(redis: Redis) -> None:
+    """Make every process re-read the active version (call after the change is committed)."""
+    import uuid
+
+    await redis.set(TOKEN_KEY, uuid.uuid4().hex)
 
 
 def parse_policy(body: dict[str, Any]) -> TimeLimitPolicy:

@@ -20,7 +20,7 @@ from organisation.units_data import DOMAIN_NAMES
 from workorders import deadlines, repository, similarity
 from workorders.calendar_service import get_calendar
 from workorders.intake import initial_status, missing_elements
-from workorders.policy_service import active_version, policy_by_version
+from workorders.policy_service import active_version_name, policy_by_version
 from workorders.schemas import TicketCreate
 from workorders.state_machine import OPEN_STATES, Action, IllegalTransition, Side, Status, transition
 
@@ -78,8 +78,17 @@ def _check_times(body: TicketCreate, now: datetime) -> datetime:
     return received
 
 
+_known_regions: set[str] = set()  # reference data without a write API: positive look-ups are cached
+
+
+async def _region_exists(session: AsyncSession, code: str) -> bool:
+    if code not in _known_regions and await session.get(Region, code) is not None:
+        _known_regions.add(code)
+    return code in _known_regions
+
+
 async def _check_references(session: AsyncSession, body: TicketCreate) -> None:
-    if await session.get(Region, body.region_code) is None:
+    if not await _region_exists(session, body.region_code):
         raise Unprocessable(f"行政区划 {body.region_code} 不存在 (unknown region_code)", code="unknown_region")
     if body.domain is not None and body.domain not in DOMAIN_NAMES:
         raise Unprocessable(f"未知的职责领域 {body.domain} (unknown domain)", code="unknown_domain")
@@ -91,13 +100,13 @@ async def _check_references(session: AsyncSession, body: TicketCreate) -> None:
 
 
 async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings, *, principal: Principal,
-                        body: TicketCreate, now: datetime | None = None) -> Ticket:
+                        body: TicketCreate, now: datetime | None = None) -> tuple[Ticket, TicketCaller]:
     """Accept a request: validate R-05, time it under the active policy, number it, record it."""
     now = now or utcnow()
     _check_elements(body)
     received = _check_times(body, now)
     await _check_references(session, body)
-    policy_row = await active_version(session)
+    policy_version = await active_version_name(session, redis)
     status = initial_status(disposition=body.disposition.kind if body.disposition else None,
                             direct_answer=body.direct_answer.answer if body.direct_answer else None)
     ticket = Ticket(
@@ -105,7 +114,7 @@ async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings,
         category=body.category.value, domain=body.domain, enterprise_related=body.enterprise_related,
         special=body.special.value, content=body.content, address=body.address, region_code=body.region_code,
         occurred_at=body.occurred_at, received_at=received, created_at=now, created_by_id=principal.user_id,
-        call_id=None if body.call_id is None else str(body.call_id), policy_version=policy_row.version,
+        call_id=None if body.call_id is None else str(body.call_id), policy_version=policy_version,
         complained_unit_id=body.complained_unit_id, row_version=1, overdue=False, overdue_kinds=[], extra={},
         disposition=body.disposition.kind.value if body.disposition else None,
         disposition_note=body.disposition.note if body.disposition else None,
@@ -116,13 +125,15 @@ async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings,
         ticket.closed_at = now
     session.add(ticket)
     await session.flush()
-    session.add(TicketCaller(ticket_id=ticket.id, name=body.caller.name, phone=body.caller.phone,
-                             confidential=body.caller.confidential, source_ticket_id=ticket.id))
+    caller = TicketCaller(ticket_id=ticket.id, name=body.caller.name, phone=body.caller.phone,
+                          confidential=body.caller.confidential, source_ticket_id=ticket.id)
+    session.add(caller)
     await add_event(session, ticket, action="create", side=Side.HOTLINE, actor=principal, from_status=None,
                     to_status=ticket.status, note=ticket.disposition_note or ticket.direct_answer,
                     detail={"channel": ticket.channel, "category": ticket.category, "policy": ticket.policy_version},
                     at=now)
-    return ticket
+    await session.flush()
+    return ticket, caller
 
 
 async def _time_acceptance(session, redis, settings, ticket: Ticket, received: datetime, now: datetime) -> None:

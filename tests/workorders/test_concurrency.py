@@ -34,7 +34,7 @@ async def _dispatched_ticket(maker, redis, settings) -> int:
     async with maker() as session:
         agent = await _principal(session, "agent1003")
         body = schemas.TicketCreate(**ticket_body(region_code="510400", address="攀枝花市东区", content="并发测试工单"))
-        ticket = await service.create_ticket(session, redis, settings, principal=agent, body=body)
+        ticket, _ = await service.create_ticket(session, redis, settings, principal=agent, body=body)
         zjj = await session.scalar(select(OrgUnit.id).where(OrgUnit.code == "WH-ZJJ"))
         await actions.perform(session, redis, settings, principal=agent, ticket_id=ticket.id, action=Action.DISPATCH,
                               body=schemas.DispatchIn(lead_unit_id=zjj), now=utcnow())

@@ -104,7 +104,7 @@ async def test_two_schedulers_at_once_never_double_a_finding(engine, settings, r
             for i in range(12):
                 body = schemas.TicketCreate(**ticket_body(region_code="510300", address="自贡市自流井区",
                                                           content=f"自贡调度测试{i}"))
-                ticket = await service.create_ticket(session, redis, settings, principal=principal, body=body)
+                ticket, _ = await service.create_ticket(session, redis, settings, principal=principal, body=body)
                 ids.append(ticket.id)
             await session.commit()
             due = max(t.dispatch_due_at for t in (await session.scalars(select(Ticket).where(Ticket.id.in_(ids)))))
