@@ -32,7 +32,7 @@ export class AgentStatePanel {
     }
   }
 
-  // The server's view: {state, reason, since (epoch s), wrap_until (epoch s|null), pending_state}
+  // The server's view (acd AgentOut): {state, reason, since (epoch s), wrap_up_until (epoch s|null), pending_state}
   show(agent) {
     if (!agent) return;
     const previous = this.current.state;
@@ -59,8 +59,8 @@ export class AgentStatePanel {
     this.$("#btn-ready").disabled = state === "ready" || state === "on_call" || state === "ringing";
     const wrap = this.$("#wrapup");
     wrap.hidden = state !== "wrap_up";
-    if (state === "wrap_up") {
-      const left = Math.max(0, Math.ceil((this.current.wrap_until || now) - now));
+    if (state === "wrap_up" && this.current.wrap_up_until) {  // (an event alone has no deadline yet)
+      const left = Math.max(0, Math.ceil(this.current.wrap_up_until - now));
       this.$("#wrapup-left").textContent = String(left);
       if (left <= 0) this.endWrapUp();
     }

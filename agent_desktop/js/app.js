@@ -57,9 +57,9 @@ class Desktop {
     }
   }
 
-  signOut() {
+  async signOut() {
     this.stop();
-    acd.setState("logged_out").catch(() => {});
+    await acd.setState("logged_out").catch(() => {});
     setToken(null);
     location.reload();
   }
@@ -152,15 +152,26 @@ class Desktop {
   }
 
   // ------------------------------------------------------------------ live events
+  // Telephony events (ivr/messages.py); agent.state goes to every desktop, so filter on ours.
   onEvent({ type, data }) {
-    if (type === "agent.state" && (!data.user_id || data.user_id === this.me.id)) this.statePanel.show(data);
-    else if (type === "call.offered") this.linkCall(data.call_id, data.caller_number || data.caller);
-    else if (type === "call.recording" && this.call && String(data.call_id) === String(this.call.callId)) {
-      this.form.setCall({ callId: this.call.callId, recording: data.recording_id || true });
-    } else if (type === "call.ended" && this.call && String(data.call_id) === String(this.call.callId)) {
+    const mine = data && data.agent_id === this.me.id;
+    if (type === "agent.state" && mine) this.agentChanged(data);
+    else if (type === "call.offered" && mine) this.linkCall(data.call_id, data.caller_number);
+    else if (type === "recording.ready" && String(data.call_id) === String(this.form.call.callId)) {
+      this.form.setCall({ callId: data.call_id, recording: data.recording_id });
+    } else if (type === "call.ended" && mine) {
       this.reload();
+    } else if ((type === "call.held" || type === "call.unheld") && this.call && String(data.call_id) === String(this.call.callId)) {
+      this.call.state = type === "call.held" ? "held" : "talking";
+      this.renderCall();
     }
     this.controls.onEvent(type, data);
+  }
+
+  // The event carries the state; the REST view adds since and the wrap-up deadline.
+  agentChanged(data) {
+    this.statePanel.show({ ...this.statePanel.current, ...data, since: Date.now() / 1000 });
+    acd.me().then((agent) => this.statePanel.show(agent)).catch(() => {});
   }
 
   // A call id became known (bus offer, SIP header or ACD record): screen pop and form link.

@@ -1,14 +1,11 @@
 // Call controls (R-04, R-06): transfer to an expert seat chosen by department (blind or
 // attended), three-way call, and one-click emergency hand-off to 110/119/120/122 after a
-// confirmation. Each action shows its live state (from the REST answer, then bus events).
+// confirmation. Each shows its live state: first the REST answer, then the call.* events the
+// telephony worker publishes to this agent (ivr/messages.py CallAction).
 import { esc, SERVICE } from "./format.js";
 import { calls } from "./telephony.js";
 
-const TRANSFER_STATE = {
-  dialing: "正在呼叫", ringing: "对方振铃", consulting: "咨询中（来电人保持）", answered: "已接通",
-  completed: "已转出", transferred: "已转出", conference: "三方通话中", failed: "失败", cancelled: "已取回",
-  busy: "对方忙", no_answer: "无人接听", ended: "已结束",
-};
+const REASON = { "no answer": "无人接听", "hung up": "对方已挂断" };
 
 export class CallControls {
   constructor(root, { confirm }) {
@@ -22,8 +19,9 @@ export class CallControls {
     this.$("#btn-transfer-blind").addEventListener("click", () => this.transfer("blind"));
     this.$("#btn-transfer-attended").addEventListener("click", () => this.transfer("attended"));
     this.$("#btn-three-way").addEventListener("click", () => this.threeWay());
-    this.$("#btn-transfer-complete").addEventListener("click", () => this.act(() => calls.completeTransfer(this.callId), "#control-state"));
-    this.$("#btn-transfer-cancel").addEventListener("click", () => this.act(() => calls.cancelTransfer(this.callId), "#control-state"));
+    this.$("#btn-transfer-complete").addEventListener("click", () => this.run("#control-state", "正在完成转接…", () => calls.completeTransfer(this.callId)));
+    this.$("#btn-transfer-cancel").addEventListener("click", () => this.run("#control-state", "正在取回通话…", () => calls.cancelTransfer(this.callId)));
+    this.$("#btn-leave").addEventListener("click", () => this.run("#emergency-state", "正在退出通话…", () => calls.leave(this.callId)));
     this.root.querySelectorAll("[data-service]").forEach((b) => b.addEventListener("click", () => this.emergency(b.dataset.service)));
   }
 
@@ -45,15 +43,21 @@ export class CallControls {
       `<option value="${esc(e.extension)}">${esc(e.display_name)}（${esc(e.extension)}）${e.state ? " · " + esc(e.state) : ""}</option>`).join("");
   }
 
-  // Enabled only while a call is up (callId known and talking).
+  seatLabel(extension) {
+    const e = this.experts.find((x) => x.extension === extension);
+    return e ? `${e.display_name}（${extension}）` : extension;
+  }
+
+  // Enabled only while a call is up (call id known, agent talking).
   setCall(callId, talking) {
+    const changed = String(callId || "") !== String(this.callId || "");
     this.callId = talking ? callId : null;
     const on = Boolean(this.callId);
     for (const id of ["#btn-transfer-blind", "#btn-transfer-attended", "#btn-three-way"]) this.$(id).disabled = !on;
     this.root.querySelectorAll("[data-service]").forEach((b) => { b.disabled = !on; });
-    if (!callId) {
+    if (!callId && changed) {
       this.$("#consult-row").hidden = true;
-      this.setLive("#control-state", "", "");
+      this.$("#btn-leave").hidden = true;
     }
   }
 
@@ -63,53 +67,79 @@ export class CallControls {
     el.dataset.state = state || "";
   }
 
-  async act(fn, selector) {
-    this.setLive(selector, "处理中…", "busy");
+  async run(selector, pending, fn) {
+    this.setLive(selector, pending, "busy");
     try {
-      const result = await fn();
-      this.showResult(selector, result);
-      return result;
+      return await fn();
     } catch (err) {
       this.setLive(selector, `失败：${err.message}`, "error");
       return null;
     }
   }
 
-  showResult(selector, result) {
-    const state = (result && (result.state || result.status)) || "dialing";
-    const label = TRANSFER_STATE[state] || state;
-    const target = (result && (result.target || result.service)) || "";
-    const failed = ["failed", "busy", "no_answer"].includes(state);
-    this.setLive(selector, `${target ? target + "：" : ""}${label}`, failed ? "error" : state === "completed" || state === "answered" ? "ok" : "busy");
-    this.$("#consult-row").hidden = !(selector === "#control-state" && state === "consulting");
-  }
-
   async transfer(mode) {
-    const target = this.seat.value;
-    if (!target || !this.callId) return;
-    await this.act(() => calls.transfer(this.callId, { mode, target }), "#control-state");
-    if (mode === "attended") this.$("#consult-row").hidden = false;
+    const extension = this.seat.value;
+    if (!extension || !this.callId) return;
+    const label = this.seatLabel(extension);
+    await this.run("#control-state", `${mode === "blind" ? "直接转接" : "咨询转接"}：正在呼叫 ${label}…`,
+      () => calls.transfer(this.callId, mode, extension));
   }
 
   async threeWay() {
-    const target = this.seat.value;
-    if (!target || !this.callId) return;
-    await this.act(() => calls.threeWay(this.callId, { target }), "#control-state");
+    const extension = this.seat.value;
+    if (!extension || !this.callId) return;
+    await this.run("#control-state", `三方通话：正在呼叫 ${this.seatLabel(extension)}…`, () => calls.addParty(this.callId, extension));
   }
 
   async emergency(service) {
     if (!this.callId) return;
-    const ok = await this.confirm(`确认将来电立即转接至 ${SERVICE[service]}？\n转接后本通话由 ${service} 接警。`);
+    const ok = await this.confirm(`确认立即将来电转接 ${SERVICE[service]}？\n${service} 接通后三方通话，您可随后退出。`);
     if (!ok) return;
-    await this.act(() => calls.emergency(this.callId, service), "#emergency-state");
+    this.root.dataset.emergency = service;
+    await this.run("#emergency-state", `正在呼叫 ${SERVICE[service]}…`, () => calls.emergency(this.callId, service));
   }
 
-  // Bus events about this call's transfer / three-way / emergency legs.
+  // call.* events about this call's legs (CallAction: action, target, detail).
   onEvent(type, data) {
-    if (!this.callId || String(data.call_id) !== String(this.callId)) return;
-    if (type.startsWith("call.emergency")) this.showResult("#emergency-state", { ...data, service: data.service });
-    else if (type.startsWith("call.transfer") || type.startsWith("call.conference") || type.startsWith("call.three_way")) {
-      this.showResult("#control-state", data);
-    }
+    if (!type.startsWith("call.") || !data || data.action === undefined) return;
+    if (this.callId && String(data.call_id) !== String(this.callId)) return;
+    const d = data.detail || {};
+    const who = this.seatLabel(data.target || "");
+    const show = {
+      transfer_started: () => d.phase === "consulting"
+        ? this.consulting(who) : this.setLive("#control-state", `转接中：正在呼叫 ${who}`, "busy"),
+      transferred: () => this.setLive("#control-state", `已转接给 ${who}`, "ok"),
+      transfer_cancelled: () => this.cancelled(who, d.reason),
+      party_dialled: () => this.setLive("#control-state", `三方通话：正在呼叫 ${who}`, "busy"),
+      party_added: () => this.setLive("#control-state", `三方通话中：${who}`, "ok"),
+      party_left: () => this.partyLeft(data.target, d.kind, "已退出通话"),
+      party_failed: () => this.partyLeft(data.target, d.kind, "未接通"),
+      emergency: () => this.emergencyState(data.target, d.phase),
+    }[data.action];
+    if (show) show();
+  }
+
+  consulting(who) {
+    this.setLive("#control-state", `咨询中：与 ${who} 通话，来电人听等待音乐`, "busy");
+    this.$("#consult-row").hidden = false;
+  }
+
+  cancelled(who, reason) {
+    this.$("#consult-row").hidden = true;
+    this.setLive("#control-state", `转接未完成（${who}${REASON[reason] ? "：" + REASON[reason] : ""}），已回到来电人`, "error");
+  }
+
+  partyLeft(target, kind, what) {
+    if (kind === "emer") this.setLive("#emergency-state", `${SERVICE[target] || target} ${what}`, "error");
+    else this.setLive("#control-state", `${this.seatLabel(target)} ${what}`, what === "未接通" ? "error" : "");
+    if (kind === "emer") this.$("#btn-leave").hidden = true;
+  }
+
+  emergencyState(service, phase) {
+    const connected = phase === "connected";
+    this.root.dataset.emergency = service;
+    this.root.dataset.emergencyPhase = phase || "";
+    this.setLive("#emergency-state", connected ? `${SERVICE[service]} 已接通（三方通话）` : `正在呼叫 ${SERVICE[service]}…`, connected ? "ok" : "busy");
+    this.$("#btn-leave").hidden = !connected;
   }
 }

@@ -41,7 +41,7 @@ export const TICKET_STATUS = {
 
 export const AGENT_STATE = {
   ready: "示闲", not_ready: "示忙", wrap_up: "话后处理", ringing: "振铃", on_call: "通话中",
-  offline: "离线", unknown: "—",
+  logged_out: "未签入", unknown: "—",
 };
 
 export const SERVICE = { 110: "110 报警", 119: "119 火警", 120: "120 急救", 122: "122 交通事故" };

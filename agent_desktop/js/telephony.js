@@ -8,13 +8,13 @@ export const acd = {
 
 export const calls = {
   get: (callId) => api.get(`/api/v1/calls/${callId}`),
-  mine: (since) => api.get(`/api/v1/calls?agent=me&since=${encodeURIComponent(since)}&limit=500`),
   hold: (callId, on) => api.post(`/api/v1/calls/${callId}/${on ? "hold" : "unhold"}`, {}),
-  transfer: (callId, body) => api.post(`/api/v1/calls/${callId}/transfer`, body),
+  transfer: (callId, mode, extension) => api.post(`/api/v1/calls/${callId}/transfer`, { mode, extension }),
   completeTransfer: (callId) => api.post(`/api/v1/calls/${callId}/transfer/complete`, {}),
   cancelTransfer: (callId) => api.post(`/api/v1/calls/${callId}/transfer/cancel`, {}),
-  threeWay: (callId, body) => api.post(`/api/v1/calls/${callId}/three-way`, body),
+  addParty: (callId, extension) => api.post(`/api/v1/calls/${callId}/parties`, { extension }),
   emergency: (callId, service) => api.post(`/api/v1/calls/${callId}/emergency`, { service }),
+  leave: (callId) => api.post(`/api/v1/calls/${callId}/leave`, {}),
 };
 
 export const desktop = {
