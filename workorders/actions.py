@@ -15,7 +15,6 @@ from access.principal import Principal
 from core.errors import Conflict, Forbidden, Unprocessable
 from models import DispatchPrecedent, SupervisionRecord, Ticket, TicketAssignment, TicketCaller
 from organisation.units_data import DOMAIN_NAMES
-from worktime import ExtensionRefused, TimeLimitPolicy, WorkingCalendar, check_extension_request
 from workorders import deadlines, dispatch_rules, repository, schemas, similarity
 from workorders.service import add_event, refresh_overdue, side_of
 from workorders.state_machine import (
@@ -28,6 +27,7 @@ from workorders.state_machine import (
     combined_callback_result,
     transition,
 )
+from worktime import ExtensionRefused, TimeLimitPolicy, WorkingCalendar, check_extension_request
 
 BODIES: dict[Action, type[schemas.ActionBase]] = {
     Action.DISPATCH: schemas.DispatchIn, Action.SIGN: schemas.PlainActionIn, Action.RETURN: schemas.ReturnIn,

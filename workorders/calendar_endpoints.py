@@ -5,7 +5,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AwareDatetime
 
 from access.permissions import Permission
 from access.principal import Principal
@@ -13,7 +12,7 @@ from api.deps import PrincipalDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from core.errors import Unprocessable
 from workorders import calendar_service, policy_service
-from workorders.schemas import DayIn, DayOut, DeadlineOut, PolicyIn, PolicyOut, YearOut
+from workorders.schemas import DayIn, DayOut, DeadlineOut, Moment, PolicyIn, PolicyOut, YearOut
 from worktime import known_years
 
 calendar_router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -58,7 +57,7 @@ async def list_days(session: SessionDep, _: CalendarReader, year: int = Query(ge
 
 @calendar_router.get("/deadline", response_model=DeadlineOut)
 async def deadline(
-    session: SessionDep, resources: ResourcesDep, _: PrincipalDep, start: AwareDatetime,
+    session: SessionDep, resources: ResourcesDep, _: PrincipalDep, start: Moment,
     working_days: int | None = Query(default=None, ge=0, le=MAX_WORKING_DAYS),
     working_hours: float | None = Query(default=None, ge=0, le=MAX_WORKING_HOURS, allow_inf_nan=False),
     hours: float | None = Query(default=None, ge=0, le=MAX_HOURS, allow_inf_nan=False),
@@ -75,7 +74,7 @@ async def deadline(
             result = calendar.add_working_hours(start, working_hours)
         else:
             result = calendar.add_calendar_hours(start, hours)
-    except ValueError as error:  # outside the calendar's years
+    except (ValueError, OverflowError) as error:  # outside the calendar's years
         raise Unprocessable(f"无法计算期限 (cannot compute the deadline): {error}") from None
     return DeadlineOut(due_at=calendar_service.as_business_iso(result.due_at), calendar_provisional=result.provisional)
 
@@ -108,7 +107,7 @@ async def publish_policy(body: PolicyIn, session: SessionDep, resources: Resourc
 
 @policy_router.post("/{version}/activate", response_model=PolicyOut)
 async def activate_policy(
-    version: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, resources: ResourcesDep,
+    version: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")], session: SessionDep, resources: ResourcesDep,
     principal: PolicyWriter,
 ) -> object:
     """Make an already published version the active one (e.g. to roll back)."""

@@ -24,7 +24,7 @@ async def _loop(once: bool, interval: float) -> None:
                 report = await run_pass(resources.sessionmaker, resources.redis, settings)
                 if once:
                     click.echo(f"flagged {len(report.flagged)} findings, auto-closed {len(report.auto_closed)} tickets")
-            except Exception:  # noqa: BLE001 - keep the loop alive; state is in the database
+            except Exception:
                 log.exception("scheduler pass failed")
                 if once:
                     raise

@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from access.permissions import Permission
@@ -22,8 +21,8 @@ from core.errors import Forbidden
 from core.timeutil import utcnow
 from models import DispatchPrecedent, Ticket
 from workorders import actions, repository, service
-from workorders.schemas import EventOut, MergeIn, TicketCreate, TicketOut, TicketPage
-from workorders.serialize import caller_out, reveals_identity, ticket_out
+from workorders.schemas import EventOut, MergeIn, Moment, TicketCreate, TicketOut, TicketPage
+from workorders.serialize import Viewer, reveals_identity, ticket_out
 from workorders.state_machine import STATUS_LABELS, Action, Side, Status
 
 router = APIRouter(tags=["work orders"])
@@ -33,6 +32,7 @@ Dispatcher = Annotated[Principal, Depends(require(Permission.TICKET_DISPATCH))]
 Phone = Annotated[str, Query(pattern=r"^\+?[0-9][0-9-]{4,30}$")]
 StatusQ = Annotated[list[Status] | None, Query()]
 EXPORT_LIMIT = 10_000
+NO_NUL = r"^[^\x00]*$"
 
 
 async def _personal_view(session, principal: Principal, ticket_ids: list[int], where: str) -> None:
@@ -43,11 +43,14 @@ async def _personal_view(session, principal: Principal, ticket_ids: list[int], w
                  detail={"where": where, "ticket_ids": ticket_ids[:1000], "count": len(ticket_ids)})
 
 
+def viewer_of(principal: Principal) -> Viewer:
+    return Viewer(side=service.side_of(principal), personal=principal.can(Permission.PERSONAL_DATA_READ))
+
+
 async def _detail(session, principal: Principal, ticket: Ticket, *, full: bool) -> dict:
-    side = service.side_of(principal)
     callers = (await repository.callers_of(session, [ticket.id]))[ticket.id]
     assignments = (await repository.assignments_of(session, [ticket.id]))[ticket.id]
-    return ticket_out(ticket, callers, side, full=full, assignments=assignments,
+    return ticket_out(ticket, callers, viewer_of(principal), full=full, assignments=assignments,
                       unit_names=await repository.unit_names(session))
 
 
@@ -58,23 +61,26 @@ async def create_ticket(body: TicketCreate, session: SessionDep, resources: Reso
                                                  body=body)
     await session.commit()
     # echoes what the creator just entered (not a view of stored personal data); built without re-reading
-    return ticket_out(ticket, [caller], service.side_of(principal), full=True)
+    return ticket_out(ticket, [caller], viewer_of(principal), full=True)
 
 
 def _filters(status, unit_id, category, region, overdue, created_from, created_to, q, phone, number,
              principal: Principal) -> repository.TicketFilters:
-    if phone and service.side_of(principal) is Side.UNIT:
+    if phone and (service.side_of(principal) is Side.UNIT or not principal.can(Permission.PERSONAL_DATA_READ)):
         raise Forbidden("承办单位不能按诉求人电话查询 (units cannot search by caller phone, R-25)")
     return repository.TicketFilters(status=[s.value for s in status or []], unit_id=unit_id, category=category,
                                     region=region, overdue=overdue, created_from=created_from,
                                     created_to=created_to, q=q, phone=phone, number=number)
 
 
-FilterArgs = dict(
-    unit_id=Query(default=None, ge=1, le=2_147_483_647), category=Query(default=None, pattern="^[a-z_]{1,16}$"),
-    region=Query(default=None, pattern=r"^[0-9]{2,12}$"), q=Query(default=None, min_length=1, max_length=100),
-    phone=Query(default=None, pattern=r"^\+?[0-9][0-9-]{4,30}$"), number=Query(default=None, max_length=32),
-)
+FilterArgs = {
+    "unit_id": Query(default=None, ge=1, le=2_147_483_647),
+    "category": Query(default=None, pattern="^[a-z_]{1,16}$"),
+    "region": Query(default=None, pattern=r"^[0-9]{2,12}$"),
+    "q": Query(default=None, min_length=1, max_length=100, pattern=NO_NUL),
+    "phone": Query(default=None, pattern=r"^\+?[0-9][0-9-]{4,30}$"),
+    "number": Query(default=None, max_length=32, pattern=NO_NUL),
+}
 
 
 @router.get("/tickets", response_model=TicketPage)
@@ -82,7 +88,7 @@ async def list_tickets(
     session: SessionDep, principal: Reader, status: StatusQ = None,
     unit_id: int | None = FilterArgs["unit_id"], category: str | None = FilterArgs["category"],
     region: str | None = FilterArgs["region"], overdue: bool | None = None,
-    created_from: AwareDatetime | None = None, created_to: AwareDatetime | None = None,
+    created_from: Moment | None = None, created_to: Moment | None = None,
     q: str | None = FilterArgs["q"], phone: str | None = FilterArgs["phone"], number: str | None = FilterArgs["number"],
     limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> dict:
@@ -92,8 +98,8 @@ async def list_tickets(
     tickets, total = await repository.page(session, repository.filtered_query(principal.scope, filters),
                                            limit=limit, offset=offset)
     callers = await repository.callers_of(session, [t.id for t in tickets])
-    side = service.side_of(principal)
-    items = [ticket_out(t, callers[t.id], side, full=False) for t in tickets]
+    viewer = viewer_of(principal)
+    items = [ticket_out(t, callers[t.id], viewer, full=False) for t in tickets]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -113,7 +119,7 @@ async def export_tickets(
     session: SessionDep, principal: Reader, status: StatusQ = None,
     unit_id: int | None = FilterArgs["unit_id"], category: str | None = FilterArgs["category"],
     region: str | None = FilterArgs["region"], overdue: bool | None = None,
-    created_from: AwareDatetime | None = None, created_to: AwareDatetime | None = None,
+    created_from: Moment | None = None, created_to: Moment | None = None,
     q: str | None = FilterArgs["q"], phone: str | None = FilterArgs["phone"], number: str | None = FilterArgs["number"],
 ) -> Response:
     """CSV of visible tickets (at most 10 000); units never get hidden callers' identity; audited."""
@@ -122,16 +128,16 @@ async def export_tickets(
     tickets, _ = await repository.page(session, repository.filtered_query(principal.scope, filters),
                                        limit=EXPORT_LIMIT, offset=0)
     callers = await repository.callers_of(session, [t.id for t in tickets])
-    side = service.side_of(principal)
+    viewer = viewer_of(principal)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for ticket in tickets:
-        data = ticket_out(ticket, callers[ticket.id], side, full=True)
+        data = ticket_out(ticket, callers[ticket.id], viewer, full=True)
         for caller in data["callers"] or [{"name": None, "phone": None}]:
             row = {**data, **data["deadlines"], "caller_name": caller["name"], "caller_phone": caller["phone"]}
             writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
-    revealed = [t.id for t in tickets if reveals_identity(t, callers[t.id], side)]
+    revealed = [t.id for t in tickets if reveals_identity(t, callers[t.id], viewer)]
     await record(session, action="tickets_exported", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="ticket", detail={"count": len(tickets)})
     if revealed:
@@ -181,7 +187,7 @@ async def read_ticket(ticket_id: IdPath, session: SessionDep, principal: Reader)
     ticket = await repository.get_visible(session, principal, ticket_id)
     data = await _detail(session, principal, ticket, full=True)
     callers = (await repository.callers_of(session, [ticket.id]))[ticket.id]
-    if reveals_identity(ticket, callers, service.side_of(principal)):
+    if reveals_identity(ticket, callers, viewer_of(principal)):
         await _personal_view(session, principal, [ticket.id], "detail")
         await session.commit()
     return data

@@ -1,14 +1,36 @@
 """Request and response bodies of the work-order, calendar, policy and supervision APIs."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from workorders.state_machine import CallbackResult
 
+
+def _in_range(moment: datetime) -> datetime:
+    """Refuse instants that cannot be stored (UTC conversion overflows) or are absurd."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range") from None
+    if not 1900 <= utc.year <= 9000:
+        raise ValueError("time must lie between the years 1900 and 9000")
+    return moment
+
+
+# an aware datetime (naive → 422) that is also storable
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -17,6 +39,24 @@ ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _no_nul_characters(self):
+        """PostgreSQL text cannot hold NUL: refuse it here (422) rather than fail in the database."""
+        if any("\x00" in text for text in _strings(self.__dict__)):
+            raise ValueError("text must not contain NUL characters")
+        return self
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 class Channel(StrEnum):
@@ -73,8 +113,8 @@ class TicketCreate(Strict):
     enterprise_related: bool = False
     address: str | None = Field(default=None, max_length=300)
     region_code: str = Field(pattern=r"^[0-9]{6,12}$")
-    occurred_at: AwareDatetime | None = None
-    received_at: AwareDatetime | None = None
+    occurred_at: Moment | None = None
+    received_at: Moment | None = None
     call_id: Annotated[str, Field(min_length=1, max_length=64)] | Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
     special: Special = Special.NONE
     domain: str | None = Field(default=None, max_length=32)

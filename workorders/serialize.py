@@ -7,18 +7,26 @@ appear only in the detail view and the export, which the endpoints audit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from core.timeutil import business_time
-
 from models import Ticket, TicketAssignment, TicketCaller
 from workorders.deadlines import DEADLINE_FIELDS
 from workorders.state_machine import STATUS_LABELS, Side, Status, allowed_actions
 
 
-def hidden_from(side: Side, ticket: Ticket, caller: TicketCaller) -> bool:
-    """True when this side must never see the caller's identity."""
-    return side is Side.UNIT and (caller.confidential or ticket.category == "report")
+@dataclass(frozen=True)
+class Viewer:
+    side: Side
+    personal: bool  # holds PERSONAL_DATA_READ (an expert seat, say, does not)
+
+
+def hidden_from(viewer: Viewer, ticket: Ticket, caller: TicketCaller) -> bool:
+    """True when this viewer must never see the caller's identity."""
+    if not viewer.personal:
+        return True
+    return viewer.side is Side.UNIT and (caller.confidential or ticket.category == "report")
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -33,8 +41,8 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 
-def caller_out(ticket: Ticket, caller: TicketCaller, side: Side, *, full: bool) -> dict:
-    hidden = hidden_from(side, ticket, caller)
+def caller_out(ticket: Ticket, caller: TicketCaller, viewer: Viewer, *, full: bool) -> dict:
+    hidden = hidden_from(viewer, ticket, caller)
     if hidden:
         name = phone = None
     elif full:
@@ -46,13 +54,13 @@ def caller_out(ticket: Ticket, caller: TicketCaller, side: Side, *, full: bool) 
             "callback_round": caller.callback_round}
 
 
-def reveals_identity(ticket: Ticket, callers: Sequence[TicketCaller], side: Side) -> bool:
+def reveals_identity(ticket: Ticket, callers: Sequence[TicketCaller], viewer: Viewer) -> bool:
     """Whether a full view of this ticket shows someone's name or phone (→ audit it)."""
-    return any(not hidden_from(side, ticket, c) for c in callers)
+    return any(not hidden_from(viewer, ticket, c) for c in callers)
 
 
 def ticket_out(
-    ticket: Ticket, callers: Sequence[TicketCaller], side: Side, *, full: bool,
+    ticket: Ticket, callers: Sequence[TicketCaller], viewer: Viewer, *, full: bool,
     assignments: Sequence[TicketAssignment] = (), unit_names: dict[int, str] | None = None,
 ) -> dict:
     names = unit_names or {}
@@ -65,10 +73,10 @@ def ticket_out(
         "overdue_kinds")}
     data["status_label"] = STATUS_LABELS[Status(ticket.status)]
     data["deadlines"] = _deadlines(ticket)
-    data["callers"] = [caller_out(ticket, c, side, full=full) for c in callers]
+    data["callers"] = [caller_out(ticket, c, viewer, full=full) for c in callers]
     data["assignments"] = [{"unit_id": a.unit_id, "unit_name": names.get(a.unit_id), "role": a.role,
                             "active": a.active, "assigned_at": a.assigned_at} for a in assignments]
-    data["allowed_actions"] = [a.value for a in allowed_actions(ticket.status, side)]
+    data["allowed_actions"] = [a.value for a in allowed_actions(ticket.status, viewer.side)]
     return _localised(data)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -69,7 +69,17 @@ def _check_elements(body: TicketCreate) -> None:
         raise Unprocessable("不予受理与直接答复不能同时填写 (disposition and direct_answer exclude each other)")
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
 def _check_times(body: TicketCreate, now: datetime) -> datetime:
+    for moment in (body.occurred_at, body.received_at):
+        try:
+            sane = moment is None or moment.astimezone(UTC) >= EARLIEST
+        except OverflowError:
+            sane = False
+        if not sane:
+            raise Unprocessable("时间超出合理范围 (a time is before 1900 or out of range)")
     received = body.received_at or now
     if received > now + CLOCK_SKEW or received < now - MAX_HANDOVER_AGE:
         raise Unprocessable("受理时间不合理 (received_at must not be in the future nor over a year old)")

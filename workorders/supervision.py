@@ -5,7 +5,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 from sqlalchemy import and_, func, or_, select
 
 from access.permissions import Permission
@@ -14,6 +13,7 @@ from api.deps import ResourcesDep, SessionDep, require
 from core.timeutil import utcnow
 from models import SupervisionRecord, Ticket
 from workorders import repository
+from workorders.schemas import Moment
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 Reader = Annotated[Principal, Depends(require(Permission.TICKET_READ))]
@@ -48,7 +48,7 @@ def _counted(kinds_column):
 @router.get("/units")
 async def units_under_supervision(
     session: SessionDep, resources: ResourcesDep, principal: StatsReader,
-    since: AwareDatetime | None = None, threshold: int | None = Query(default=None, ge=1, le=1000),
+    since: Moment | None = None, threshold: int | None = Query(default=None, ge=1, le=1000),
 ) -> list[dict]:
     """Units with repeated overdue, returns, refused push-backs or dissatisfaction since `since` (default 90 days)."""
     since = since or utcnow() - timedelta(days=90)
@@ -78,7 +78,7 @@ async def findings(
     session: SessionDep, principal: Reader, ticket_id: int | None = Query(default=None, ge=1, le=2_147_483_647),
     unit_id: int | None = Query(default=None, ge=1, le=2_147_483_647),
     kind: str | None = Query(default=None, pattern="^(" + "|".join(FINDING_KINDS) + ")$"),
-    since: AwareDatetime | None = None, limit: int = Query(default=200, ge=1, le=1000),
+    since: Moment | None = None, limit: int = Query(default=200, ge=1, le=1000),
 ) -> list[dict]:
     """Findings and reminders (催办) recorded by the scheduler and the workflow."""
     query = (select(SupervisionRecord).join(Ticket, Ticket.id == SupervisionRecord.ticket_id)
@@ -94,3 +94,30 @@ async def findings(
              "created_at": r.created_at, "reminder": r.reminder, "detail": r.detail}
             for r in (await session.scalars(query)).all()]
 
+
+
+@router.get("/rates")
+async def rates(
+    session: SessionDep, principal: StatsReader, since: Moment | None = None,
+    until: Moment | None = None,
+) -> dict:
+    """Direct-answer rate (R-06) and satisfaction rate (R-16), screened results left out (R-21)."""
+    evaluated = Ticket.satisfaction.in_(["satisfied", "dissatisfied_reasonable", "dissatisfied_unreasonable"])
+    counted = and_(evaluated, Ticket.screened_out.is_(False))
+    query = select(
+        func.count(Ticket.id),
+        func.count(Ticket.id).filter(Ticket.direct_answer.is_not(None)),
+        func.count(Ticket.id).filter(Ticket.disposition.is_not(None)),
+        func.count(Ticket.id).filter(counted),
+        func.count(Ticket.id).filter(and_(counted, Ticket.satisfaction == "satisfied")),
+        func.count(Ticket.id).filter(and_(evaluated, Ticket.screened_out.is_(True))),
+    ).where(repository.visible_clause(principal.scope), Ticket.status != "merged")
+    if since:
+        query = query.where(Ticket.created_at >= since)
+    if until:
+        query = query.where(Ticket.created_at < until)
+    accepted, direct, out_of_scope, evaluated_n, satisfied, screened = (await session.execute(query)).one()
+    return {"accepted": accepted, "direct_answered": direct, "out_of_scope": out_of_scope,
+            "direct_answer_rate": round(direct / accepted, 4) if accepted else None,
+            "evaluated": evaluated_n, "satisfied": satisfied, "screened_out": screened,
+            "satisfaction_rate": round(satisfied / evaluated_n, 4) if evaluated_n else None}

@@ -76,7 +76,7 @@ async def test_help_with_extension_and_no_evaluation(client, session, resources)
 
 
 async def test_suggestion_returned_redispatched_remark_closed_disputed_and_screened(client, session):
-    agent, unit, lead, gov = [await login(client, u) for u in ("agent1001", "wh_zjj", "wh_zjj_lead", "wh_gov")]
+    agent, unit, gov = [await login(client, u) for u in ("agent1001", "wh_zjj", "wh_gov")]
     zjj, cgj = await unit_id(session, "WH-ZJJ"), await unit_id(session, "WH-CGJ")
     t = await create(client, agent, category="suggestion", domain="urban_management",
                      content="建议在玉林路增设垃圾分类投放点")
