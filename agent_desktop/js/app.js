@@ -156,7 +156,10 @@ class Desktop {
   onEvent({ type, data }) {
     const mine = data && data.agent_id === this.me.id;
     if (type === "agent.state" && mine) this.agentChanged(data);
-    else if (type === "call.offered" && mine) this.linkCall(data.call_id, data.caller_number);
+    else if (type === "call.offered" && mine) {
+      if (this.phone) this.phone.marks.offerEvent = performance.now();
+      this.linkCall(data.call_id, data.caller_number);
+    }
     else if (type === "recording.ready" && String(data.call_id) === String(this.form.call.callId)) {
       this.form.setCall({ callId: data.call_id, recording: data.recording_id });
     } else if (type === "call.ended" && mine) {

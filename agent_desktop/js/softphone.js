@@ -86,6 +86,7 @@ export class Softphone extends EventTarget {
     this.muted = false;
     this.held = false;
     this.marks.offered = performance.now();
+    this.marks.offeredWall = Date.now(); // compared with the server's call.offered time
     this.callId = request.getHeader("X-Hotline-Call-Id") || null;
     const identity = session.remote_identity;
     const number = (identity && identity.uri && identity.uri.user) || "";

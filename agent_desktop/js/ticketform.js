@@ -24,7 +24,7 @@ export class TicketForm {
     this.onSubmitted = onSubmitted;
     this.onDuplicates = onDuplicates || (() => {});
     this.mode = "ticket";
-    this.call = { callId: null, recording: null };
+    this.call = { callId: null, recording: null, phone: null };
     this.regions = new RegionPicker(form, () => this.changed());
     this.dupTimer = null;
     this.dupAbort = null;
@@ -58,13 +58,19 @@ export class TicketForm {
   }
 
   // A call was offered/answered: link it, and prefill the phone unless the agent typed one.
+  // A new call replaces a phone that was only prefilled from the previous call, never a typed one.
   setCall({ callId, phone, recording, enterprise }) {
-    if (callId && callId !== this.call.callId) {
-      this.call = { callId, recording: recording || null };
+    const field = this.el("caller_phone");
+    const untouched = !field.value || field.value === this.call.phone;
+    if (callId && String(callId) !== String(this.call.callId)) {
+      this.call = { callId, recording: recording || null, phone: null };
     } else if (recording) {
       this.call.recording = recording;
     }
-    if (phone && !this.el("caller_phone").value) this.el("caller_phone").value = phone;
+    if (phone && untouched) {
+      field.value = phone;
+      this.call.phone = phone;
+    }
     if (enterprise) this.el("enterprise_related").checked = true; // the caller chose 涉企 in the IVR
     this.showLink();
     this.saveDraft();
@@ -109,7 +115,7 @@ export class TicketForm {
       else control.value = value;
     }
     await this.regions.restore(draft.region);
-    this.call = draft.call || { callId: null, recording: null };
+    this.call = { callId: null, recording: null, phone: null, ...(draft.call || {}) };
     this.showLink();
     this.setMode(draft.mode || "ticket");
     this.form.querySelector("#draft-state").textContent = "已恢复未提交的草稿";
@@ -119,7 +125,7 @@ export class TicketForm {
   clear() {
     this.form.reset();
     this.regions.load();
-    this.call = { callId: null, recording: null };
+    this.call = { callId: null, recording: null, phone: null };
     this.showLink();
     this.clearErrors();
     this.showDuplicates([]);
@@ -206,7 +212,10 @@ export class TicketForm {
     ok.hidden = false;
     ok.dataset.ticketId = ticket.id;
     const mode = this.mode;
+    const call = this.call;
     this.clear();
+    // the call goes on: a second request of the same caller stays linked to it
+    this.setCall({ callId: call.callId, recording: call.recording, phone: call.phone });
     ok.hidden = false;
     this.onSubmitted(ticket, mode);
   }

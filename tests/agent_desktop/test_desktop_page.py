@@ -72,3 +72,14 @@ async def test_ticket_draft_survives_a_reload_and_errors_show_in_place(live_reso
         assert await form.locator("[name=enterprise_related]").is_checked()
         assert await form.locator("input[name=special][value=special]").is_checked()
         await page.screenshot(path=str(artifact_path("desktop-03-draft-restored.png")))
+
+
+async def test_microphone_refusal_is_said_plainly(live_resources):
+    """A refused microphone (what a browser's permission prompt answers) is shown in words, not a code."""
+    async with live_server(live_resources) as base, chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN")
+        await page.add_init_script("navigator.mediaDevices.getUserMedia = () => "
+                                   "Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));")
+        await sign_in(page, base, "agent1004")
+        await expect(page.locator("#media-error")).to_contain_text("麦克风权限被拒绝", timeout=WAIT_MS)
+        await page.screenshot(path=str(artifact_path("desktop-05-microphone-refused.png")))
