@@ -4,14 +4,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 
 from accounts import endpoints as accounts
+from acd import bootstrap as _acd_seed  # noqa: F401  (registers the default-skills seed hook)
+from acd import endpoints as acd
 from api import health
 from api.deps import current_principal
 from audit import endpoints as audit
+from calls import endpoints as calls
 from desktop import endpoints as desktop
 from desktop.static import mount_static
 from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
 from realtime import endpoints as realtime
+from recordings import endpoints as recordings
 from workorders import bootstrap as _workorders_seed  # noqa: F401  (registers seed hooks)
 from workorders import calendar_endpoints, supervision
 from workorders import endpoints as workorders
@@ -28,6 +32,9 @@ PROTECTED_ROUTERS += [knowledge.router]  # knowledge base (knowledge/)
 # work orders, calendar, time-limit policy, supervision (workorders/)
 PROTECTED_ROUTERS += [workorders.router, calendar_endpoints.calendar_router, calendar_endpoints.policy_router,
                       supervision.router]
+
+# telephony: ACD states/queues, call records + call control, block list, recordings
+PROTECTED_ROUTERS += [acd.router, calls.router, calls.blocklist_router, recordings.router]
 
 
 def include_routes(app: FastAPI) -> None:

@@ -121,11 +121,12 @@ def ari_answers(settings: Settings, password: str, timeout: float = 2.0) -> bool
 
 
 # ------------------------------------------------------------------ start / stop / status
-def sync_dir(source: Path, target: Path) -> int:
+def sync_dir(source: Path, target: Path, *, executables_only: bool = False) -> int:
     """Mirror the regular files of source into target (same size+mtime = unchanged).
     Files removed from source disappear from target. Returns the number copied."""
     target.mkdir(parents=True, exist_ok=True)
-    wanted = {p.name: p for p in source.iterdir() if p.is_file()} if source.is_dir() else {}
+    wanted = {p.name: p for p in source.iterdir() if p.is_file()
+              and (not executables_only or os.access(p, os.X_OK))} if source.is_dir() else {}
     for stale in target.iterdir():
         if stale.is_file() and stale.name not in wanted:
             stale.unlink()
@@ -153,7 +154,8 @@ def sync_agi(settings: Settings) -> int:
     lay = rootfs.layout(settings)
     if lay.root is None:
         return 0
-    return sync_dir(lay.agi_source, lay.host_dir("agi"))
+    # only the scripts: agi_scripts/ also holds the workers' (host-side) FastAGI modules
+    return sync_dir(lay.agi_source, lay.host_dir("agi"), executables_only=True)
 
 
 def start(settings: Settings, timeout: float = BOOT_TIMEOUT) -> int:

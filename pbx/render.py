@@ -110,6 +110,7 @@ def template_context(settings: Settings, ari_password: str,
         "seats": seats(sip_passwords),
         "agi_base": getattr(settings, "agi_base", None) or lay.dirs["agi"],
         "agi_timeout": AGI_TIMEOUT,
+        "fastagi_address": f"{settings.fastagi_host}:{settings.fastagi_port}",
         "prompts_dir": lay.dirs["prompts"],
     }
 

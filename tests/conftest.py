@@ -22,6 +22,8 @@ from core.kv import create_redis
 from core.migrate import upgrade
 from core.settings import Settings
 
+pytest_plugins = ["tests.telephony_fixtures"]
+
 PG_ADMIN_DSN = os.environ.get("HOTLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_TEST_URL = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379/9")
 DEMO_PASSWORD = "demo-pass-2026"

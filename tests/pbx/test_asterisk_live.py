@@ -62,8 +62,13 @@ def settings(tmp_path_factory) -> Settings:
     base = tmp_path_factory.mktemp("pbx-live")
     (base / "agi").mkdir()
     (base / "prompts").mkdir()
-    return Settings(var_dir=base / "var", prompts_dir=base / "prompts",
-                        agi_scripts_dir=base / "agi")
+    # Ports two above the configured ones: the telephony suite's session Asterisk
+    # (tests/telephony_fixtures.py) runs on the configured ports during the same pytest run;
+    # instances on distinct ports share the root without sharing anything else.
+    env = Settings()
+    return Settings(var_dir=base / "var", prompts_dir=base / "prompts", agi_scripts_dir=base / "agi",
+                    sip_port=env.sip_port + 2, ari_port=env.ari_port + 2,
+                    rtp_start=env.rtp_end + 1, rtp_end=env.rtp_end + 1 + (env.rtp_end - env.rtp_start))
 
 
 def not_here(reason: str):

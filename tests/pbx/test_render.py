@@ -152,8 +152,10 @@ def test_dialplan_from_pstn_is_robust(files, settings):
     assert f"HOTLINE_APP = {settings.ari_app}" in ext
     block = ext[ext.index("[from-pstn]"):ext.index("[from-seats]")]
     assert "exten => 12345,1," in block
-    # The AGI is capped in time and its failure never stops the call.
-    assert "AGI(/usr/bin/timeout,-k,1,5,${HOTLINE_AGI}/check_blocked.py)" in block
+    # The AGI is capped in time and its failure never stops the call; the in-root relay is
+    # told where the workers' FastAGI server listens (R-26).
+    assert "AGI(/usr/bin/timeout,-k,1,5,${HOTLINE_AGI}/check_blocked.py,${HOTLINE_FASTAGI})" in block
+    assert f"HOTLINE_FASTAGI = {settings.fastagi_host}:{settings.fastagi_port}" in ext
     assert block.index("AGI(") < block.index("GotoIf($[\"${HOTLINE_BLOCKED}\" = \"1\"]?blocked)")
     assert block.index("?blocked)") < block.index("Stasis(${HOTLINE_APP})")
     assert "n(blocked),Progress()" in block and "Hangup(21)" in block
@@ -161,10 +163,7 @@ def test_dialplan_from_pstn_is_robust(files, settings):
 
 
 def test_fastagi_base_is_used_without_timeout_wrapper(tmp_path):
-    class WithAgiBase(Settings):
-        agi_base: str | None = None
-
-    s = WithAgiBase(**{**TELEPHONY, "var_dir": tmp_path}, agi_base="agi://127.0.0.1:4573")
+    s = Settings(**{**TELEPHONY, "var_dir": tmp_path}, agi_base="agi://127.0.0.1:4573")
     ext = render_config(s, ARI_SECRET, sip_secrets(), rootfs.chroot_layout(s))[
         "extensions.conf"]
     assert "HOTLINE_AGI = agi://127.0.0.1:4573" in ext

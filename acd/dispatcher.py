@@ -1,0 +1,95 @@
+"""The dispatcher (one per worker): matches waiting calls with available agents.
+
+Every worker plans over the whole centre (all queues, all agents, from Redis) with the pure
+acd.routing.plan_offers, then claims - atomically, in Redis - only the pairs whose call it
+serves. Workers that plan at the same moment and pick the same agent race in the claim
+script; exactly one wins, the others look again. It runs on every wake-up (a call queued,
+an agent ready, an offer failed …, published on Redis) and at least once a second.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from acd.routing import plan_offers
+from acd.store import WAKEUP_CHANNEL, AcdStore
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 1.0
+STALE_OFFER_GRACE = 10.0  # an offer past its end by this much was abandoned by a dead worker
+
+
+class Dispatcher:
+    def __init__(self, store: AcdStore, sessions: Mapping[int, Any], *, ring_timeout: float) -> None:
+        self.store, self.sessions = store, sessions
+        self.ring_timeout = ring_timeout
+        self._wake = asyncio.Event()
+        self.offers = 0  # claims won (tests, health)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen())
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+                self._wake.clear()
+                try:
+                    await self.dispatch_once()
+                except Exception:
+                    log.warning("dispatch failed", exc_info=True)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self.store.redis.pubsub(ignore_subscribe_messages=True)
+                await pubsub.subscribe(WAKEUP_CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("wake-up subscription lost", exc_info=True)
+                await asyncio.sleep(1)  # retry period
+
+    async def dispatch_once(self) -> int:
+        """One planning round; returns the number of offers made."""
+        calls = await self.store.waiting_calls()
+        agents = await self.store.agents()
+        now = time.time()
+        await self._expire_stale_offers(agents, now)
+        if not calls:
+            return 0
+        by_agent = {a.user_id: a for a in agents}
+        made = 0
+        for call_id, user_id in plan_offers([c.waiting() for c in calls], [a.snapshot() for a in agents], now):
+            session = self.sessions.get(call_id)
+            if session is None or session.phase != "queued":
+                continue  # another worker's call, or ours but not waiting right now
+            result = await self.store.claim(call_id=call_id, user_id=user_id, now=now,
+                                            offer_until=now + self.ring_timeout + 5)
+            if result == 1:
+                from ivr.session import Offer
+
+                session.post(Offer(by_agent[user_id]))
+                made += 1
+                self.offers += 1
+        return made
+
+    async def _expire_stale_offers(self, agents, now: float) -> None:
+        for agent in agents:
+            stale = (agent.state.state == "ringing" and agent.offer_until
+                     and agent.offer_until + STALE_OFFER_GRACE < now)
+            if stale and agent.call_id is not None and agent.call_id not in self.sessions:
+                await self.store.offer_failed(call_id=agent.call_id, user_id=agent.user_id, now=now,
+                                              outcome="cancelled")

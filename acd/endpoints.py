@@ -1,0 +1,110 @@
+"""ACD API: agent states (own and, for supervisors, anyone's), live agents and queues, skills."""
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from access.permissions import Permission
+from access.principal import Principal
+from acd import service
+from acd.queues import QUEUES
+from acd.schemas import AgentOut, QueueOut, SkillsRequest, StateRequest, UrgencyRequest
+from acd.store import AcdStore
+from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
+from audit.service import record
+from core.errors import NotFound
+from ivr.messages import AgentStateChanged
+from ivr.notifier import Notifier
+from models import User
+from realtime.bus import EventBus
+
+router = APIRouter(prefix="/acd", tags=["acd"])
+Self = Annotated[Principal, Depends(require(Permission.ACD_SELF))]
+Manager = Annotated[Principal, Depends(require(Permission.ACD_MANAGE))]
+Viewer = Annotated[Principal, Depends(require(Permission.STATS_READ))]
+
+
+async def _publish(resources_redis, settings_channel: str, agent) -> None:
+    notifier = Notifier(EventBus(resources_redis, settings_channel))
+    await notifier.publish("agent.state", AgentStateChanged(
+        agent_id=agent.user_id, username=agent.username, extension=agent.extension, state=agent.state.state,
+        reason=agent.state.reason, call_id=agent.call_id, pending_state=agent.state.pending_state))
+
+
+@router.put("/agents/me/state", response_model=AgentOut)
+async def set_my_state(body: StateRequest, session: SessionDep, redis: RedisDep, principal: Self,
+                       resources: ResourcesDep) -> AgentOut:
+    """The signed-in agent (or expert seat) goes ready, not ready (with a reason) or logs out."""
+    user = await service.seat_user(session, principal.user_id)
+    agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
+    await _publish(redis, resources.settings.events_channel, agent)
+    return service.agent_view(user, agent.skills, agent, time.time())
+
+
+@router.put("/agents/{user_id}/state", response_model=AgentOut)
+async def set_agent_state(user_id: IdPath, body: StateRequest, session: SessionDep, redis: RedisDep,
+                          principal: Manager, resources: ResourcesDep) -> AgentOut:
+    """A supervisor sets any seat's state (e.g. logs out an agent who left)."""
+    user = await service.seat_user(session, user_id)
+    agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
+    await record(session, action="agent_state_set", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="agent", resource_id=user_id, detail={"state": body.state, "reason": body.reason})
+    await session.commit()
+    await _publish(redis, resources.settings.events_channel, agent)
+    return service.agent_view(user, agent.skills, agent, time.time())
+
+
+@router.get("/agents/me", response_model=AgentOut)
+async def my_state(session: SessionDep, redis: RedisDep, principal: Self) -> AgentOut:
+    """The signed-in seat's live state."""
+    user = await service.seat_user(session, principal.user_id)
+    return service.agent_view(user, await service.skills_of(session, user.id),
+                              await AcdStore(redis).get_agent(user.id), time.time())
+
+
+@router.get("/agents", response_model=list[AgentOut])
+async def list_agents(session: SessionDep, redis: RedisDep, _: Viewer) -> list[AgentOut]:
+    """Every seat with its live state (wallboards, supervisors)."""
+    return await service.list_agents(session, AcdStore(redis))
+
+
+@router.get("/queues", response_model=list[QueueOut])
+async def list_queues(redis: RedisDep, _: Viewer) -> list[QueueOut]:
+    """Every queue: callers waiting, longest wait, agents available and busy."""
+    return await service.list_queues(AcdStore(redis))
+
+
+@router.put("/agents/{user_id}/skills", response_model=list[str])
+async def set_skills(user_id: IdPath, body: SkillsRequest, session: SessionDep, redis: RedisDep,
+                     principal: Manager) -> list[str]:
+    """Which queues a seat serves (skills are queue names: general, enterprise, expert:<domain>)."""
+    user = await session.get(User, user_id)
+    if user is None or user.role not in service.SEAT_ROLES:
+        raise NotFound(f"坐席 {user_id} 不存在 (no such agent)")
+    skills = await service.replace_skills(session, AcdStore(redis), user=user, skills=body.skills)
+    await record(session, action="agent_skills_set", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="agent", resource_id=user_id, detail={"skills": sorted(skills)})
+    await session.commit()
+    return sorted(skills)
+
+
+@router.put("/calls/{call_id}/urgency", response_model=dict)
+async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep, redis: RedisDep,
+                      principal: Manager) -> dict:
+    """Mark a waiting call special-urgent (特急): it is served before every other waiting call."""
+    store = AcdStore(redis)
+    if not await store.set_urgent(call_id, body.urgent):
+        raise NotFound("该来电不在排队中 (call is not waiting)")
+    await record(session, action="call_urgency_set", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="call", resource_id=call_id, detail={"urgent": body.urgent})
+    await session.commit()
+    await store.wake("urgency")
+    return {"call_id": call_id, "urgent": body.urgent}
+
+
+@router.get("/queue-names", response_model=dict[str, str])
+async def queue_names(_: Self) -> dict[str, str]:
+    """Queue names and their Chinese labels (for transfer pickers)."""
+    return {q.name: q.display_name for q in QUEUES.values()}

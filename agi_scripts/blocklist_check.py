@@ -1,0 +1,80 @@
+"""`check_blocked` on the workers' FastAGI server: the step the dialplan runs before Stasis
+(through the in-root relay agi_scripts/check_blocked.py; R-26).
+
+- suspended number (until not passed): HOTLINE_BLOCKED=1 -> the dialplan plays the notice
+  and releases the call; the call is recorded with disposition `blocked`;
+- warned number: HOTLINE_NOTICE=warned -> the voice menu plays a warning first;
+- every call: HOTLINE_APP=<a live worker's application> (routing hint: which worker
+  serves the call). Lookups are bounded; on any failure nothing is set and the call goes on.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agi_scripts.fastagi import AgiRequest
+from core.timeutil import utcnow
+from models import BlockedCaller
+
+log = logging.getLogger(__name__)
+LOOKUP_TIMEOUT = 1.0
+
+
+def normalise_number(number: str) -> str:
+    """Digits only, without the country code (+86 / 0086)."""
+    digits = "".join(c for c in number if c.isdigit())
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
+            return digits[len(prefix):]
+    return digits
+
+
+def block_decision(status: str | None, until: datetime | None, now: datetime) -> str | None:
+    """'blocked', 'warned' or None for a block-list entry at `now` (pure)."""
+    if status is None or (until is not None and until <= now):
+        return None
+    return "blocked" if status == "suspended" else "warned" if status == "warned" else None
+
+
+def choose_app(own: str | None, live: list[str]) -> str | None:
+    """Our own application if it is connected, else any live one (pure but for the random pick)."""
+    if own is not None:
+        return own
+    return random.choice(live) if live else None
+
+
+async def lookup(session: AsyncSession, number: str) -> BlockedCaller | None:
+    return await session.scalar(select(BlockedCaller).where(BlockedCaller.number == normalise_number(number)))
+
+
+class BlockedCallerCheck:
+    def __init__(self, *, sessionmaker, routing, on_blocked) -> None:
+        self.sessionmaker = sessionmaker
+        self.routing = routing  # async () -> app name or None
+        self.on_blocked = on_blocked  # async (number, channel_id, reason) -> None
+
+    async def __call__(self, request: AgiRequest) -> None:
+        number = request.env.get("agi_callerid", "")
+        decision, reason = None, ""
+        try:
+            async with asyncio.timeout(LOOKUP_TIMEOUT):
+                async with self.sessionmaker() as session:
+                    entry = await lookup(session, number)
+            if entry is not None:
+                decision, reason = block_decision(entry.status, entry.until, utcnow()), entry.reason
+        except Exception:  # database slow or down: not blocked
+            log.warning("block-list lookup failed; call goes on", exc_info=True)
+        if decision == "blocked":
+            await request.set_variable("HOTLINE_BLOCKED", "1")
+            await self.on_blocked(number, request.env.get("agi_uniqueid", ""), reason)
+            return
+        if decision == "warned":
+            await request.set_variable("HOTLINE_NOTICE", "warned")
+        app = await self.routing()
+        if app:
+            await request.set_variable("HOTLINE_APP", app)

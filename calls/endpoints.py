@@ -1,0 +1,189 @@
+"""Calls API: call records (newest first), one call with its events, and the agent's call
+control (hold, transfers, three-way, emergency hand-off), plus the block list (R-26)."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access.permissions import Permission
+from access.principal import Principal
+from api.deps import IdPath, RedisDep, SessionDep, require
+from audit.service import record
+from calls import blocklist
+from calls.control import control
+from calls.repository import call_events, recent_calls
+from calls.schemas import (
+    BlockIn,
+    BlockOut,
+    CallDetail,
+    CallEventOut,
+    CallOut,
+    ControlResult,
+    EmergencyRequest,
+    PartyRequest,
+    RecordingOut,
+    TransferRequest,
+)
+from core.errors import NotFound
+from core.timeutil import utcnow
+from ivr.messages import mask_number
+from models import Call, Recording, User
+
+router = APIRouter(prefix="/calls", tags=["calls"])
+blocklist_router = APIRouter(prefix="/blocklist", tags=["calls"])
+Reader = Annotated[Principal, Depends(require(Permission.CALL_READ))]
+Controller = Annotated[Principal, Depends(require(Permission.CALL_CONTROL))]
+Blocker = Annotated[Principal, Depends(require(Permission.BLOCKLIST_WRITE))]
+
+
+async def _agents(session: AsyncSession, calls: list[Call]) -> dict[int, str]:
+    ids = {c.agent_id for c in calls if c.agent_id}
+    if not ids:
+        return {}
+    return dict((await session.execute(select(User.id, User.username).where(User.id.in_(ids)))).all())
+
+
+def _out(call: Call, agents: dict[int, str], principal: Principal) -> dict[str, Any]:
+    number = call.caller_number if principal.can(Permission.PERSONAL_DATA_READ) else mask_number(call.caller_number)
+    return {"id": call.id, "caller_number": number, "called_number": call.called_number, "phase": call.phase,
+            "disposition": call.disposition, "queue": call.queue, "urgent": call.urgent,
+            "menu_choice": call.menu_choice, "agent": agents.get(call.agent_id) if call.agent_id else None,
+            "agent_id": call.agent_id, "extension": call.extension, "emergency_service": call.emergency_service,
+            "started_at": call.started_at, "entered_queue_at": call.entered_queue_at,
+            "answered_at": call.answered_at, "ended_at": call.ended_at, "ended_by": call.ended_by,
+            "recording_id": call.recording_id}
+
+
+@router.get("", response_model=list[CallOut])
+async def list_calls(session: SessionDep, principal: Reader, limit: int = Query(default=50, ge=1, le=500),
+                     before_id: int | None = Query(default=None, ge=1, le=2_147_483_647),
+                     caller: str | None = Query(default=None, pattern=r"^[0-9]{3,20}$"),
+                     agent_id: int | None = Query(default=None, ge=1, le=2_147_483_647)) -> list[dict]:
+    """Call records, newest first (caller numbers masked without the personal-data permission)."""
+    calls = list((await session.scalars(recent_calls(limit, before_id=before_id, caller_number=caller,
+                                                     agent_id=agent_id))).all())
+    if principal.can(Permission.PERSONAL_DATA_READ) and calls:
+        await record(session, action="calls_viewed", actor_id=principal.user_id, actor_username=principal.username,
+                     resource_type="call", detail={"call_ids": [c.id for c in calls][:100], "caller": caller})
+        await session.commit()
+    agents = await _agents(session, calls)
+    return [_out(c, agents, principal) for c in calls]
+
+
+@router.get("/{call_id}", response_model=CallDetail)
+async def read_call(call_id: IdPath, session: SessionDep, principal: Reader) -> dict:
+    """One call with everything that happened on it and its recording's metadata."""
+    call = await session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"通话 {call_id} 不存在 (no such call)")
+    events = [CallEventOut(at=e.at, type=e.type, actor_id=e.actor_id, detail=e.detail)
+              for e in await call_events(session, call_id)]
+    recording = await session.get(Recording, call.recording_id) if call.recording_id else None
+    if principal.can(Permission.PERSONAL_DATA_READ):
+        await record(session, action="call_viewed", actor_id=principal.user_id, actor_username=principal.username,
+                     resource_type="call", resource_id=call_id)
+        await session.commit()
+    out = _out(call, await _agents(session, [call]), principal)
+    return {**out, "events": events,
+            "recording": RecordingOut.model_validate(recording, from_attributes=True) if recording else None}
+
+
+async def _control(session, redis, principal, call_id: int, action: str, args: dict | None = None) -> ControlResult:
+    data = await control(session, redis, call_id=call_id, action=action, args=args or {}, principal=principal)
+    return ControlResult(ok=True, call_id=call_id, action=action, data=data)
+
+
+@router.post("/{call_id}/hold", response_model=ControlResult)
+async def hold(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+    """Put the caller on hold (music; the caller is not heard)."""
+    return await _control(session, redis, principal, call_id, "hold")
+
+
+@router.post("/{call_id}/unhold", response_model=ControlResult)
+async def unhold(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+    """Take the caller off hold."""
+    return await _control(session, redis, principal, call_id, "unhold")
+
+
+@router.post("/{call_id}/transfer", response_model=ControlResult)
+async def transfer(call_id: IdPath, body: TransferRequest, session: SessionDep, redis: RedisDep,
+                   principal: Controller) -> ControlResult:
+    """Blind or attended transfer to an expert seat / extension, or blind to a queue (R-06)."""
+    return await _control(session, redis, principal, call_id, "transfer", body.model_dump(exclude_none=True))
+
+
+@router.post("/{call_id}/transfer/complete", response_model=ControlResult)
+async def transfer_complete(call_id: IdPath, session: SessionDep, redis: RedisDep,
+                            principal: Controller) -> ControlResult:
+    """Attended transfer: hand the caller to the consulted seat and leave."""
+    return await _control(session, redis, principal, call_id, "transfer_complete")
+
+
+@router.post("/{call_id}/transfer/cancel", response_model=ControlResult)
+async def transfer_cancel(call_id: IdPath, session: SessionDep, redis: RedisDep,
+                          principal: Controller) -> ControlResult:
+    """Attended transfer: drop the consulted seat and go back to the caller."""
+    return await _control(session, redis, principal, call_id, "transfer_cancel")
+
+
+@router.post("/{call_id}/parties", response_model=ControlResult)
+async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, redis: RedisDep,
+                    principal: Controller) -> ControlResult:
+    """Three-way call: bring an expert seat, extension or outside number into the call (R-06)."""
+    return await _control(session, redis, principal, call_id, "add_party", body.model_dump(exclude_none=True))
+
+
+@router.post("/{call_id}/emergency", response_model=ControlResult)
+async def emergency(call_id: IdPath, body: EmergencyRequest, session: SessionDep, redis: RedisDep,
+                    principal: Controller) -> ControlResult:
+    """Emergency hand-off (R-04): the 110/119/120/122 centre joins the call as a third party."""
+    return await _control(session, redis, principal, call_id, "emergency", {"service": body.service})
+
+
+@router.post("/{call_id}/leave", response_model=ControlResult)
+async def leave(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+    """The agent leaves; the caller stays connected with the other parties (e.g. the emergency centre)."""
+    return await _control(session, redis, principal, call_id, "leave")
+
+
+@router.post("/{call_id}/hangup", response_model=ControlResult)
+async def hangup(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+    """End the call for everyone."""
+    return await _control(session, redis, principal, call_id, "hangup")
+
+
+# ---------------------------------------------------------------- block list (R-26)
+@blocklist_router.get("", response_model=list[BlockOut])
+async def list_blocked(session: SessionDep, principal: Blocker) -> list[BlockOut]:
+    """Every entry of the block list (numbers are personal data: the view is audited)."""
+    entries = await blocklist.list_entries(session)
+    await record(session, action="blocklist_viewed", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="blocklist", detail={"count": len(entries)})
+    await session.commit()
+    now = utcnow()
+    return [blocklist.to_out(e, now) for e in entries]
+
+
+@blocklist_router.post("", response_model=BlockOut, status_code=201)
+async def block(body: BlockIn, session: SessionDep, principal: Blocker) -> BlockOut:
+    """Warn or suspend a number (again: the entry is updated)."""
+    entry, created = await blocklist.upsert(session, body=body, actor_id=principal.user_id)
+    await record(session, action="caller_blocked" if created else "caller_block_changed",
+                 actor_id=principal.user_id, actor_username=principal.username, resource_type="blocked_caller",
+                 resource_id=entry.id, detail={"number": entry.number, "status": entry.status,
+                                               "reason": entry.reason,
+                                               "until": entry.until.isoformat() if entry.until else None})
+    await session.commit()
+    return blocklist.to_out(entry, utcnow())
+
+
+@blocklist_router.delete("/{entry_id}", status_code=204)
+async def unblock(entry_id: IdPath, session: SessionDep, principal: Blocker) -> None:
+    """Lift a block."""
+    entry = await blocklist.remove(session, entry_id=entry_id)
+    await record(session, action="caller_unblocked", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="blocked_caller", resource_id=entry_id, detail={"number": entry.number})
+    await session.commit()

@@ -1,0 +1,92 @@
+"""Call records in the database: the business facts of every call (the worker writes, the API reads)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.timeutil import utcnow
+from models import Call, CallEvent
+
+
+async def add_event(session: AsyncSession, *, call_id: int, type: str, actor_id: int | None = None,
+                    detail: dict[str, Any] | None = None, at: datetime | None = None) -> CallEvent:
+    """Append one event to a call (flushed, committed by the caller)."""
+    event = CallEvent(call_id=call_id, type=type, actor_id=actor_id, detail=detail or {}, at=at or utcnow())
+    session.add(event)
+    await session.flush()
+    return event
+
+
+def recent_calls(limit: int, *, before_id: int | None = None, caller_number: str | None = None,
+                 agent_id: int | None = None) -> Select[tuple[Call]]:
+    """Newest calls first."""
+    query = select(Call).order_by(Call.id.desc()).limit(limit)
+    if before_id:
+        query = query.where(Call.id < before_id)
+    if caller_number:
+        query = query.where(Call.caller_number == caller_number)
+    if agent_id:
+        query = query.where(Call.agent_id == agent_id)
+    return query
+
+
+async def call_events(session: AsyncSession, call_id: int) -> list[CallEvent]:
+    return list((await session.scalars(select(CallEvent).where(CallEvent.call_id == call_id)
+                                       .order_by(CallEvent.id))).all())
+
+
+class CallRecords:
+    """The worker's unit-of-work helpers: each method is one short committed transaction."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def create(self, **fields: Any) -> Call:
+        async with self.sessionmaker() as session:
+            call = Call(**fields)
+            session.add(call)
+            await session.flush()
+            await add_event(session, call_id=call.id, type="started", at=call.started_at,
+                            detail={"caller_number": call.caller_number, "app": call.app})
+            await session.commit()
+            return call
+
+    async def update(self, call_id: int, *, event: str | None = None, actor_id: int | None = None,
+                     detail: dict[str, Any] | None = None, **fields: Any) -> Call:
+        """Set fields on the call and (optionally) append an event, in one transaction."""
+        async with self.sessionmaker() as session:
+            call = await session.get(Call, call_id)
+            if call is None:
+                raise LookupError(call_id)
+            for key, value in fields.items():
+                setattr(call, key, value)
+            if event:
+                await add_event(session, call_id=call_id, type=event, actor_id=actor_id, detail=detail)
+            await session.commit()
+            return call
+
+    async def event(self, call_id: int, type: str, *, actor_id: int | None = None,
+                    detail: dict[str, Any] | None = None) -> None:
+        async with self.sessionmaker() as session:
+            await add_event(session, call_id=call_id, type=type, actor_id=actor_id, detail=detail)
+            await session.commit()
+
+    async def get(self, call_id: int) -> Call | None:
+        async with self.sessionmaker() as session:
+            return await session.get(Call, call_id)
+
+    async def open_calls(self, app: str) -> list[Call]:
+        """Calls of an application that have not ended (to re-sync after a restart)."""
+        async with self.sessionmaker() as session:
+            query = select(Call).where(Call.app == app, Call.ended_at.is_(None)).order_by(Call.id)
+            return list((await session.scalars(query)).all())
+
+    async def open_apps(self, node: str) -> set[str]:
+        """Applications of a node that still have calls not ended (candidates for adoption)."""
+        async with self.sessionmaker() as session:
+            rows = await session.scalars(select(Call.app).where(Call.ended_at.is_(None), Call.node == node)
+                                         .distinct())
+            return set(rows.all())

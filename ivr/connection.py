@@ -1,0 +1,109 @@
+"""One ARI application's event connection: connect, reconnect with backoff, re-sync.
+
+Asterisk does not queue events for a disconnected application, so after every (re)connect
+the owner re-reads the live channels and bridges (`on_connected`) before it handles the
+events that arrived meanwhile. The websocket is opened first, so nothing that happens
+during the re-sync is missed. `ApplicationReplaced` (another websocket took the app) ends
+the connection for good: the app belongs to someone else now.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from ivr.ari import AriClient, AriError
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[dict], Awaitable[None]]
+Hook = Callable[[], Awaitable[None]]
+BACKOFF_START, BACKOFF_MAX = 0.25, 5.0
+
+
+class AppConnection:
+    """Owns the websocket of one Stasis application name."""
+
+    def __init__(self, ari: AriClient, ws_base: str, api_key: str, app: str, *,
+                 on_event: EventHandler, on_connected: Hook, on_disconnected: Hook | None = None,
+                 on_replaced: Hook | None = None) -> None:
+        self.ari, self.app = ari, app
+        self.url = f"{ws_base}/events?app={quote(app)}&api_key={quote(api_key, safe=':')}&subscribeAll=false"
+        self.on_event, self.on_connected = on_event, on_connected
+        self.on_disconnected, self.on_replaced = on_disconnected, on_replaced
+        self.connected = asyncio.Event()
+        self.replaced = False
+        self.connects = 0  # how many times a connection was made (health / tests)
+        self.last_error: str | None = None
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"ari-{self.app}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        self.connected.clear()
+
+    @property
+    def done(self) -> bool:
+        return self._task is not None and self._task.done()
+
+    async def _run(self) -> None:
+        backoff = BACKOFF_START
+        while not self.replaced:
+            try:
+                async with websockets.connect(self.url, open_timeout=5, ping_interval=5, ping_timeout=5,
+                                              close_timeout=2, max_size=2**23) as ws:
+                    if not self.ari.operations:
+                        await self.ari.load_spec()
+                    self.connects += 1
+                    await self.on_connected()  # re-sync before trusting any event
+                    self.connected.set()
+                    backoff = BACKOFF_START
+                    log.info("ARI app connected", extra={"app": self.app, "connects": self.connects})
+                    await self._pump(ws)
+            except asyncio.CancelledError:
+                raise
+            except (TimeoutError, OSError, ConnectionClosed, InvalidHandshake, InvalidStatus, AriError) as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # a bug in a handler must not kill the connection owner
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("ARI connection failed", extra={"app": self.app})
+            if self.connected.is_set():
+                self.connected.clear()
+                log.warning("ARI app disconnected", extra={"app": self.app, "error": self.last_error})
+                if self.on_disconnected:
+                    await self.on_disconnected()
+            if self.replaced:
+                break
+            await asyncio.sleep(backoff)  # reconnect backoff, not a wait for an event
+            backoff = min(backoff * 2, BACKOFF_MAX)
+
+    async def _pump(self, ws) -> None:
+        async for raw in ws:
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                log.warning("malformed ARI event skipped", extra={"app": self.app})
+                continue
+            if event.get("type") == "ApplicationReplaced":
+                self.replaced = True
+                log.warning("ARI app taken over by another connection", extra={"app": self.app})
+                if self.on_replaced:
+                    await self.on_replaced()
+                return
+            try:
+                await self.on_event(event)
+            except Exception:
+                log.exception("ARI event handler failed", extra={"app": self.app, "event": event.get("type")})

@@ -1,0 +1,73 @@
+"""The one place the worker's objects are built and wired (constructor injection, no globals)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from acd.store import AcdStore
+from agi_scripts.blocklist_check import BlockedCallerCheck
+from agi_scripts.fastagi import FastAgiServer
+from api.resources import Resources
+from calls.repository import CallRecords
+from core.secrets import ari_password
+from core.settings import Settings
+from ivr.ari import AriClient
+from ivr.commands import CommandServer
+from ivr.notifier import Notifier
+from ivr.ownership import Ownership, node_of
+from ivr.prompt_texts import load_texts
+from ivr.prompts import PromptLibrary
+from ivr.tickets import TicketLookup
+from ivr.worker import Worker, WorkerAgi
+from realtime.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+
+def ari_urls(settings: Settings) -> tuple[str, str]:
+    base = f"{settings.ari_host}:{settings.ari_port}/ari"
+    return f"http://{base}", f"ws://{base}"
+
+
+def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, FastAgiServer, CommandServer]:
+    http_base, ws_base = ari_urls(settings)
+    password = ari_password(settings)
+    ari = AriClient(http_base, settings.ari_user, password)
+    worker = Worker(
+        settings=settings, sessionmaker=resources.sessionmaker, redis=resources.redis, ari=ari,
+        store=AcdStore(resources.redis), records=CallRecords(resources.sessionmaker),
+        notifier=Notifier(EventBus.for_resources(resources)),
+        prompts=PromptLibrary(settings, load_texts(settings.prompts_file)),
+        tickets=TicketLookup(resources.sessionmaker), ownership=Ownership(resources.redis, settings.worker_id, node_of(settings)),
+        ws_base=ws_base, api_key=f"{settings.ari_user}:{password}")
+    hooks = WorkerAgi(worker)
+    check = BlockedCallerCheck(sessionmaker=resources.sessionmaker, routing=hooks.route, on_blocked=hooks.blocked)
+    agi = FastAgiServer(settings.fastagi_host, settings.fastagi_port, {"check_blocked": check})
+    return worker, agi, CommandServer(worker, resources.redis)
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set)."""
+    resources = Resources.open(settings)
+    worker, agi, commands = build_worker(settings, resources)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await agi.start()
+    await worker.start()
+    command_task = asyncio.create_task(commands.run())
+    log.info("worker running", extra={"app": worker.own_app, "worker_id": settings.worker_id,
+                                      "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}"})
+    try:
+        await stop.wait()
+    finally:
+        command_task.cancel()
+        await asyncio.gather(command_task, return_exceptions=True)
+        await agi.stop()
+        await worker.stop()
+        await worker.ari.aclose()
+        await resources.close()

@@ -1,0 +1,526 @@
+"""One call's life as an actor: every ARI event, ACD offer and agent command for the call
+goes through its inbox and is handled by its own task, so the call's state needs no locks.
+
+Phases: ivr (voice menu) -> queued (music, position announcements, offers to agents) ->
+bridged (caller, agent and maybe more parties in one mixing bridge, recorded) -> ended.
+A blind transfer to a queue, or a failed transfer, puts the call back into `queued`.
+Whatever happens, `_finish` hangs up what is left, stores the recording, releases the agent
+and writes the final disposition.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from acd import states
+from acd.store import AgentRecord, QueuedCall
+from calls.disposition import final_disposition
+from core.timeutil import utcnow
+from ivr import menu
+from ivr.ari import AriError
+from ivr.control import ControlMixin
+from ivr.messages import (
+    AgentStateChanged,
+    CallAnswered,
+    CallEnded,
+    CallOffered,
+    CallQueued,
+    CallStarted,
+    mask_number,
+)
+from ivr.prompt_texts import queue_position_text, ticket_status_text
+
+if TYPE_CHECKING:
+    from ivr.worker import Worker
+
+log = logging.getLogger(__name__)
+HANGUP_EVENTS = ("StasisEnd", "ChannelDestroyed", "ChannelHangupRequest")
+RING_BACKSTOP = 5.0  # seconds after the originate timeout we stop waiting for Asterisk
+
+
+class CallerGone(Exception):
+    """The caller hung up (or the channel vanished)."""
+
+
+@dataclass
+class Offer:
+    agent: AgentRecord
+
+
+@dataclass
+class Command:
+    action: str
+    args: dict[str, Any]
+    actor_id: int | None
+    actor_role: str
+    reply: asyncio.Future
+
+
+@dataclass
+class Resync:
+    channels: dict[str, dict]
+    bridges: dict[str, dict]
+
+
+@dataclass
+class Leg:
+    """A channel we dialled for this call (agent, party, emergency centre, transfer target)."""
+
+    channel_id: str
+    kind: str  # agent | xfer | consult | party | emer
+    target: str  # extension, number or emergency service
+    user_id: int | None = None
+    answered: bool = False
+    gone: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+
+def leg_id(call_id: int, kind: str, target: str) -> str:
+    """Channel id of a leg: the call, the kind and the target can be read back after a restart."""
+    return f"{call_id}-{kind}-{target}-{secrets.token_hex(3)}"
+
+
+def parse_leg_id(channel_id: str) -> tuple[int, str, str] | None:
+    parts = channel_id.split("-")
+    if len(parts) != 4 or not parts[0].isdigit():
+        return None
+    return int(parts[0]), parts[1], parts[2]
+
+
+class CallSession(ControlMixin):
+    def __init__(self, worker: Worker, app: str, *, call_id: int, caller: str, caller_number: str,
+                 phase: str = "ivr", started_at=None) -> None:
+        self.w, self.app = worker, app
+        self.call_id, self.caller, self.caller_number = call_id, caller, caller_number
+        self.phase = phase
+        self.started_at = started_at or utcnow()
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.legs: dict[str, Leg] = {}
+        self.queue: str | None = None
+        self.urgent = False
+        self.entered_at: float | None = None
+        self.agent: Leg | None = None  # the agent (or transfer target) controlling the call
+        self.bridge_id: str | None = None
+        self.recording_name: str | None = None
+        self.answered = False
+        self.transferred = False
+        self.emergency: str | None = None
+        self.held = False
+        self.caller_gone = False
+        self.ended_by = "caller"
+        self.task: asyncio.Task | None = None
+        self.recording_done: asyncio.Future | None = None  # RecordingFinished of our recording
+
+    # ---------------------------------------------------------------- plumbing
+    def post(self, message: Any) -> None:
+        self.inbox.put_nowait(message)
+
+    def start(self, *, fresh: bool) -> None:
+        self.task = asyncio.create_task(self.run(fresh=fresh), name=f"call-{self.call_id}")
+
+    def is_caller_hangup(self, message: Any) -> bool:
+        return (isinstance(message, dict) and message.get("type") in HANGUP_EVENTS
+                and message.get("channel", {}).get("id") == self.caller)
+
+    async def next(self, timeout: float | None = None) -> Any:
+        """The next message for the current phase; None on timeout. Raises CallerGone."""
+        while True:
+            try:
+                message = await asyncio.wait_for(self.inbox.get(), timeout) if timeout is not None \
+                    else await self.inbox.get()
+            except TimeoutError:
+                return None
+            if self.is_caller_hangup(message):
+                self.caller_gone = True
+                raise CallerGone()
+            if isinstance(message, dict) and message.get("type") in HANGUP_EVENTS:
+                leg = self.legs.get(message.get("channel", {}).get("id"))
+                if leg is not None and leg.gone:
+                    continue  # the second and third event of one hang-up
+            if isinstance(message, Offer) and self.phase != "queued":
+                await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
+                                                now=time.time(), outcome="cancelled")
+                continue
+            if isinstance(message, Command) and self.phase != "bridged" and message.action != "hangup":
+                message.reply.set_result({"ok": False, "status": 409,
+                                          "detail": f"通话当前不在通话中 (call is {self.phase})"})
+                continue
+            if isinstance(message, Resync):
+                await self.on_resync(message)
+                continue
+            return message
+
+    # ---------------------------------------------------------------- life cycle
+    async def run(self, *, fresh: bool) -> None:
+        """The whole call. Cancelled (worker stopping, app taken over): leave Asterisk as it is."""
+        self.w.index_call(self)
+        try:
+            await self.flow(fresh)
+            await self.finish()
+        finally:
+            self.w.unindex_call(self)
+            await self.drain()
+
+    async def drain(self) -> None:
+        """Nobody reads the inbox any more: answer what is still in it."""
+        while not self.inbox.empty():
+            message = self.inbox.get_nowait()
+            if isinstance(message, Command) and not message.reply.done():
+                message.reply.set_result({"ok": False, "status": 409, "detail": "通话已结束 (call ended)"})
+            elif isinstance(message, Offer):
+                await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
+                                                now=time.time(), outcome="cancelled")
+
+    async def flow(self, fresh: bool) -> None:
+        try:
+            if fresh:
+                await self.begin()
+            while not self.caller_gone:
+                if self.phase == "ivr":
+                    await self.run_menu()
+                elif self.phase in ("queued", "ringing"):
+                    await self.wait_in_queue()
+                elif self.phase != "bridged" or not await self.talk():
+                    break
+        except CallerGone:
+            self.ended_by = "caller"
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("call flow failed", extra={"call_id": self.call_id})
+            self.ended_by = "system"
+
+    async def begin(self) -> None:
+        await self.w.calls.answer(self.caller)
+        await self.w.notify("call.started", CallStarted(call_id=self.call_id,
+                                                       caller_masked=mask_number(self.caller_number)))
+        notice = await self.w.calls.variable(self.caller, "HOTLINE_NOTICE")
+        if notice == "warned":
+            await self.w.records.event(self.call_id, "caller_warned")
+            await self.play_and_collect(menu.Prompt(("caller_warned",), max_digits=0, timeout=0))
+
+    # ---------------------------------------------------------------- voice menu
+    async def run_menu(self) -> None:
+        config = menu.MenuConfig(self.w.settings.ivr_digit_timeout_seconds,
+                                 self.w.settings.ivr_ticket_timeout_seconds)
+        state, action = menu.step(menu.MenuState(), menu.Start(), config)
+        while True:
+            if isinstance(action, menu.ToQueue):
+                await self.w.records.update(self.call_id, menu_choice=action.choice, event="menu",
+                                            detail={"choice": action.choice, "queue": action.queue})
+                self.queue, self.phase = action.queue, "queued"
+                return
+            if isinstance(action, menu.LookupTicket):
+                found = await self.w.tickets(action.number)
+                await self.w.records.update(self.call_id, ticket_number=action.number, event="ticket_query",
+                                            detail={"number": action.number, "found": found is not None})
+                status = menu.TicketStatus(found is not None, ticket_status_text(found.number, found.status_label)
+                                           if found else "")
+                state, action = menu.step(state, status, config)
+                continue
+            digits = await self.play_and_collect(action)
+            state, action = menu.step(state, menu.Keys(digits), config)
+
+    async def media(self, prompts: tuple[menu.PromptRef, ...]) -> list[str]:
+        out = []
+        for ref in prompts:
+            out.append(await self.w.prompts.speak(ref.text) if isinstance(ref, menu.Text)
+                       else self.w.prompts.media(ref))
+        return out
+
+    async def play_and_collect(self, prompt: menu.Prompt) -> str:
+        """Play the prompts (a key stops them), then collect keys until max_digits, the
+        terminator, or `timeout` seconds without a key."""
+        playback = f"pb-{self.call_id}-{secrets.token_hex(4)}"
+        self.w.index_playback(playback, self)
+        await self.w.calls.play(self.caller, await self.media(prompt.prompts), playback)
+        digits, playing = "", True
+        deadline: float | None = None
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                timeout = None if deadline is None else max(0.0, deadline - loop.time())
+                if playing:
+                    timeout = 300.0  # a prompt never plays this long; guards a lost event
+                message = await self.next(timeout)
+                if message is None:
+                    return digits
+                kind = message.get("type") if isinstance(message, dict) else None
+                if kind == "PlaybackFinished" and message["playback"]["id"] == playback:
+                    playing = False
+                    if prompt.max_digits == 0:
+                        return digits
+                    deadline = loop.time() + prompt.timeout
+                elif kind == "ChannelDtmfReceived" and message["channel"]["id"] == self.caller:
+                    if prompt.max_digits == 0:
+                        continue
+                    if playing:
+                        playing = False
+                        await self.w.calls.stop_playback(playback)
+                    digit = message["digit"]
+                    if prompt.terminator and digit == prompt.terminator:
+                        return digits
+                    digits += digit
+                    if len(digits) >= prompt.max_digits:
+                        return digits
+                    deadline = loop.time() + prompt.timeout
+        finally:
+            self.w.unindex_playback(playback)
+
+    # ---------------------------------------------------------------- queue
+    async def enqueue(self, *, fresh: bool) -> None:
+        now = time.time()
+        if self.entered_at is None:
+            self.entered_at = now
+        self.phase = "queued"
+        fields: dict[str, Any] = {"phase": "queued", "queue": self.queue, "urgent": self.urgent}
+        if fresh:
+            fields["entered_queue_at"] = utcnow()
+        await self.w.records.update(self.call_id, event="queued" if fresh else None,
+                                    detail={"queue": self.queue, "urgent": self.urgent}, **fields)
+        await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
+                                              entered_at=self.entered_at, app=self.app,
+                                              caller_number=self.caller_number, urgent=self.urgent))
+        await self.announce_queued()
+        await self.w.store.wake("queued")
+
+    async def announce_queued(self) -> None:
+        position = await self.w.queue_position(self.call_id)
+        await self.w.notify("call.queued", CallQueued(
+            call_id=self.call_id, queue=self.queue or "general", urgent=self.urgent, position=position,
+            caller_masked=mask_number(self.caller_number)))
+        await self.w.publish_queue_stats()
+
+    async def wait_in_queue(self) -> None:
+        """Music, periodic position, and offers from the dispatcher until an agent answers."""
+        if self.phase == "queued" and not await self.w.store.get_call(self.call_id):
+            await self.enqueue(fresh=self.entered_at is None)
+        await self.w.calls.moh(self.caller, True)
+        loop = asyncio.get_running_loop()
+        every = self.w.settings.queue_announce_seconds
+        next_announce = loop.time() + every
+        announcing: str | None = None
+        while self.phase in ("queued", "ringing"):
+            message = await self.next(max(0.0, next_announce - loop.time()))
+            if message is None:
+                announcing = await self.announce_position()
+                next_announce = loop.time() + every
+            elif isinstance(message, Offer):
+                if await self.ring(message.agent):
+                    return
+                await self.w.calls.moh(self.caller, True)
+            elif isinstance(message, dict) and message.get("type") == "PlaybackFinished" \
+                    and message["playback"]["id"] == announcing:
+                announcing = None
+                self.w.unindex_playback(message["playback"]["id"])
+                await self.w.calls.moh(self.caller, True)
+
+    async def announce_position(self) -> str | None:
+        position = await self.w.queue_position(self.call_id)
+        if position is None:
+            return None
+        media = await self.w.prompts.speak(queue_position_text(position - 1))
+        playback = f"pb-{self.call_id}-{secrets.token_hex(4)}"
+        self.w.index_playback(playback, self)
+        await self.w.calls.moh(self.caller, False)
+        try:
+            await self.w.calls.play(self.caller, [media], playback)
+        except AriError:
+            await self.w.calls.moh(self.caller, True)
+            return None
+        return playback
+
+    async def ring(self, agent: AgentRecord) -> bool:
+        """Ring the offered agent; True once they answered and are bridged with the caller."""
+        endpoint = await self.w.endpoint_for(agent.extension)
+        now = time.time()
+        if endpoint is None:
+            await self.w.store.offer_failed(call_id=self.call_id, user_id=agent.user_id, now=now,
+                                            outcome="unreachable", reason=states.NO_DEVICE_REASON)
+            await self.w.records.event(self.call_id, "offer_unreachable",
+                                       detail={"agent_id": agent.user_id, "extension": agent.extension})
+            await self.w.agent_changed(agent.user_id)
+            await self.w.store.wake("offer failed")
+            return False
+        leg = Leg(leg_id(self.call_id, "agent", agent.extension), "agent", agent.extension, agent.user_id)
+        self.add_leg(leg)
+        self.phase = "ringing"
+        waited = now - (self.entered_at or now)
+        await self.w.records.update(self.call_id, phase="ringing", event="offered",
+                                    detail={"agent_id": agent.user_id, "extension": agent.extension,
+                                            "endpoint": endpoint})
+        await self.w.notify("call.offered", CallOffered(
+            call_id=self.call_id, agent_id=agent.user_id, extension=agent.extension,
+            queue=self.queue or "general", caller_number=self.caller_number, waited_seconds=round(waited, 3)),
+            agent_id=agent.user_id, broadcast=False)
+        await self.w.agent_changed(agent.user_id)
+        timeout = self.w.settings.ring_timeout_seconds
+        try:
+            await self.w.calls.originate(leg_id=leg.channel_id, endpoint=endpoint, app=self.app,
+                                         app_args=f"agent,{self.call_id}", caller_id=self.caller_id(),
+                                         timeout=timeout)
+        except AriError as exc:
+            log.warning("agent originate failed", extra={"call_id": self.call_id, "error": str(exc)})
+            return await self.offer_lost(leg, "unreachable", states.NO_DEVICE_REASON)
+        while True:
+            message = await self.next(timeout + RING_BACKSTOP)
+            if message is None:
+                await self.w.calls.hangup(leg.channel_id)
+                return await self.offer_lost(leg, "no_answer", states.NO_ANSWER_REASON)
+            if not isinstance(message, dict) or message.get("channel", {}).get("id") != leg.channel_id:
+                if isinstance(message, Offer):  # cannot happen (call is offered); release it
+                    await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
+                                                    now=time.time(), outcome="cancelled")
+                continue
+            if message["type"] == "StasisStart":
+                return await self.agent_answered(leg)
+            if message["type"] in HANGUP_EVENTS:
+                return await self.offer_lost(leg, "no_answer", states.NO_ANSWER_REASON)
+
+    def caller_id(self) -> str:
+        return f'"{self.caller_number}" <{self.caller_number}>'
+
+    async def offer_lost(self, leg: Leg, outcome: str, reason: str) -> bool:
+        leg.gone = True
+        self.drop_leg(leg)
+        await self.w.store.offer_failed(call_id=self.call_id, user_id=leg.user_id, now=time.time(),
+                                        outcome=outcome, reason=reason)
+        self.phase = "queued"
+        await self.w.records.update(self.call_id, phase="queued", event="ring_timeout",
+                                    detail={"agent_id": leg.user_id, "extension": leg.target, "outcome": outcome})
+        await self.w.agent_changed(leg.user_id)
+        await self.announce_queued()
+        await self.w.store.wake("offer failed")
+        return False
+
+    async def agent_answered(self, leg: Leg) -> bool:
+        if not await self.w.store.answered(call_id=self.call_id, user_id=leg.user_id, now=time.time()):
+            # the offer was withdrawn meanwhile (agent logged out by a supervisor …)
+            await self.w.calls.hangup(leg.channel_id)
+            leg.gone = True
+            self.drop_leg(leg)
+            self.phase = "queued"
+            await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
+                                                  entered_at=self.entered_at or time.time(), app=self.app,
+                                                  caller_number=self.caller_number, urgent=self.urgent))
+            return False
+        leg.answered = True
+        await self.connect(leg)
+        return True
+
+    async def connect(self, leg: Leg) -> None:
+        """Bridge the caller with the agent and start recording both."""
+        await self.w.calls.moh(self.caller, False)
+        if self.bridge_id is None:
+            self.bridge_id = f"call-{self.call_id}"
+            await self.w.calls.bridge(self.bridge_id, f"hotline call {self.call_id}")
+            self.w.index_bridge(self.bridge_id, self)
+            await self.w.calls.add(self.bridge_id, self.caller, leg.channel_id)
+            self.recording_name = f"call-{self.call_id}-{int(time.time())}"
+            self.recording_done = self.w.recording_finished_waiter(self.recording_name)
+            try:
+                await self.w.calls.record_bridge(self.bridge_id, self.recording_name)
+            except AriError:
+                log.exception("recording did not start", extra={"call_id": self.call_id})
+                self.recording_name = None
+        else:  # back from a queue after a transfer: same bridge, same recording
+            await self.w.calls.add(self.bridge_id, leg.channel_id)
+        self.agent, self.answered, self.phase = leg, True, "bridged"
+        waited = time.time() - self.entered_at if self.entered_at else None
+        user = await self.w.user_brief(leg.user_id)
+        await self.w.records.update(
+            self.call_id, phase="bridged", answered_at=utcnow(), agent_id=leg.user_id, extension=leg.target,
+            bridge_id=self.bridge_id, recording_name=self.recording_name, event="answered",
+            detail={"agent_id": leg.user_id, "extension": leg.target, "username": user.get("username")})
+        await self.w.notify("call.answered", CallAnswered(
+            call_id=self.call_id, agent_id=leg.user_id, extension=leg.target, queue=self.queue,
+            caller_number=self.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
+            agent_id=leg.user_id, broadcast=False)
+        await self.w.agent_changed(leg.user_id)
+        await self.w.publish_queue_stats()
+
+    # ---------------------------------------------------------------- legs
+    def add_leg(self, leg: Leg) -> None:
+        self.legs[leg.channel_id] = leg
+        self.w.index_channel(leg.channel_id, self)
+
+    def drop_leg(self, leg: Leg) -> None:
+        self.legs.pop(leg.channel_id, None)
+        self.w.unindex_channel(leg.channel_id)
+
+    def live_parties(self) -> list[Leg]:
+        """Answered legs other than the controlling agent that are still up."""
+        return [leg for leg in self.legs.values() if leg.answered and not leg.gone and leg is not self.agent]
+
+    # ---------------------------------------------------------------- end
+    async def finish(self) -> None:
+        phase_at_end = self.phase
+        if not self.caller_gone:
+            await self.w.calls.hangup(self.caller)
+        for leg in list(self.legs.values()):
+            if not leg.gone:
+                await self.w.calls.hangup(leg.channel_id)
+        if self.recording_name:
+            await self.w.calls.stop_recording(self.recording_name)
+        for bridge in (self.bridge_id, f"consult-{self.call_id}"):
+            if bridge:
+                await self.w.calls.destroy(bridge)
+                self.w.unindex_bridge(bridge)
+        await self.release_agents(phase_at_end)
+        await self.w.store.remove_call(self.call_id)
+        recording_id = None
+        if self.recording_name:
+            await self.w.wait_recording(self.recording_done, self.recording_name)
+            recording_id = await self.w.store_recording(self)
+        disposition = final_disposition(phase=phase_at_end, answered=self.answered,
+                                        emergency=self.emergency is not None, transferred=self.transferred)
+        ended = utcnow()
+        call = await self.w.records.update(self.call_id, phase="ended", ended_at=ended, disposition=disposition,
+                                           ended_by=self.ended_by, recording_id=recording_id, event="ended",
+                                           detail={"disposition": disposition, "ended_by": self.ended_by})
+        await self.w.notify("call.ended", CallEnded(
+            call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
+            duration_seconds=round((ended - self.started_at).total_seconds(), 3),
+            caller_masked=mask_number(self.caller_number)))
+        await self.w.publish_queue_stats()
+        await self.w.store.wake("call ended")
+        log.info("call ended", extra={"call_id": self.call_id, "disposition": disposition})
+
+    async def release_agents(self, phase_at_end: str) -> None:
+        """Every agent this call held: wrap-up after a conversation, ready again after an offer."""
+        now = time.time()
+        for leg in list(self.legs.values()):
+            if leg.user_id is None:
+                continue
+            if leg.kind == "agent" and not leg.answered:
+                await self.w.store.offer_failed(call_id=self.call_id, user_id=leg.user_id, now=now,
+                                                outcome="cancelled")
+            elif leg.answered:
+                await self.w.store.call_ended(leg.user_id, self.call_id, now, self.w.settings.wrap_up_seconds)
+            else:
+                await self.w.store.release_seized(leg.user_id, self.call_id, now)
+            await self.w.agent_changed(leg.user_id)
+
+    # ---------------------------------------------------------------- re-sync
+    async def on_resync(self, resync: Resync) -> None:
+        """After a reconnect: legs that vanished while we were away are treated as hung up."""
+        if self.caller not in resync.channels:
+            self.caller_gone = True
+            raise CallerGone()
+        for leg in list(self.legs.values()):
+            if leg.channel_id not in resync.channels and not leg.gone:
+                self.post({"type": "ChannelDestroyed", "channel": {"id": leg.channel_id}, "synthetic": True})
+            elif leg.channel_id in resync.channels and not leg.answered \
+                    and resync.channels[leg.channel_id].get("dialplan", {}).get("app_name") == "Stasis":
+                self.post({"type": "StasisStart", "channel": resync.channels[leg.channel_id],
+                           "args": [leg.kind, str(self.call_id)], "synthetic": True})
+
+
+def agent_state_message(agent: AgentRecord) -> AgentStateChanged:
+    return AgentStateChanged(agent_id=agent.user_id, username=agent.username, extension=agent.extension,
+                             state=agent.state.state, reason=agent.state.reason, call_id=agent.call_id,
+                             pending_state=agent.state.pending_state)

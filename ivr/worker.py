@@ -1,0 +1,472 @@
+"""The ARI worker: owns its Stasis application(s), routes ARI events to call sessions,
+re-syncs from Asterisk after every (re)connect, adopts the applications of dead workers,
+serves the FastAGI check and the API's call-control commands, and runs the ACD dispatcher.
+
+Objects are built in ivr.plugin; this module holds the running behaviour.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from acd.dispatcher import Dispatcher
+from acd.queues import QUEUES
+from acd.routing import queue_position
+from acd.store import AcdStore
+from calls.disposition import final_disposition
+from calls.repository import CallRecords
+from core.settings import Settings
+from core.timeutil import utcnow
+from ivr.ari import AriClient
+from ivr.connection import AppConnection
+from ivr.messages import QueueStats, RecordingReady
+from ivr.notifier import Notifier
+from ivr.ownership import Ownership
+from ivr.prompts import PromptLibrary
+from ivr.services import CallServices
+from ivr.session import CallSession, Leg, Resync, agent_state_message, parse_leg_id
+from ivr.tickets import TicketLookup
+from models import Call, User
+
+log = logging.getLogger(__name__)
+ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
+                 "PlaybackFinished", "RecordingFinished", "RecordingFailed"}
+LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
+HEARTBEAT_SECONDS = 1.0
+RECORDING_WAIT_SECONDS = 5.0
+
+
+class Worker:
+    def __init__(self, *, settings: Settings, sessionmaker, redis, ari: AriClient, store: AcdStore,
+                 records: CallRecords, notifier: Notifier, prompts: PromptLibrary, tickets: TicketLookup,
+                 ownership: Ownership, ws_base: str, api_key: str) -> None:
+        self.settings, self.sessionmaker, self.redis = settings, sessionmaker, redis
+        self.ari, self.calls = ari, CallServices(ari)
+        self.store, self.records, self.notifier = store, records, notifier
+        self.prompts, self.tickets, self.ownership = prompts, tickets, ownership
+        self.ws_base, self.api_key = ws_base, api_key
+        self.own_app = f"{settings.ari_app}-{settings.worker_id}"
+        self.apps: dict[str, AppConnection] = {}
+        self.sessions: dict[int, CallSession] = {}
+        self.by_channel: dict[str, CallSession] = {}
+        self.by_bridge: dict[str, CallSession] = {}
+        self.by_playback: dict[str, CallSession] = {}
+        self.recording_waiters: dict[str, asyncio.Future] = {}
+        self.dispatcher = Dispatcher(store, self.sessions, ring_timeout=settings.ring_timeout_seconds)
+        self._tasks: list[asyncio.Task] = []
+        self._user_cache: dict[int, dict] = {}
+        self._last_stats: dict[str, tuple[int, float]] = {}
+        self.stopping = False
+
+    # ---------------------------------------------------------------- life cycle
+    async def start(self) -> None:
+        """Claim our application, connect, and start the background loops."""
+        await self.prompts.ensure_all()
+        self._spool_dir_ready()
+        if not await self.ownership.hold(self.own_app):
+            raise RuntimeError(f"application {self.own_app} is owned by another worker")
+        self.connect_app(self.own_app)
+        for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run()):
+            self._tasks.append(asyncio.create_task(loop))
+
+    async def stop(self) -> None:
+        """Graceful stop: calls stay up in Asterisk; another worker (or our restart) adopts them."""
+        self.stopping = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for conn in list(self.apps.values()):
+            await conn.stop()
+        for session in list(self.sessions.values()):
+            if session.task:
+                session.task.cancel()
+        await asyncio.gather(*(s.task for s in self.sessions.values() if s.task), return_exceptions=True)
+        for app in list(self.apps):
+            await self.ownership.release(app, forget=False)
+
+    def _spool_dir_ready(self) -> None:
+        from pbx import recordings_host_dir
+
+        with contextlib.suppress(OSError):
+            recordings_host_dir(self.settings).mkdir(parents=True, exist_ok=True)
+
+    def connect_app(self, app: str) -> AppConnection:
+        conn = AppConnection(
+            self.ari, self.ws_base, self.api_key, app,
+            on_event=lambda event: self.on_event(app, event),
+            on_connected=lambda: self.resync(app),
+            on_disconnected=lambda: self.ownership.mark_live(app, False) if app == self.own_app else _noop(),
+            on_replaced=lambda: self.lost_app(app))
+        self.apps[app] = conn
+        conn.start()
+        return conn
+
+    @property
+    def connected(self) -> bool:
+        conn = self.apps.get(self.own_app)
+        return conn is not None and conn.connected.is_set()
+
+    # ---------------------------------------------------------------- loops
+    async def heartbeat_loop(self) -> None:
+        while True:
+            try:
+                for app in list(self.apps):
+                    if not await self.ownership.hold(app):
+                        await self.lost_app(app)
+                await self.ownership.mark_live(self.own_app, self.connected)
+            except Exception:
+                log.warning("heartbeat failed", exc_info=True)
+            await asyncio.sleep(HEARTBEAT_SECONDS)  # the heartbeat period itself
+
+    async def adoption_loop(self) -> None:
+        db_apps: set[str] = set()
+        last_db = 0.0
+        while True:
+            try:
+                if time.monotonic() - last_db > 5:
+                    db_apps, last_db = await self.records.open_apps(self.ownership.node), time.monotonic()
+                for app in await self.ownership.orphans(also=db_apps):
+                    if app not in self.apps and await self.ownership.hold(app):
+                        log.warning("adopting application of a dead worker", extra={"app": app})
+                        self.connect_app(app)
+                await self.release_idle_adoptions()
+            except Exception:
+                log.warning("adoption check failed", exc_info=True)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def release_idle_adoptions(self) -> None:
+        for app, conn in list(self.apps.items()):
+            if app == self.own_app or not conn.connected.is_set():
+                continue
+            if any(s.app == app for s in self.sessions.values()):
+                continue
+            if await self.records.open_calls(app):
+                continue
+            log.info("adopted application released", extra={"app": app})
+            await conn.stop()
+            del self.apps[app]
+            await self.ownership.release(app, forget=True)
+
+    async def lost_app(self, app: str) -> None:
+        """Another worker holds the app now: let go of its calls without touching them."""
+        conn = self.apps.pop(app, None)
+        if conn is not None:
+            conn.replaced = True
+            self._tasks.append(asyncio.create_task(conn.stop()))
+        for session in [s for s in self.sessions.values() if s.app == app]:
+            if session.task:
+                session.task.cancel()
+
+    # ---------------------------------------------------------------- events
+    async def on_event(self, app: str, event: dict) -> None:
+        kind = event.get("type")
+        if kind not in ROUTED_EVENTS:
+            return
+        if kind == "StasisStart":
+            await self.on_stasis_start(app, event)
+            return
+        if kind in ("RecordingFinished", "RecordingFailed"):
+            waiter = self.recording_waiters.pop(event.get("recording", {}).get("name", ""), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(kind)
+            return
+        if kind == "PlaybackFinished":
+            session = self.by_playback.get(event["playback"]["id"])
+        else:
+            session = self.by_channel.get(event.get("channel", {}).get("id"))
+        if session is not None:
+            session.post(event)
+
+    async def on_stasis_start(self, app: str, event: dict) -> None:
+        channel, args = event["channel"], event.get("args") or []
+        if args and args[0] in LEG_KINDS:
+            session = self.by_channel.get(channel["id"])
+            if session is None and len(args) > 1 and args[1].isdigit():
+                session = self.sessions.get(int(args[1]))
+            if session is None:  # a leg of a call that is over
+                await self.calls.hangup(channel["id"])
+                return
+            session.post(event)
+            return
+        if channel["id"] in self.by_channel:
+            return  # already ours (re-sync raced with the event)
+        await self.start_inbound(app, channel)
+
+    async def start_inbound(self, app: str, channel: dict) -> CallSession:
+        caller = channel.get("caller", {}).get("number") or "anonymous"
+        call = await self.records.create(channel_id=channel["id"], app=app, node=self.ownership.node,
+                                         caller_number=caller[:32],
+                                         called_number=(channel.get("dialplan", {}).get("exten") or "12345")[:32],
+                                         phase="ivr", started_at=utcnow())
+        session = CallSession(self, app, call_id=call.id, caller=channel["id"], caller_number=caller,
+                              started_at=call.started_at)
+        self.index_call(session)
+        session.start(fresh=True)
+        log.info("call started", extra={"call_id": call.id, "app": app})
+        return session
+
+    # ---------------------------------------------------------------- re-sync
+    async def resync(self, app: str) -> None:
+        """Make our picture match Asterisk's: called after every (re)connect of app."""
+        channels, bridges = await self.calls.channels(), await self.calls.bridges()
+        for session in [s for s in self.sessions.values() if s.app == app]:
+            session.post(Resync(channels, bridges))
+        live = {s.call_id for s in self.sessions.values()}
+        for call in await self.records.open_calls(app):
+            if call.id in live:
+                continue
+            if call.channel_id in channels:
+                await self.resume(app, call, channels, bridges)
+            else:
+                await self.finalize_dead(call, channels)
+        await self.claim_strays(app, channels)
+        if app == self.own_app:
+            await self.ownership.mark_live(app, True)
+        await self.store.wake("resync")
+        log.info("re-synced", extra={"app": app, "channels": len(channels), "bridges": len(bridges)})
+
+    async def claim_strays(self, app: str, channels: dict[str, dict]) -> None:
+        """Channels in our app that no call knows: callers whose StasisStart we missed get a
+        call; legs of calls that are over are hung up."""
+        known = set(self.by_channel)
+        for channel_id, channel in channels.items():
+            dialplan = channel.get("dialplan", {})
+            if dialplan.get("app_name") != "Stasis" or dialplan.get("app_data", "").split(",")[0] != app:
+                continue
+            if channel_id in known:
+                continue
+            if parse_leg_id(channel_id) is not None:
+                await self.calls.hangup(channel_id)
+            elif channel.get("state") == "Up" and not await self._has_call(channel_id):
+                await self.start_inbound(app, channel)
+
+    async def _has_call(self, channel_id: str) -> bool:
+        async with self.sessionmaker() as session:
+            return await session.scalar(select(Call.id).where(Call.channel_id == channel_id)) is not None
+
+    async def resume(self, app: str, call: Call, channels: dict, bridges: dict) -> None:
+        """Take over a call a dead worker (or our previous run) left in Asterisk."""
+        session = CallSession(self, app, call_id=call.id, caller=call.channel_id, caller_number=call.caller_number,
+                              phase=call.phase, started_at=call.started_at)
+        session.queue, session.urgent = call.queue, call.urgent
+        session.entered_at = call.entered_queue_at.timestamp() if call.entered_queue_at else None
+        session.answered, session.emergency = call.answered_at is not None, call.emergency_service
+        session.recording_name = call.recording_name
+        legs = await self._legs_of(call.id, channels)
+        bridge = bridges.get(call.bridge_id or "")
+        if call.phase == "bridged" and bridge is not None:
+            session.bridge_id = call.bridge_id
+            if call.recording_name:
+                session.recording_done = self.recording_finished_waiter(call.recording_name)
+            self.index_bridge(call.bridge_id, session)
+            in_bridge = set(bridge.get("channels", []))
+            for leg in legs:
+                leg.answered = leg.channel_id in in_bridge
+                session.add_leg(leg)
+                if leg.answered and leg.kind in ("agent", "xfer") and session.agent is None:
+                    session.agent = leg
+            if session.agent is None and not session.live_parties():
+                session.phase = "bridged"  # nobody left with the caller: finish will end it
+                session.caller_gone = False
+        else:
+            for leg in legs:  # offers in flight when the worker died: withdraw them
+                await self.calls.hangup(leg.channel_id)
+                if leg.user_id:
+                    await self.store.offer_failed(call_id=call.id, user_id=leg.user_id, now=time.time(),
+                                                  outcome="cancelled")
+            if call.phase in ("queued", "ringing", "bridged"):
+                session.phase = "queued"
+                await self.store.remove_call(call.id)  # re-enqueued with its original entry time
+        self.index_call(session)
+        await self.records.event(call.id, "resumed", detail={"app": app, "worker": self.settings.worker_id,
+                                                             "phase": call.phase})
+        session.start(fresh=False)
+        log.warning("call resumed", extra={"call_id": call.id, "phase": call.phase, "app": app})
+
+    async def _legs_of(self, call_id: int, channels: dict) -> list[Leg]:
+        legs = []
+        for channel_id in channels:
+            parsed = parse_leg_id(channel_id)
+            if parsed and parsed[0] == call_id:
+                _, kind, target = parsed
+                legs.append(Leg(channel_id, kind, target, await self.user_for_extension(target)))
+        return legs
+
+    async def finalize_dead(self, call: Call, channels: dict) -> None:
+        """A call whose caller left while no worker watched it: close it properly."""
+        now = time.time()
+        for leg in await self._legs_of(call.id, channels):
+            await self.calls.hangup(leg.channel_id)
+        for agent in await self.store.agents():
+            if agent.call_id == call.id:
+                if agent.state.state == "ringing" and agent.user_id != call.agent_id:
+                    await self.store.offer_failed(call_id=call.id, user_id=agent.user_id, now=now, outcome="cancelled")
+                else:
+                    await self.store.call_ended(agent.user_id, call.id, now, self.settings.wrap_up_seconds)
+                await self.agent_changed(agent.user_id)
+        await self.store.remove_call(call.id)
+        recording_id = None
+        if call.bridge_id:
+            await self.calls.destroy(call.bridge_id)
+        if call.recording_name:
+            recording_id = await self._store_recording(call.id, call.recording_name, call.answered_at)
+        disposition = final_disposition(phase=call.phase, answered=call.answered_at is not None,
+                                        emergency=bool(call.emergency_service))
+        await self.records.update(call.id, phase="ended", ended_at=utcnow(), disposition=disposition,
+                                  ended_by="system", recording_id=recording_id, event="ended",
+                                  detail={"disposition": disposition, "resynced": True})
+        await self.publish_queue_stats()
+        log.warning("call closed after re-sync", extra={"call_id": call.id, "disposition": disposition})
+
+    # ---------------------------------------------------------------- indexes
+    def index_call(self, session: CallSession) -> None:
+        self.sessions[session.call_id] = session
+        self.by_channel[session.caller] = session
+
+    def unindex_call(self, session: CallSession) -> None:
+        if self.sessions.get(session.call_id) is session:
+            del self.sessions[session.call_id]
+        for index in (self.by_channel, self.by_bridge, self.by_playback):
+            for key in [k for k, v in index.items() if v is session]:
+                del index[key]
+
+    def index_channel(self, channel_id: str, session: CallSession) -> None:
+        self.by_channel[channel_id] = session
+
+    def unindex_channel(self, channel_id: str) -> None:
+        self.by_channel.pop(channel_id, None)
+
+    def index_bridge(self, bridge_id: str, session: CallSession) -> None:
+        self.by_bridge[bridge_id] = session
+
+    def unindex_bridge(self, bridge_id: str) -> None:
+        self.by_bridge.pop(bridge_id, None)
+
+    def index_playback(self, playback_id: str, session: CallSession) -> None:
+        self.by_playback[playback_id] = session
+
+    def unindex_playback(self, playback_id: str) -> None:
+        self.by_playback.pop(playback_id, None)
+
+    # ---------------------------------------------------------------- helpers for sessions
+    async def notify(self, type_: str, message: Any, *, agent_id: int | None = None, broadcast: bool = True) -> None:
+        await self.notifier.publish(type_, message, agent_id=agent_id, broadcast=broadcast)
+
+    async def agent_changed(self, user_id: int | None) -> None:
+        if user_id is None:
+            return
+        agent = await self.store.get_agent(user_id)
+        if agent is not None:
+            await self.notify("agent.state", agent_state_message(agent))
+
+    async def queue_position(self, call_id: int) -> int | None:
+        calls = await self.store.waiting_calls()
+        return queue_position([c.waiting() for c in calls], call_id)
+
+    async def publish_queue_stats(self) -> None:
+        now = time.time()
+        stats: dict[str, tuple[int, float]] = {}
+        for call in await self.store.waiting_calls():
+            if call.state in ("waiting", "offered"):
+                count, longest = stats.get(call.queue, (0, 0.0))
+                stats[call.queue] = (count + 1, max(longest, now - call.entered_at))
+        for queue in set(stats) | set(self._last_stats):
+            count, longest = stats.get(queue, (0, 0.0))
+            if queue in QUEUES:
+                await self.notify("queue.stats", QueueStats(queue=queue, waiting=count,
+                                                            longest_wait_seconds=round(longest, 1)))
+        self._last_stats = stats
+
+    async def endpoint_for(self, extension: str) -> str | None:
+        """The seat's browser softphone if registered, else its desk phone, else None."""
+        if not extension:
+            return None
+        if await self.calls.endpoint_online(f"webrtc{extension}"):
+            return f"PJSIP/webrtc{extension}"
+        if await self.calls.endpoint_online(extension):
+            return f"PJSIP/{extension}"
+        return None
+
+    async def user_brief(self, user_id: int | None) -> dict:
+        if user_id is None:
+            return {}
+        if user_id not in self._user_cache:
+            async with self.sessionmaker() as session:
+                user = await session.get(User, user_id)
+                self._user_cache[user_id] = {"username": user.username, "extension": user.extension} if user else {}
+        return self._user_cache[user_id]
+
+    async def user_for_extension(self, extension: str) -> int | None:
+        if not extension.isdigit():
+            return None
+        async with self.sessionmaker() as session:
+            return await session.scalar(select(User.id).where(User.extension == extension, User.active.is_(True)))
+
+    def recording_finished_waiter(self, name: str) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self.recording_waiters[name] = future
+        return future
+
+    async def wait_recording(self, future: asyncio.Future | None, name: str) -> None:
+        """Until Asterisk closed the file (bounded; a resumed call has no waiter: bridge gone)."""
+        if future is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(future), RECORDING_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("no RecordingFinished event", extra={"recording": name})
+        finally:
+            self.recording_waiters.pop(name, None)
+
+    async def store_recording(self, session: CallSession) -> int | None:
+        return await self._store_recording(session.call_id, session.recording_name, None)
+
+    async def _store_recording(self, call_id: int, name: str, started_at) -> int | None:
+        from recordings.service import store_recording
+
+        async with self.sessionmaker() as db:
+            call = await db.get(Call, call_id)
+            recording = await store_recording(db, settings=self.settings, name=name, call_id=call_id,
+                                              started_at=started_at or (call.answered_at if call else None))
+            if recording is None:
+                return None
+            await db.commit()
+        await self.calls.delete_stored(name)
+        await self.notify("recording.ready", RecordingReady(recording_id=recording.id, call_id=call_id,
+                                                            duration_seconds=recording.duration_seconds))
+        return recording.id
+
+
+async def _noop() -> None:
+    return None
+
+
+class WorkerAgi:
+    """What the FastAGI check needs from the worker: a routing hint and blocked-call records."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    async def route(self) -> str | None:
+        from agi_scripts.blocklist_check import choose_app
+
+        w = self.worker
+        own = w.own_app if w.connected else None
+        return choose_app(own, [] if own else await w.ownership.live_apps())
+
+    async def blocked(self, number: str, channel_id: str, reason: str) -> None:
+        from ivr.messages import CallBlocked, mask_number
+
+        now = utcnow()
+        call = await self.worker.records.create(
+            channel_id=channel_id or f"agi-{time.time_ns()}", app="agi", node=self.worker.ownership.node,
+            caller_number=number[:32], phase="ended",
+            disposition="blocked", started_at=now, ended_at=now, ended_by="system")
+        await self.worker.records.event(call.id, "blocked", detail={"reason": reason})
+        await self.worker.notify("call.blocked", CallBlocked(call_id=call.id, caller_masked=mask_number(number),
+                                                              reason=reason))

@@ -1,0 +1,87 @@
+"""Storing call recordings (R-17): the finished file is moved from Asterisk's spool into
+HOTLINE_RECORDINGS_DIR/YYYY/MM/DD/, hashed (SHA-256), measured, and given a retention date
+at least two years ahead (HOTLINE_RECORDINGS_RETENTION_DAYS)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.settings import Settings
+from core.timeutil import business_time, utcnow
+from models import Recording
+from recordings.audio import sha256_of, wav_duration
+
+log = logging.getLogger(__name__)
+MIN_RETENTION_DAYS = 731  # R-17: at least two years, whatever is configured
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    relative_path: str
+    size_bytes: int
+    sha256: str
+    duration_seconds: float
+
+
+def retention_until(started_at: datetime, days: int) -> datetime:
+    return started_at + timedelta(days=max(days, MIN_RETENTION_DAYS))
+
+
+def spool_file(settings: Settings, name: str) -> Path:
+    """Host path of an ARI stored recording `name` (Asterisk's spool/recording/<name>.wav)."""
+    from pbx import recordings_host_dir
+
+    return Path(recordings_host_dir(settings)) / f"{name}.wav"
+
+
+def move_into_store(source: Path, recordings_dir: Path, started_at: datetime, call_id: int) -> StoredFile:
+    """Move a finished recording into the store (same-filesystem rename, else copy+delete)."""
+    day = business_time(started_at)
+    relative = Path(f"{day:%Y}/{day:%m}/{day:%d}") / f"call-{call_id}-{day:%H%M%S}.wav"
+    target = recordings_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+    source.unlink(missing_ok=True)
+    return StoredFile(str(relative), target.stat().st_size, sha256_of(target), wav_duration(target))
+
+
+async def wait_for_file(path: Path, timeout: float = 5.0) -> bool:
+    """Bounded wait for Asterisk to have written the file."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not path.exists():
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.05)  # polling the file system, bounded by the deadline
+    return True
+
+
+async def store_recording(session: AsyncSession, *, settings: Settings, name: str, call_id: int,
+                          started_at: datetime | None) -> Recording | None:
+    """Move the spool file `name` into the store and add its row (None if there is no file)."""
+    source = spool_file(settings, name)
+    if not await wait_for_file(source):
+        log.warning("recording file missing", extra={"call_id": call_id, "recording": name})
+        return None
+    started = started_at or utcnow()
+    stored = await asyncio.to_thread(move_into_store, source, Path(settings.recordings_dir), started, call_id)
+    recording = Recording(call_id=call_id, path=stored.relative_path, format="wav",
+                          duration_seconds=stored.duration_seconds, size_bytes=stored.size_bytes,
+                          sha256=stored.sha256, started_at=started,
+                          retain_until=retention_until(started, settings.recordings_retention_days))
+    session.add(recording)
+    await session.flush()
+    return recording
+
+
+def absolute_path(settings: Settings, recording: Recording) -> Path:
+    return Path(settings.recordings_dir) / recording.path
