@@ -18,7 +18,7 @@ from access.principal import Principal
 from api.deps import IdPath, PrincipalDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from core.errors import Forbidden
-from core.timeutil import utcnow
+from core.timeutil import business_time, utcnow
 from models import DispatchPrecedent, Ticket
 from workorders import actions, repository, service
 from workorders.schemas import EventOut, MergeIn, Moment, TicketCreate, TicketOut, TicketPage
@@ -158,7 +158,7 @@ async def duplicates(
                                          region_code=region_code, address=address, days=days)
     return [{"id": h.ticket.id, "number": h.ticket.number, "status": h.ticket.status,
              "status_label": STATUS_LABELS[Status(h.ticket.status)], "content": h.ticket.content[:200],
-             "address": h.ticket.address, "created_at": h.ticket.created_at, "score": h.match.score,
+             "address": h.ticket.address, "created_at": business_time(h.ticket.created_at), "score": h.match.score,
              "content_score": h.match.content_score, "address_score": h.match.address_score} for h in hits]
 
 
@@ -172,13 +172,14 @@ async def open_by_phone(session: SessionDep, principal: Creator, phone: Phone) -
                  detail={"by": "phone", "found": [t.id for t in tickets]})
     await session.commit()
     return [{"id": t.id, "number": t.number, "status": t.status, "status_label": STATUS_LABELS[Status(t.status)],
-             "category": t.category, "content": t.content[:200], "created_at": t.created_at,
-             "lead_unit_id": t.lead_unit_id, "handle_due_at": t.handle_due_at,
+             "category": t.category, "content": t.content[:200], "created_at": business_time(t.created_at),
+             "lead_unit_id": t.lead_unit_id,
+             "handle_due_at": business_time(t.handle_due_at) if t.handle_due_at else None,
              "last_step": _step(latest.get(t.id))} for t in tickets]
 
 
 def _step(event) -> dict | None:
-    return None if event is None else {"action": event.action, "at": event.at, "note": event.note}
+    return None if event is None else {"action": event.action, "at": business_time(event.at), "note": event.note}
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
