@@ -147,7 +147,7 @@ async def _precedent(step: Step, body: schemas.DispatchIn, domain: str | None) -
         if not body.matter:
             raise Unprocessable("协调派单须写明事项 (a coordinated dispatch needs `matter`)")
         precedent = DispatchPrecedent(matter=body.matter, keywords=sorted(set(similarity.tokens(body.matter))),
-                                      domain=domain, region_prefix=ticket.region_code[:6],
+                                      domain=domain, region_prefix=dispatch_rules.area_prefix(ticket.region_code),
                                       lead_unit_id=body.lead_unit_id, co_unit_ids=list(body.co_unit_ids),
                                       decided_by=step.principal.username, source_ticket_id=ticket.id,
                                       note=body.note)

@@ -115,6 +115,14 @@ class _Ranked:
             self.items[suggestion.unit_id] = suggestion
 
 
+def area_prefix(region_code: str) -> str:
+    """The code prefix of a region's area: 510107003 → 510107, 510100 → 5101, 510000 → 51."""
+    prefix = region_code[:6]
+    while len(prefix) > 2 and prefix.endswith("00"):
+        prefix = prefix[:-2]
+    return prefix
+
+
 def guess_domain(tokens: Iterable[str]) -> str | None:
     """The duty domain whose keywords occur most often among the tokens, if any."""
     words = list(tokens)

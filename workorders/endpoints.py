@@ -156,7 +156,7 @@ async def duplicates(
     """Candidates for 并单 while a ticket is entered: same area, similar content (TF-IDF cosine, jieba)."""
     hits = await service.find_duplicates(session, resources.settings, principal=principal, content=content,
                                          region_code=region_code, address=address, days=days)
-    return [{"id": h.ticket.id, "number": h.ticket.number, "status": h.ticket.status,
+    return [{"id": h.ticket.id, "number": h.ticket.number, "status": h.ticket.status, "category": h.ticket.category,
              "status_label": STATUS_LABELS[Status(h.ticket.status)], "content": h.ticket.content[:200],
              "address": h.ticket.address, "created_at": business_time(h.ticket.created_at), "score": h.match.score,
              "content_score": h.match.content_score, "address_score": h.match.address_score} for h in hits]
@@ -236,7 +236,7 @@ async def list_precedents(session: SessionDep, _: Reader, region: str | None = Q
     """Recorded coordination decisions (R-08)."""
     query = select(DispatchPrecedent).order_by(DispatchPrecedent.id.desc()).limit(500)
     if region:
-        query = query.where(DispatchPrecedent.region_prefix.startswith(region[:6], autoescape=True))
+        query = query.where(DispatchPrecedent.region_prefix.in_({region[:n] for n in (2, 4, 6, 9, 12) if len(region) >= n}))
     return [{"id": p.id, "matter": p.matter, "domain": p.domain, "region_prefix": p.region_prefix,
              "lead_unit_id": p.lead_unit_id, "co_unit_ids": p.co_unit_ids, "decided_by": p.decided_by,
              "decided_at": p.decided_at, "source_ticket_id": p.source_ticket_id}

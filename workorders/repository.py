@@ -145,7 +145,7 @@ async def unit_facts(session: AsyncSession) -> dict[int, UnitFacts]:
 
 async def precedents_for(session: AsyncSession, region_code: str) -> list[Precedent]:
     """Precedents whose territory contains region_code."""
-    prefixes = {region_code[:n] for n in (2, 4, 6, 9, 12) if len(region_code) >= n}
+    prefixes = {region_code[:n] for n in (2, 4, 6, 9, 12) if len(region_code) >= n}  # every enclosing area
     rows = await session.scalars(select(DispatchPrecedent).where(DispatchPrecedent.region_prefix.in_(prefixes))
                                  .order_by(DispatchPrecedent.id.desc()))
     return [Precedent(id=r.id, domain=r.domain, region_prefix=r.region_prefix, keywords=tuple(r.keywords or ()),

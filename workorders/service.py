@@ -19,6 +19,7 @@ from models import OrgUnit, Region, Ticket, TicketAssignment, TicketCaller, Tick
 from organisation.units_data import DOMAIN_NAMES
 from workorders import deadlines, repository, similarity
 from workorders.calendar_service import get_calendar
+from workorders.dispatch_rules import area_prefix
 from workorders.intake import initial_status, missing_elements
 from workorders.policy_service import active_version_name, policy_by_version
 from workorders.schemas import TicketCreate
@@ -221,7 +222,7 @@ async def find_duplicates(session: AsyncSession, settings: Settings, *, principa
     """Recent tickets of the same county (or finer area) with similar content and address."""
     now = now or utcnow()
     since = now - timedelta(days=days or settings.ticket_duplicate_window_days)
-    area = region_code[:6]
+    area = area_prefix(region_code)
     query = (select(Ticket).where(repository.visible_clause(principal.scope), Ticket.created_at >= since,
                                   Ticket.region_code.startswith(area, autoescape=True),
                                   Ticket.status.in_([s.value for s in OPEN_STATES]))

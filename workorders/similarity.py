@@ -92,7 +92,7 @@ def char_bigrams(text: str) -> list[str]:
 
 
 def rank_duplicates(
-    content: str, address: str, candidates: Sequence[Candidate], *, threshold: float = 0.3,
+    content: str, address: str, candidates: Sequence[Candidate], *, threshold: float = 0.25,
     address_weight: float = 0.3, limit: int = 10,
 ) -> list[Match]:
     """Candidates most similar to (content, address), best first; only those over threshold."""

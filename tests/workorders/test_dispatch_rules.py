@@ -111,3 +111,12 @@ def test_precedent_wins_for_similar_matters_only():
 ])
 def test_guess_domain(words, domain):
     assert guess_domain(words) == domain
+
+
+@pytest.mark.parametrize(("code", "prefix"), [
+    ("510107003", "510107"), ("510107", "510107"), ("510100", "5101"), ("510000", "51"), ("513400", "5134"),
+])
+def test_area_prefix(code, prefix):
+    from workorders.dispatch_rules import area_prefix
+
+    assert area_prefix(code) == prefix

@@ -18,6 +18,10 @@ async def test_candidates_are_offered_while_entering(client):
     hits = response.json()
     assert hits[0]["id"] == water["id"] and hits[0]["score"] > 0.3
     assert len(hits) == 1  # other place / other matter are not offered
+    assert hits[0]["category"] == "help"
+    city = await client.get("/api/v1/tickets/duplicates", headers=agent, params={
+        "content": "玉林小区停水两天了还没来水", "region_code": "510100"})  # only the city chosen yet
+    assert water["id"] in [h["id"] for h in city.json()]
     assert "13900002222" not in response.text and "李四" not in response.text
     for params in ({"content": "x", "region_code": "510107"}, {"content": "停水停水", "region_code": "abc"},
                    {"content": "停水停水", "region_code": "510107", "days": 0}):
