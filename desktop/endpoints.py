@@ -1,4 +1,4 @@
-"""Desktop API: the signed-in seat's softphone account and the expert seats for transfers."""
+"""Desktop API: one's softphone account, expert seats for transfers, the screen pop, today's figures."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,15 +7,18 @@ from fastapi import APIRouter, Depends, Response
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import ResourcesDep, SessionDep, require
+from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from desktop import service
-from desktop.schemas import ExpertSeatOut, SoftphoneOut
+from desktop.schemas import ExpertSeatOut, ScreenPopOut, SoftphoneOut, TodayOut
+from desktop.screenpop import screen_pop
 from desktop.softphone import softphone_config
+from desktop.today import today_counts
 
 router = APIRouter(prefix="/desktop", tags=["desktop"])
 Seat = Annotated[Principal, Depends(require(Permission.ACD_SELF))]
 Controller = Annotated[Principal, Depends(require(Permission.CALL_CONTROL))]
+CallReader = Annotated[Principal, Depends(require(Permission.CALL_READ))]
 
 
 @router.get("/softphone", response_model=SoftphoneOut)
@@ -32,6 +35,26 @@ async def softphone(principal: Seat, session: SessionDep, resources: ResourcesDe
 
 
 @router.get("/experts", response_model=list[ExpertSeatOut])
-async def experts(_: Controller, session: SessionDep) -> list[ExpertSeatOut]:
-    """Expert seats (专家座席) by department, for blind or attended transfers (R-06)."""
-    return await service.expert_seats(session)
+async def experts(_: Controller, session: SessionDep, redis: RedisDep) -> list[ExpertSeatOut]:
+    """Expert seats (专家座席) by department with their live state, for transfers (R-06)."""
+    return await service.expert_seats(session, redis)
+
+
+@router.get("/screen-pop/{call_id}", response_model=ScreenPopOut)
+async def read_screen_pop(call_id: IdPath, principal: CallReader, session: SessionDep,
+                          response: Response) -> ScreenPopOut:
+    """Caller, IVR path, history, open tickets with progress (R-07), block status (R-26); audited (R-35)."""
+    pop = await screen_pop(session, principal=principal, call_id=call_id)
+    if pop.caller.usable:
+        await record(session, action="personal_data_viewed", actor_id=principal.user_id,
+                     actor_username=principal.username, resource_type="call", resource_id=call_id,
+                     detail={"where": "screen_pop", "ticket_ids": [t.id for t in pop.open_tickets + pop.history]})
+        await session.commit()
+    response.headers["Cache-Control"] = "no-store"
+    return pop
+
+
+@router.get("/today", response_model=TodayOut)
+async def today(principal: Seat, session: SessionDep) -> TodayOut:
+    """One's own figures since local midnight: calls answered, talk time, tickets, direct answers."""
+    return await today_counts(session, user_id=principal.user_id)

@@ -220,6 +220,7 @@ class Desktop {
     this.call.state = state;
     if (state === "talking" && !this.call.talkingSince) {
       this.call.talkingSince = Date.now();
+      desktop.experts().then((list) => this.controls.setExperts(list)).catch(() => {}); // fresh seat states
       this.counts.answered += 1;
       $("#count-answered").textContent = this.counts.answered;
     }

@@ -6,6 +6,7 @@ import { esc, SERVICE } from "./format.js";
 import { calls } from "./telephony.js";
 
 const REASON = { "no answer": "无人接听", "hung up": "对方已挂断" };
+const SEAT_STATE = { ready: "空闲", not_ready: "示忙", ringing: "振铃中", on_call: "通话中", wrap_up: "话后处理", logged_out: "未签入" };
 
 export class CallControls {
   constructor(root, { confirm }) {
@@ -19,9 +20,9 @@ export class CallControls {
     this.$("#btn-transfer-blind").addEventListener("click", () => this.transfer("blind"));
     this.$("#btn-transfer-attended").addEventListener("click", () => this.transfer("attended"));
     this.$("#btn-three-way").addEventListener("click", () => this.threeWay());
-    this.$("#btn-transfer-complete").addEventListener("click", () => this.run("#control-state", "正在完成转接…", () => calls.completeTransfer(this.callId)));
-    this.$("#btn-transfer-cancel").addEventListener("click", () => this.run("#control-state", "正在取回通话…", () => calls.cancelTransfer(this.callId)));
-    this.$("#btn-leave").addEventListener("click", () => this.run("#emergency-state", "正在退出通话…", () => calls.leave(this.callId)));
+    this.$("#btn-transfer-complete").addEventListener("click", () => this.complete());
+    this.$("#btn-transfer-cancel").addEventListener("click", () => this.cancel());
+    this.$("#btn-leave").addEventListener("click", () => this.leave());
     this.root.querySelectorAll("[data-service]").forEach((b) => b.addEventListener("click", () => this.emergency(b.dataset.service)));
   }
 
@@ -30,17 +31,21 @@ export class CallControls {
   }
 
   setExperts(experts) {
+    const chosen = this.seat.value;
+    const dept = this.dept.value;
     this.experts = experts;
     const depts = [...new Map(experts.map((e) => [e.unit_id, e.unit_name])).entries()];
     this.dept.innerHTML = '<option value="">全部部门</option>' +
       depts.map(([id, name]) => `<option value="${esc(id)}">${esc(name)}</option>`).join("");
+    this.dept.value = dept;
     this.fillSeats();
+    if (chosen) this.seat.value = chosen;
   }
 
   fillSeats() {
     const chosen = this.experts.filter((e) => !this.dept.value || String(e.unit_id) === this.dept.value);
     this.seat.innerHTML = chosen.map((e) =>
-      `<option value="${esc(e.extension)}">${esc(e.display_name)}（${esc(e.extension)}）${e.state ? " · " + esc(e.state) : ""}</option>`).join("");
+      `<option value="${esc(e.extension)}" data-state="${esc(e.state)}">${esc(e.display_name)}（${esc(e.extension)}）· ${esc(SEAT_STATE[e.state] || e.state)}</option>`).join("");
   }
 
   seatLabel(extension) {
@@ -83,6 +88,28 @@ export class CallControls {
     const label = this.seatLabel(extension);
     await this.run("#control-state", `${mode === "blind" ? "直接转接" : "咨询转接"}：正在呼叫 ${label}…`,
       () => calls.transfer(this.callId, mode, extension));
+  }
+
+  // The REST answer is the news here: the new seat, not this agent, gets the call's events next.
+  async complete() {
+    const done = await this.run("#control-state", "正在完成转接…", () => calls.completeTransfer(this.callId));
+    if (!done) return;
+    this.$("#consult-row").hidden = true;
+    this.setLive("#control-state", `已转接给 ${this.seatLabel((done.data || {}).extension || "")}`, "ok");
+  }
+
+  async cancel() {
+    if (await this.run("#control-state", "正在取回通话…", () => calls.cancelTransfer(this.callId))) {
+      this.$("#consult-row").hidden = true;
+      this.setLive("#control-state", "已取回通话", "ok");
+    }
+  }
+
+  async leave() {
+    if (await this.run("#emergency-state", "正在退出通话…", () => calls.leave(this.callId))) {
+      this.$("#btn-leave").hidden = true;
+      this.setLive("#emergency-state", "您已退出，来电人继续与接警方通话", "ok");
+    }
   }
 
   async threeWay() {

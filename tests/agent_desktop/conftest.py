@@ -8,7 +8,6 @@ dropped at the end of the run, so nothing they write reaches other tests.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 from collections.abc import AsyncIterator
 
@@ -56,41 +55,75 @@ async def live_resources(desk_settings: Settings, desk_engine, redis) -> AsyncIt
                     secret_key=desk_settings.secret_key.get_secret_value())
 
 
-# ------------------------------------------------------------------ real Asterisk for the softphone
-def _free_port(kind: int) -> int:
+# ------------------------------------------------------------------ real telephony for the desk
+# The telephony engineer's fixtures (tests/telephony_fixtures.py) run Asterisk and the ARI
+# workers on the run's main database. The desk gets its own instance (other SIP/ARI ports, its
+# own database) built from the same pieces, so its tickets and calls stay out of other tests.
+def _free_port(kind: int, ip: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((ip, 0))
         return s.getsockname()[1]
 
 
-needs_asterisk = pytest.mark.skipif(
-    os.geteuid() != 0 or (shutil.which("asterisk") is None and shutil.which("debootstrap") is None),
-    reason="needs root and an installed asterisk or debootstrap (scripts/install-system-deps.sh)")
-
-
-@pytest.fixture(scope="module")
-def pbx_settings(desk_settings: Settings, tmp_path_factory) -> Settings:
-    """Desk settings on free SIP/ARI ports (an Asterisk instance of its own) and own RTP range."""
+@pytest.fixture(scope="session")
+def pbx_settings(telephony_settings: Settings, desk_settings: Settings, tmp_path_factory) -> Settings:
+    """Telephony test knobs on the desk's database, free ports, a wrap-up long enough to see."""
     base = tmp_path_factory.mktemp("desk-pbx")
-    (base / "prompts").mkdir()
     rtp = 20000 + (os.getpid() % 200) * 100
-    return desk_settings.model_copy(update={
-        "sip_port": _free_port(socket.SOCK_DGRAM), "ari_port": _free_port(socket.SOCK_STREAM),
-        "rtp_start": rtp, "rtp_end": rtp + 99, "var_dir": base / "var", "prompts_dir": base / "prompts"})
+    return telephony_settings.model_copy(update={
+        "database_url": desk_settings.database_url, "sip_port": _free_port(socket.SOCK_DGRAM),
+        "ari_port": _free_port(socket.SOCK_STREAM), "fastagi_port": _free_port(socket.SOCK_STREAM),
+        "rtp_start": rtp, "rtp_end": rtp + 99, "var_dir": base / "var", "prompts_dir": base / "prompts",
+        "recordings_dir": base / "recordings", "wrap_up_seconds": 5, "ring_timeout_seconds": 20,
+        # the emergency centre's address (127.0.0.3), on a port no other test run's "110" holds
+        "emergency_address": f"127.0.0.3:{_free_port(socket.SOCK_DGRAM, '127.0.0.3')}"})
 
 
-@pytest.fixture(scope="module")
-def asterisk(pbx_settings: Settings):
-    """A real Asterisk rendered from pbx_settings; stopped (by pid) at the end of the module."""
+@pytest.fixture(scope="session")
+def desk_asterisk(pbx_settings: Settings):
+    """A real Asterisk rendered from pbx_settings; stopped (by pid) at the end of the run."""
     from pbx import process
+    from tests.telephony_fixtures import BOOT_TIMEOUT, AsteriskHandle, telephony_unavailable
 
-    pid = process.start(pbx_settings)
-    yield pid
+    reason = telephony_unavailable()
+    if reason:
+        pytest.skip(reason)
+    handle = AsteriskHandle(pbx_settings, process.start(pbx_settings, timeout=BOOT_TIMEOUT), True)
+    yield handle
     process.stop(pbx_settings)
 
 
+@pytest.fixture(scope="session")
+def desk_worker_pool(desk_asterisk, pbx_settings: Settings, tmp_path_factory):
+    import redis as redis_sync
+
+    from tests.telephony_fixtures import WorkerPool
+
+    client = redis_sync.Redis.from_url(pbx_settings.redis_url, decode_responses=True)
+    pool = WorkerPool(pbx_settings, tmp_path_factory.mktemp("desk-workers"), client)
+    yield pool
+    pool.stop_all()
+    client.close()
+
+
 @pytest.fixture
-async def pbx_resources(pbx_settings: Settings, desk_engine, redis, asterisk) -> AsyncIterator[Resources]:
+def desk_workers(desk_worker_pool, redis):
+    """One healthy ARI worker for the desk's Asterisk (after the per-test Redis flush)."""
+    desk_worker_pool.ensure_one()
+    yield desk_worker_pool
+
+
+@pytest.fixture
+def desk_sipp(desk_asterisk, tmp_path):
+    from tests.telephony_sipp import SippRunner
+
+    runner = SippRunner(workdir=tmp_path, target=desk_asterisk.sip_target)
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+async def pbx_resources(pbx_settings: Settings, desk_engine, redis, desk_asterisk) -> AsyncIterator[Resources]:
     """Like live_resources, with the settings Asterisk was rendered from (ports, SIP passwords)."""
     yield Resources(settings=pbx_settings, engine=desk_engine,
                     sessionmaker=async_sessionmaker(desk_engine, expire_on_commit=False), redis=redis,

@@ -45,6 +45,7 @@ async def test_experts_by_department(client):
     experts = {e["extension"]: e for e in response.json()}
     assert set(experts) >= {"2001", "2002", "2003", "2004", "2005"}
     assert experts["2003"]["display_name"] == "住房建设专家" and experts["2003"]["unit_name"]
+    assert experts["2003"]["state"] == "logged_out"  # live ACD state; nobody signed in here
     assert (await client.get("/api/v1/desktop/experts", headers=await login(client, "wh_zjj"))).status_code == 403
 
 

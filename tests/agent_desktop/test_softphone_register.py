@@ -5,12 +5,10 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from pbx import process
-from tests.agent_desktop.conftest import needs_asterisk
 from tests.agent_desktop.test_desktop_page import VIEWPORT, sign_in
 from tests.browser import artifact_path, chromium
 from tests.live_server import live_server
 
-pytestmark = needs_asterisk
 WAIT_MS = 15_000
 
 

@@ -1,0 +1,119 @@
+"""Screen pop (弹屏) assembly: everything an agent should see the moment a call is offered.
+
+The caller's number (masked for roles that may not see personal data), the IVR branch the
+caller chose, earlier requests and calls from the number, the tickets still in progress with
+their latest step (R-07: tell the progress instead of opening a duplicate) and the number's
+warning or suspension (R-26). Reads only; the endpoint audits the view (R-35).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access.permissions import Permission
+from access.principal import Principal
+from acd.queues import QUEUES
+from core.errors import NotFound
+from core.timeutil import utcnow
+from desktop.schemas import BlockOut, CallerOut, PastCallOut, PopTicketOut, ScreenPopOut, StepOut
+from models import BlockedCaller, Call, OrgUnit, Ticket, TicketCaller, User
+from workorders import repository, service
+from workorders.serialize import mask_phone
+from workorders.state_machine import OPEN_STATES, STATUS_LABELS, Status
+
+HISTORY_LIMIT = 10
+RECENT_DAYS = 30
+MENU_LABELS = {"1": "按1 个人事项", "2": "按2 涉企事项", "3": "按3 查询工单进度", "0": "按0 人工服务",
+               "timeout": "未按键", "invalid": "按键无效"}
+CALL_OUTCOMES = {"answered": "已接听", "abandoned": "放弃", "ivr_ended": "自助结束", "blocked": "已拦截",
+                 "transferred": "已转接", "emergency": "已转紧急"}
+
+
+def ivr_path(call: Call) -> list[str]:
+    """The caller's way through the voice menu in words: ["按2 涉企事项"], ["未按键", "个人事项"]."""
+    steps = [MENU_LABELS.get(call.menu_choice, f"按{call.menu_choice}")] if call.menu_choice else []
+    queue = QUEUES[call.queue].display_name if call.queue in QUEUES else call.queue
+    if queue and not any(queue in step for step in steps):
+        steps.append(queue)
+    if call.urgent:
+        steps.append("紧急")
+    return steps
+
+
+def caller_view(principal: Principal, number: str) -> CallerOut:
+    """The number as this principal may see it; withheld numbers are never usable."""
+    usable = bool(number) and number.lstrip("+").isdigit()
+    if not usable:
+        return CallerOut(number=number or "未知号码", masked=False, usable=False)
+    if principal.can(Permission.PERSONAL_DATA_READ):
+        return CallerOut(number=number, masked=False, usable=True)
+    return CallerOut(number=mask_phone(number), masked=True, usable=False)
+
+
+async def block_status(session: AsyncSession, number: str, now: datetime) -> BlockOut:
+    """R-26: warned or suspended (an expired suspension no longer counts)."""
+    row = await session.scalar(select(BlockedCaller).where(BlockedCaller.number == number))
+    if row is None or (row.until is not None and row.until <= now):
+        return BlockOut(status="none")
+    return BlockOut(status=row.status, reason=row.reason, until=row.until)
+
+
+async def _tickets_of(session: AsyncSession, principal: Principal, number: str) -> list[Ticket]:
+    by_phone = select(TicketCaller.ticket_id).where(TicketCaller.phone == number)
+    query = (select(Ticket).where(Ticket.id.in_(by_phone), repository.visible_clause(principal.scope))
+             .order_by(Ticket.created_at.desc()).limit(50))
+    return list((await session.scalars(query)).all())
+
+
+def _pop_ticket(ticket: Ticket, units: dict[int, str], step=None) -> PopTicketOut:
+    return PopTicketOut(
+        id=ticket.id, number=ticket.number, status=ticket.status, status_label=STATUS_LABELS[Status(ticket.status)],
+        category=ticket.category, content=ticket.content[:200], created_at=ticket.created_at,
+        unit_name=units.get(ticket.lead_unit_id) if ticket.lead_unit_id else None, overdue=ticket.overdue,
+        handle_due_at=ticket.handle_due_at,
+        progress=StepOut(at=step.at, action=step.action, text=step.note or STATUS_LABELS[Status(ticket.status)])
+        if step else None)
+
+
+async def _unit_names(session: AsyncSession, tickets: list[Ticket]) -> dict[int, str]:
+    ids = {t.lead_unit_id for t in tickets if t.lead_unit_id}
+    if not ids:
+        return {}
+    return dict((await session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids)))).all())
+
+
+async def _past_calls(session: AsyncSession, call: Call, since: datetime) -> tuple[list[PastCallOut], int]:
+    same = (Call.caller_number == call.caller_number, Call.id != call.id)
+    recent = await session.scalar(select(func.count()).select_from(Call).where(*same, Call.started_at >= since))
+    rows = (await session.execute(
+        select(Call, User.display_name).outerjoin(User, User.id == Call.agent_id).where(*same)
+        .order_by(Call.started_at.desc()).limit(HISTORY_LIMIT))).all()
+    return [PastCallOut(id=c.id, started_at=c.started_at, agent=name, status=c.disposition or c.phase,
+                        outcome_label=CALL_OUTCOMES.get(c.disposition or "", "进行中" if c.phase != "ended" else ""),
+                        duration_seconds=(c.ended_at - c.answered_at).total_seconds()
+                        if c.answered_at and c.ended_at else None, ticket_number=c.ticket_number)
+            for c, name in rows], int(recent or 0)
+
+
+async def screen_pop(session: AsyncSession, *, principal: Principal, call_id: int) -> ScreenPopOut:
+    """Everything the desk shows for call_id (NotFound for an unknown call)."""
+    call = await session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"通话 {call_id} 不存在 (call not found)")
+    now = utcnow()
+    caller = caller_view(principal, call.caller_number)
+    pop = ScreenPopOut(call_id=call.id, caller=caller, ivr_path=ivr_path(call), queue=call.queue,
+                       enterprise=call.queue == "enterprise", recording_id=call.recording_id,
+                       block=await block_status(session, call.caller_number, now))
+    if not caller.usable and not caller.masked:
+        return pop  # withheld number: no history to look up
+    pop.calls, pop.calls_30d = await _past_calls(session, call, now - timedelta(days=RECENT_DAYS))
+    tickets = await _tickets_of(session, principal, call.caller_number)
+    open_ids = [t.id for t in tickets if Status(t.status) in OPEN_STATES]
+    steps = await service.last_events(session, open_ids)
+    units = await _unit_names(session, tickets)
+    pop.open_tickets = [_pop_ticket(t, units, steps.get(t.id)) for t in tickets if t.id in open_ids]
+    pop.history = [_pop_ticket(t, units) for t in tickets if t.id not in open_ids][:HISTORY_LIMIT]
+    return pop

@@ -1,0 +1,104 @@
+"""Screen pop (弹屏) and today's figures: caller, IVR path, history, open tickets with progress
+(R-07), warned/suspended numbers (R-26), masking for roles without personal-data access (R-35)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.timeutil import utcnow
+from models import AuditEvent, BlockedCaller, Call, User
+from tests.conftest import login
+
+CALLER = "13912345678"
+
+
+async def _call(session, number: str = CALLER, **fields) -> Call:
+    call = Call(channel_id=f"ch-{number}-{utcnow().timestamp()}-{len(fields)}", app="hotline", caller_number=number,
+                **fields)
+    session.add(call)
+    await session.flush()
+    return call
+
+
+async def _ticket(client, headers, content: str, **extra) -> dict:
+    body = {"channel": "phone", "caller": {"name": "李先生", "phone": CALLER}, "content": content,
+            "category": "complaint", "region_code": "510107", "address": "武侯区玉林北路1号",
+            "occurred_at": (utcnow() - timedelta(hours=2)).isoformat(), **extra}
+    response = await client.post("/api/v1/tickets", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_screen_pop_gathers_history_open_tickets_and_block(client, session):
+    """The agent sees the number, the branch chosen, the open ticket with its latest step, the
+    closed one in history, earlier calls, and the warning on the number; the view is audited."""
+    headers = await login(client, "agent1001")
+    agent = await session.scalar(select(User).where(User.username == "agent1001"))
+    earlier = utcnow() - timedelta(days=3)
+    await _call(session, started_at=earlier, answered_at=earlier, ended_at=earlier + timedelta(seconds=95),
+                disposition="answered", phase="ended", agent_id=agent.id)
+    open_ticket = await _ticket(client, headers, "楼下餐馆油烟扰民，多次反映未解决")
+    answered = await _ticket(client, headers, "咨询社保卡补办需要哪些材料", category="consultation",
+                             direct_answer={"answer": "携带身份证到社保经办网点办理"})
+    session.add(BlockedCaller(number=CALLER, status="warned", reason="多次无故来电"))
+    call = await _call(session, menu_choice="2", queue="enterprise", phase="ringing")
+    await session.commit()
+
+    response = await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=headers)
+    assert response.status_code == 200, response.text
+    pop = response.json()
+    assert pop["caller"] == {"number": CALLER, "masked": False, "usable": True}
+    assert pop["ivr_path"] == ["按2 涉企事项"] and pop["enterprise"] is True
+    assert pop["block"]["status"] == "warned" and pop["block"]["reason"] == "多次无故来电"
+    assert [t["number"] for t in pop["open_tickets"]] == [open_ticket["number"]]
+    assert pop["open_tickets"][0]["status_label"] == "待转办" and pop["open_tickets"][0]["progress"]
+    assert [t["number"] for t in pop["history"]] == [answered["number"]]
+    assert pop["calls_30d"] == 1 and pop["calls"][0]["agent"] == "话务员1001"
+    assert pop["calls"][0]["duration_seconds"] == 95 and pop["calls"][0]["outcome_label"] == "已接听"
+    audit = await session.scalar(select(AuditEvent).where(AuditEvent.action == "personal_data_viewed",
+                                                          AuditEvent.resource_type == "call"))
+    assert audit.resource_id == str(call.id) and audit.detail["where"] == "screen_pop"
+
+
+async def test_expired_suspension_and_withheld_numbers(client, session):
+    """An expired suspension is no longer shown; a withheld number has no history and is never prefilled."""
+    session.add(BlockedCaller(number=CALLER, status="suspended", reason="威胁话务员",
+                              until=utcnow() - timedelta(minutes=1)))
+    call = await _call(session)
+    hidden = await _call(session, number="anonymous")
+    await session.commit()
+    headers = await login(client, "agent1002")
+    pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=headers)).json()
+    assert pop["block"] == {"status": "none", "reason": None, "until": None} and pop["ivr_path"] == []
+    pop = (await client.get(f"/api/v1/desktop/screen-pop/{hidden.id}", headers=headers)).json()
+    assert pop["caller"] == {"number": "anonymous", "masked": False, "usable": False}
+    assert pop["history"] == [] and pop["calls"] == []
+
+
+async def test_screen_pop_masks_the_number_for_experts_and_refuses_units(client, session):
+    """Expert seats lack personal-data access: masked number; handling units may not read calls."""
+    call = await _call(session)
+    await session.commit()
+    pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=await login(client, "expert2001"))).json()
+    assert pop["caller"] == {"number": "139****5678", "masked": True, "usable": False}
+    assert (await client.get(f"/api/v1/desktop/screen-pop/{call.id}",
+                             headers=await login(client, "wh_zjj"))).status_code == 403
+    assert (await client.get("/api/v1/desktop/screen-pop/2147483647",
+                             headers=await login(client, "agent1001"))).status_code == 404
+
+
+async def test_today_counts_are_ones_own(client, session):
+    """Answered calls, talk time, tickets and direct answers since local midnight, of this agent only."""
+    headers = await login(client, "agent1003")
+    me = await session.scalar(select(User).where(User.username == "agent1003"))
+    now = utcnow()
+    await _call(session, agent_id=me.id, answered_at=now - timedelta(minutes=5), ended_at=now - timedelta(minutes=3))
+    await _ticket(client, headers, "路灯不亮，晚上出行不便")
+    await _ticket(client, headers, "咨询公积金提取条件", category="consultation",
+                  direct_answer={"answer": "按知识库答复"})
+    await session.commit()
+    body = (await client.get("/api/v1/desktop/today", headers=headers)).json()
+    assert (body["answered"], body["talk_seconds"], body["tickets"], body["direct_answers"]) == (1, 120, 1, 1)
+    other = (await client.get("/api/v1/desktop/today", headers=await login(client, "agent1004"))).json()
+    assert (other["answered"], other["tickets"]) == (0, 0)
