@@ -8,6 +8,10 @@ import click
 
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from ivr.cli import worker
+from pbx.cli import asterisk
+from stats.cli import stats
+from workorders.cli import scheduler
 
 
 @click.group(help="12345 政务服务便民热线平台 — hotline platform command line.")
@@ -72,28 +76,18 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 @main.command(help="Migrate, seed, and start every component in one process group (what `make run` does).")
 @click.option("--no-telephony", is_flag=True, help="do not start Asterisk and the ARI worker")
 def up(no_telephony: bool) -> None:
-    from cli.supervisor import run_components
+    from cli.up import run_platform
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     _migrate(settings)
     _seed(settings)
-    sys.exit(run_components(settings, telephony=not no_telephony))
+    sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))
 
 
-def _register_optional(group: click.Group) -> None:
-    # subcommands of domains that may not be present yet in a partial checkout
-    import importlib
-
-    for module_name, attr in (("pbx.cli", "asterisk"), ("ivr.cli", "worker"), ("workorders.cli", "scheduler")):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        group.add_command(getattr(module, attr))
-
-
-_register_optional(main)
+# subcommands of the domains: the ARI worker, the scheduler, the stats worker, Asterisk control
+for _command in (asterisk, worker, scheduler, stats):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()
