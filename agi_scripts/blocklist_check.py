@@ -41,11 +41,13 @@ def block_decision(status: str | None, until: datetime | None, now: datetime) ->
     return "blocked" if status == "suspended" else "warned" if status == "warned" else None
 
 
-def choose_app(own: str | None, live: list[str]) -> str | None:
-    """Our own application if it is connected, else any live one (pure but for the random pick)."""
-    if own is not None:
-        return own
-    return random.choice(live) if live else None
+def choose_app(loads: dict[str, int], own: str | None) -> str | None:
+    """The live application with the fewest calls (ties: our own, else a random one)."""
+    if not loads:
+        return None
+    least = min(loads.values())
+    candidates = sorted(app for app, load in loads.items() if load == least)
+    return own if own in candidates else random.choice(candidates)
 
 
 async def lookup(session: AsyncSession, number: str) -> BlockedCaller | None:

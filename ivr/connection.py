@@ -76,7 +76,10 @@ class AppConnection:
             except asyncio.CancelledError:
                 raise
             except (TimeoutError, OSError, ConnectionClosed, InvalidHandshake, InvalidStatus, AriError) as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                error = f"{type(exc).__name__}: {exc}"
+                if error != self.last_error:  # once per streak, not once per retry
+                    log.warning("ARI connection failed; retrying", extra={"app": self.app, "error": error})
+                self.last_error = error
             except Exception as exc:  # a bug in a handler must not kill the connection owner
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("ARI connection failed", extra={"app": self.app})

@@ -207,6 +207,9 @@ class ControlMixin:
             log.warning("call command failed", extra={"call_id": self.call_id, "action": command.action,
                                                       "error": str(exc)})
             result = _fail(409 if exc.status in (404, 409, 422) else 502, f"Asterisk: {exc.message}")
+        except Exception:  # a bug in one command must not end the caller's call
+            log.exception("call command crashed", extra={"call_id": self.call_id, "action": command.action})
+            result = _fail(500, "call control failed")
         if not command.reply.done():
             command.reply.set_result(result)
 

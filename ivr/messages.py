@@ -54,9 +54,13 @@ class CallAnswered(BaseModel):
     waited_seconds: float | None
 
 
+ACTIONS = ("held", "unheld", "transfer_started", "transferred", "transfer_cancelled", "party_dialled",
+           "party_added", "party_left", "party_failed", "emergency", "agent_left")
+
+
 class CallAction(BaseModel):
-    """call.held / call.unheld / call.transfer_started / call.transferred / call.transfer_cancelled /
-    call.party_added / call.party_left / call.emergency / call.agent_left — something done on a call."""
+    """call.<action> for every action in ACTIONS — something done on a call (by an agent, or
+    what came of it: the target answered, the party left …)."""
     call_id: int
     action: str
     actor_id: int | None = None
@@ -103,9 +107,7 @@ TYPES: dict[str, type[BaseModel]] = {
     "call.started": CallStarted, "call.blocked": CallBlocked, "call.queued": CallQueued,
     "call.offered": CallOffered, "call.answered": CallAnswered, "call.ended": CallEnded,
     "agent.state": AgentStateChanged, "queue.stats": QueueStats, "recording.ready": RecordingReady,
-    **{f"call.{a}": CallAction for a in ("held", "unheld", "transfer_started", "transferred",
-                                          "transfer_cancelled", "party_added", "party_left",
-                                          "emergency", "agent_left")},
+    **{f"call.{a}": CallAction for a in ACTIONS},
 }
 
 

@@ -40,6 +40,11 @@ def live_key(node: str) -> str:
     return f"hotline:node:{node}:live"
 
 
+def load_key(node: str) -> str:
+    """Hash app -> calls in progress (kept by each worker, bumped by the routing hint)."""
+    return f"hotline:node:{node}:load"
+
+
 def node_of(settings) -> str:
     """An Asterisk node's name: its ARI address (all workers of one node agree on it)."""
     return f"{settings.ari_host}:{settings.ari_port}"
@@ -82,6 +87,17 @@ class Ownership:
             await self.redis.hset(live_key(self.node), app, self.worker_id)
         else:
             await self.redis.hdel(live_key(self.node), app)
+
+    async def set_load(self, app: str, calls: int) -> None:
+        await self.redis.hset(load_key(self.node), app, calls)
+
+    async def loads(self, apps: list[str]) -> dict[str, int]:
+        values = await self.redis.hmget(load_key(self.node), apps) if apps else []
+        return {app: int(v or 0) for app, v in zip(apps, values)}
+
+    async def reserve(self, app: str) -> None:
+        """Count a call routed to app before its StasisStart arrives (the next call sees it)."""
+        await self.redis.hincrby(load_key(self.node), app, 1)
 
     async def live_apps(self) -> list[str]:
         """Apps advertised live whose owner key is still held (a dead worker's entry is stale)."""

@@ -119,6 +119,8 @@ class Worker:
                     if not await self.ownership.hold(app):
                         await self.lost_app(app)
                 await self.ownership.mark_live(self.own_app, self.connected)
+                await self.ownership.set_load(self.own_app, sum(1 for s in self.sessions.values()
+                                                                if s.app == self.own_app))
             except Exception:
                 log.warning("heartbeat failed", exc_info=True)
             await asyncio.sleep(HEARTBEAT_SECONDS)  # the heartbeat period itself
@@ -456,8 +458,13 @@ class WorkerAgi:
         from agi_scripts.blocklist_check import choose_app
 
         w = self.worker
-        own = w.own_app if w.connected else None
-        return choose_app(own, [] if own else await w.ownership.live_apps())
+        live = await w.ownership.live_apps()
+        if w.connected and w.own_app not in live:
+            live.append(w.own_app)  # Redis flushed or restarted: we are live all the same
+        app = choose_app(await w.ownership.loads(live), w.own_app if w.connected else None)
+        if app is not None:
+            await w.ownership.reserve(app)
+        return app
 
     async def blocked(self, number: str, channel_id: str, reason: str) -> None:
         from ivr.messages import CallBlocked, mask_number

@@ -175,7 +175,7 @@ def start(settings: Settings, timeout: float = BOOT_TIMEOUT) -> int:
     if _cli_ok(lay, "core show version"):
         raise AsteriskError("an Asterisk not started by pbx already runs from this root; "
                             "stop it first (asterisk -rx 'core stop now')")
-    _check_ports_free(settings)
+    _wait_ports_free(settings)
     for name in ("run", "log", "spool", "db"):
         lay.host_dir(name).mkdir(parents=True, exist_ok=True)
     render.render_and_write(settings, lay)
@@ -188,6 +188,19 @@ def start(settings: Settings, timeout: float = BOOT_TIMEOUT) -> int:
         _terminate(lay, pid)
         raise
     return pid
+
+
+def _wait_ports_free(settings: Settings, timeout: float = 5.0) -> None:
+    """Ports of an Asterisk that just stopped can linger a moment: retry for `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _check_ports_free(settings)
+            return
+        except AsteriskError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)  # bounded by the deadline
 
 
 def _check_ports_free(settings: Settings) -> None:

@@ -176,6 +176,13 @@ def tone_pcap(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(write_tone_pcap(tmp_path_factory.mktemp("audio") / "tone440.pcap"))
 
 
+@pytest.fixture(scope="session")
+def long_tone_pcap(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """60 s of a 300 Hz tone: a caller that keeps talking (RTP that does not stop)."""
+    return str(write_tone_pcap(tmp_path_factory.mktemp("audio-long") / "tone300.pcap", frequency=300,
+                               seconds=60))
+
+
 @pytest.fixture
 def sipp(asterisk: AsteriskHandle, tmp_path: Path):
     runner = SippRunner(workdir=tmp_path, target=asterisk.sip_target)

@@ -18,7 +18,6 @@ from pathlib import Path
 from recordings.audio import audioop
 
 SCENARIOS = Path(__file__).parent / "telephony" / "scenarios"
-DTMF_PCAP = "/usr/share/sip-tester/dtmf_2833_{}.pcap"
 SPEECH_PCAP = "/usr/share/sip-tester/g711a.pcap"  # 7 s of PCMA speech shipped with sipp
 CARRIER_IP = "127.0.0.2"
 AGENT_IP = "127.0.0.1"
@@ -52,12 +51,12 @@ def dtmf_key(digit: str) -> str:
 
 
 # ------------------------------------------------------------------ scenario builders
-def caller_scenario(*, number: str = "13800138000", digits: str = "", digit_delay_ms: int = 1500,
-                    audio: str | None = SPEECH_PCAP, audio_delay_ms: int = 0, talk_ms: int = 8000,
-                    hang_up: bool = True) -> str:
+def caller_scenario(*, number: str = "13800138000", digits: str | list[tuple[int, str]] = "",
+                    digit_delay_ms: int = 1500, audio: str | None = SPEECH_PCAP, audio_delay_ms: int = 0,
+                    talk_ms: int = 8000, hang_up: bool = True, pcap_dir: Path | None = None) -> str:
     """A carrier-side caller: INVITE 12345 (answered by the voice menu), key `digits` after
-    `digit_delay_ms`, wait `audio_delay_ms`, send speech, then hang up `talk_ms` later (or
-    wait for the platform's BYE)."""
+    `digit_delay_ms` (or a list of (pause ms, keys) steps), wait `audio_delay_ms`, send
+    speech, then hang up `talk_ms` later (or wait for the platform's BYE)."""
     xml = [_HEAD.format(name="hotline caller"), f"""
   <send retrans="500"><![CDATA[
       INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -89,11 +88,18 @@ def caller_scenario(*, number: str = "13800138000", digits: str = "", digit_dela
       Content-Length: 0
   ]]></send>
 """]
-    if digits:
-        xml.append(f'  <pause milliseconds="{digit_delay_ms}"/>\n')
-        for digit in digits:
-            xml.append(f'  <nop><action><exec play_pcap_audio="{DTMF_PCAP.format(dtmf_key(digit))}"/>'
-                       '</action></nop>\n  <pause milliseconds="400"/>\n')
+    steps = [(digit_delay_ms, digits)] if isinstance(digits, str) and digits else list(digits or [])
+    presses = 0
+    for pause_ms, keys in steps:
+        xml.append(f'  <pause milliseconds="{pause_ms}"/>\n')
+        for digit in keys:
+            if pcap_dir is None:
+                raise ValueError("pcap_dir is needed to key digits")
+            pcap = write_dtmf_pcap(Path(pcap_dir) / f"dtmf-{number}-{presses}-{dtmf_key(digit)}.pcap", digit,
+                                   index=presses)
+            presses += 1
+            xml.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
+                       '  <pause milliseconds="400"/>\n')
     if audio_delay_ms:
         xml.append(f'  <pause milliseconds="{audio_delay_ms}"/>\n')
     if audio:
@@ -105,6 +111,41 @@ def caller_scenario(*, number: str = "13800138000", digits: str = "", digit_dela
         xml.append(_answer_bye())
     xml.append("</scenario>\n")
     return "".join(xml)
+
+
+def rejected_scenario(*, number: str, code: int = 403, early_media: bool = True) -> str:
+    """A caller the dialplan turns away: early media (the notice, 183) then `code`."""
+    media = '  <recv response="183"/>\n' if early_media else '  <recv response="183" optional="true"/>\n'
+    return _HEAD.format(name="rejected caller") + f"""
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:{number}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      {_SDP}
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+{media}  <recv response="{code}"/>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+</scenario>
+"""
 
 
 def _bye(number: str) -> str:
@@ -144,6 +185,7 @@ def answerer_scenario(*, ring_ms: int = 300, audio: str | None = None, talk_ms: 
     # the caller's From (with its tag) is kept only if we hang up ourselves (sipp rejects
     # a variable that is set but never used)
     capture = ('\n    <action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_from"/>'
+               '\n      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="remote_contact"/>'
                '</action>\n  ') if talk_ms is not None else ""
     xml = [_HEAD.format(name="answering phone"), f"""
   <recv request="INVITE">{capture}</recv>
@@ -208,10 +250,11 @@ def answerer_scenario(*, ring_ms: int = 300, audio: str | None = None, talk_ms: 
 
 
 def _uas_hangup(talk_ms: int) -> str:
-    # The answering side hangs up: From carries our tag, To is the INVITE's From (with its tag).
+    # The answering side hangs up: to the INVITE's Contact; From carries our tag, To is the
+    # INVITE's From (with its tag).
     return f"""  <pause milliseconds="{talk_ms}"/>
   <send retrans="500"><![CDATA[
-      BYE [next_url] SIP/2.0
+      BYE [$remote_contact] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: <sip:[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
       To: [$remote_from]
@@ -227,17 +270,11 @@ def _uas_hangup(talk_ms: int) -> str:
 
 
 # ------------------------------------------------------------------ test audio
-def write_tone_pcap(path: Path, *, frequency: float = 440.0, seconds: float = 6.0, amplitude: int = 8000) -> Path:
-    """A pcap of PCMA RTP packets carrying a sine tone (what an agent 'says' in tests)."""
-    rate, per_packet = 8000, 160
-    samples = [int(amplitude * math.sin(2 * math.pi * frequency * n / rate)) for n in range(int(seconds * rate))]
-    pcm = struct.pack(f"<{len(samples)}h", *samples)
-    alaw = audioop.lin2alaw(pcm, 2)
+def _write_pcap(path: Path, packets: list[bytes]) -> Path:
+    """RTP packets (one every 20 ms) as a pcap sipp's play_pcap_audio replays."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))  # Ethernet link type
-        for i in range(len(alaw) // per_packet):
-            payload = alaw[i * per_packet:(i + 1) * per_packet]
-            rtp = struct.pack("!BBHII", 0x80, 8, i & 0xFFFF, i * per_packet, 0x1234ABCD) + payload
+        for i, rtp in enumerate(packets):
             udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
             ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
                              bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + udp
@@ -245,6 +282,36 @@ def write_tone_pcap(path: Path, *, frequency: float = 440.0, seconds: float = 6.
             ts = i * 0.02
             f.write(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6), len(frame), len(frame)) + frame)
     return path
+
+
+def write_tone_pcap(path: Path, *, frequency: float = 440.0, seconds: float = 6.0, amplitude: int = 8000) -> Path:
+    """A pcap of PCMA RTP packets carrying a sine tone (what an agent 'says' in tests)."""
+    rate, per_packet = 8000, 160
+    samples = [int(amplitude * math.sin(2 * math.pi * frequency * n / rate)) for n in range(int(seconds * rate))]
+    alaw = audioop.lin2alaw(struct.pack(f"<{len(samples)}h", *samples), 2)
+    packets = [struct.pack("!BBHII", 0x80, 8, i & 0xFFFF, i * per_packet, 0x1234ABCD)
+               + alaw[i * per_packet:(i + 1) * per_packet] for i in range(len(alaw) // per_packet)]
+    return _write_pcap(path, packets)
+
+
+DTMF_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
+
+
+def write_dtmf_pcap(path: Path, digit: str, *, index: int, ssrc: int = 0x0D7F0D7F) -> Path:
+    """One RFC 4733 key press (100 ms) as RTP event packets (payload type 101). `index`
+    orders the presses of one call: timestamps and sequence numbers only ever grow, or
+    Asterisk takes a press for a repeat of an earlier one (sipp's own dtmf pcaps share one
+    fixed series: keying "3" then "1" loses the "1")."""
+    event, base_ts, base_seq = DTMF_EVENTS[digit], 1_000_000 + index * 16_000, 1000 + index * 20
+    packets = []
+    for n in range(5):  # 20, 40 … 100 ms into the press
+        payload = struct.pack("!BBH", event, 10, 160 * (n + 1))
+        packets.append(struct.pack("!BBHII", 0x80, (0x80 if n == 0 else 0) | 101, base_seq + n, base_ts, ssrc)
+                       + payload)
+    for n in range(3):  # three end packets, as RFC 4733 asks
+        payload = struct.pack("!BBH", event, 0x80 | 10, 800)
+        packets.append(struct.pack("!BBHII", 0x80, 101, base_seq + 5 + n, base_ts, ssrc) + payload)
+    return _write_pcap(path, packets)
 
 
 # ------------------------------------------------------------------ processes
@@ -345,8 +412,8 @@ class SippRunner:
                           name=name or f"phone-{extension}")
 
     def caller(self, *, name: str | None = None, number: str = "13800138000", **scenario) -> SippProcess:
-        return self.start(caller_scenario(number=number, **scenario), ip=CARRIER_IP, service="12345",
-                          name=name)
+        return self.start(caller_scenario(number=number, pcap_dir=self.workdir, **scenario), ip=CARRIER_IP,
+                          service="12345", name=name)
 
     def close(self) -> None:
         for proc in self.processes:
