@@ -16,6 +16,8 @@ from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
 from realtime import endpoints as realtime
 from recordings import endpoints as recordings
+from stats import endpoints as stats
+from stats import pages as stats_pages
 from workorders import bootstrap as _workorders_seed  # noqa: F401  (registers seed hooks)
 from workorders import calendar_endpoints, supervision
 from workorders import endpoints as workorders
@@ -36,11 +38,14 @@ PROTECTED_ROUTERS += [workorders.router, calendar_endpoints.calendar_router, cal
 # telephony: ACD states/queues, call records + call control, block list, recordings
 PROTECTED_ROUTERS += [acd.router, calls.router, calls.blocklist_router, recordings.router]
 
+PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
+
 
 def include_routes(app: FastAPI) -> None:
     """Attach every router to app."""
     app.include_router(health.router)
     app.include_router(realtime.router)  # websockets authenticate with their first frame
+    app.include_router(stats_pages.router)  # /metrics: public, cached aggregate figures
     for router in PUBLIC_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
@@ -48,3 +53,4 @@ def include_routes(app: FastAPI) -> None:
         protected.include_router(router)
     app.include_router(protected)
     mount_static(app)  # the agent desktop's pages (public files; their API calls need a token)
+    stats_pages.mount_wallboard(app)  # /wallboard page (public files; its data needs a supervisor's token)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 QueueName = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_:.\-]+$")]
 Rate = Annotated[float, Field(ge=0, le=1)]
@@ -130,11 +130,3 @@ class StaffingOut(BaseModel):
     intervals: list[IntervalOut]
     peak_agents: int
     agent_hours: float
-
-
-class RangeQuery(BaseModel):
-    """from/to (aware, from ≤ to, at most 366 days) or a rolling window name."""
-
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
-    window: WindowName | None = None
