@@ -323,6 +323,7 @@ class CallSession(ControlMixin):
         position = await self.w.queue_position(self.call_id)
         if position is None:
             return None
+        await self.w.records.event(self.call_id, "position_announced", detail={"position": position})
         media = await self.w.prompts.speak(queue_position_text(position - 1))
         playback = f"pb-{self.call_id}-{secrets.token_hex(4)}"
         self.w.index_playback(playback, self)

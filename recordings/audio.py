@@ -25,7 +25,7 @@ def wav_duration(path: Path) -> float:
         with wave.open(str(path), "rb") as w:
             rate = w.getframerate()
             return w.getnframes() / rate if rate else 0.0
-    except (wave.Error, EOFError):
+    except (wave.Error, EOFError, OSError):
         return 0.0
 
 

@@ -44,14 +44,17 @@ async def test_suspended_caller_hears_the_notice_and_is_released(asterisk, worke
 async def test_warned_caller_hears_a_warning_then_abandons_in_the_queue(asterisk, workers, sipp, bus, engine):
     number = "13900139001"
     async with blocked(engine, number, "warned"):
-        caller = sipp.caller(number=number, audio=None, talk_ms=9000)
+        caller = sipp.caller(number=number, audio=None, talk_ms=13000)
         queued = bus.wait_for("call.queued", timeout=30)
         call_id = queued["data"]["call_id"]
         assert caller.wait(30) == 0, caller.log_tail()
     call = await wait_call(engine, call_id, lambda c: c.ended_at is not None)
     assert call.disposition == "abandoned" and call.answered_at is None and call.entered_queue_at
-    types = [e.type for e in await call_events(engine, call_id)]
+    events = await call_events(engine, call_id)
+    types = [e.type for e in events]
     assert types[:2] == ["started", "caller_warned"] and "queued" in types and types[-1] == "ended"
+    # queued callers hear their position now and then (HOTLINE_QUEUE_ANNOUNCE_SECONDS, 5 s here)
+    assert [e.detail for e in events if e.type == "position_announced"][:1] == [{"position": 1}]
     ended = bus.wait_for("call.ended", call_id=call_id)
     assert ended["data"]["disposition"] == "abandoned"
     stats = bus.find("queue.stats", queue="general")
