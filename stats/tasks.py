@@ -81,7 +81,7 @@ class StatsWorker:
         self._hub.add(self.on_event)
         await self._hub.start()
         try:
-            self.leading = await self.lease.hold()
+            self.leading = await self._hold()
             self.ready.set()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._keep_lease())
@@ -96,15 +96,18 @@ class StatsWorker:
     async def _keep_lease(self) -> None:
         while True:
             await asyncio.sleep(self.lease.ms / 3000)  # renewal period, not a wait for an event
-            try:
-                leading = await self.lease.hold()
-            except Exception:  # Redis away: stop publishing until we hold the lease again
-                log.warning("stats lease check failed", exc_info=True)
-                leading = False
+            leading = await self._hold()
             if leading and not self.leading:
                 self._figures_due.set()
                 self._agents_due.set()
             self.leading = leading
+
+    async def _hold(self) -> bool:
+        try:
+            return await self.lease.hold()
+        except Exception:  # Redis away: stand by until we hold the lease again
+            log.warning("stats lease check failed", exc_info=True)
+            return False
 
     async def _clock(self) -> None:
         while True:
