@@ -58,6 +58,20 @@ def status(as_json: bool) -> None:
         raise SystemExit(1)
 
 
+@asterisk.command("render")
+@click.option("--root", default="/", show_default=True,
+              help="Filesystem root Asterisk runs in (its container: /; a Debian root dir).")
+def render_command(root: str) -> None:
+    """Only write the rendered configuration (e.g. into the Asterisk container's volume)."""
+    from pathlib import Path
+
+    from pbx import render
+
+    settings = get_settings()
+    lay = rootfs.chroot_layout(settings.model_copy(update={"asterisk_root": Path(root)}))
+    click.echo(render.render_and_write(settings, lay))
+
+
 @asterisk.command("cli")
 @click.argument("command")
 def cli_command(command: str) -> None:

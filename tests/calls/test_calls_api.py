@@ -14,10 +14,11 @@ from tests.conftest import login
 
 async def _call(session, **fields) -> Call:
     now = utcnow()
-    defaults = dict(channel_id=f"test-{now.timestamp()}-{fields.get('caller_number', '')}", app="hotline-x",
-                    node="n", caller_number="13800138000", phase="ended", disposition="answered", queue="general",
-                    started_at=now - timedelta(minutes=5), entered_queue_at=now - timedelta(minutes=4),
-                    answered_at=now - timedelta(minutes=4), ended_at=now)
+    defaults = {"channel_id": f"test-{now.timestamp()}-{fields.get('caller_number', '')}", "app": "hotline-x",
+                "node": "n", "caller_number": "13800138000", "phase": "ended", "disposition": "answered",
+                "queue": "general", "started_at": now - timedelta(minutes=5),
+                "entered_queue_at": now - timedelta(minutes=4), "answered_at": now - timedelta(minutes=4),
+                "ended_at": now}
     call = Call(**{**defaults, **fields})
     session.add(call)
     await session.flush()

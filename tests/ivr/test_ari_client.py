@@ -72,8 +72,8 @@ async def test_errors_carry_the_status():
 
 
 def test_the_shipped_specs_parse(tmp_path):
-    from pbx import layout
     from core.settings import Settings
+    from pbx import layout
 
     lay = layout(Settings())
     spec_dir = (lay.root / "usr/share/asterisk/rest-api") if lay.root else None

@@ -46,7 +46,7 @@ def test_move_into_store_hashes_and_measures(tmp_path):
 
 
 async def test_store_recording_row_and_playback_audit(client, session, settings, monkeypatch, tmp_path):
-    import recordings.service as service
+    from recordings import service
 
     spool = tmp_path / "spool"
     spool.mkdir()
