@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from access.principal import Principal
 from audit.service import record
@@ -48,14 +48,38 @@ async def add_event(session: AsyncSession, ticket: Ticket, *, action: str, side:
                                                 **(detail or {})})
 
 
+_counter_engines: dict[str, AsyncEngine] = {}
+
+
+def _counter_engine(session: AsyncSession) -> AsyncEngine:
+    """A small pool of its own for number counters (never waits on the request pool: no pool deadlock)."""
+    bind = session.bind
+    url = (bind if isinstance(bind, AsyncEngine) else bind.engine).url
+    key = url.render_as_string(hide_password=False)
+    if key not in _counter_engines:
+        _counter_engines[key] = create_async_engine(url, pool_size=4, max_overflow=4)
+    return _counter_engines[key]
+
+
 async def next_number(session: AsyncSession, region_code: str, moment: datetime) -> str:
-    """region + date + sequence; the counter row is bumped atomically (INSERT … ON CONFLICT … RETURNING)."""
+    """region + date + sequence; the counter row is bumped atomically (INSERT … ON CONFLICT … RETURNING).
+
+    On PostgreSQL the bump is its own short transaction, so the counter row of a region and
+    day is locked for one statement, not for the whole creation, and creations do not queue
+    behind each other (a creation that fails afterwards leaves a gap; numbers never repeat).
+    SQLite (one process, one writer) bumps it inside the request's transaction.
+    """
     region, day = region_code[:4], business_time(moment).strftime("%Y%m%d")
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    postgres = session.bind.dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
     statement = (insert(TicketSequence).values(region=region, day=day, last=1)
                  .on_conflict_do_update(index_elements=["region", "day"], set_={"last": TicketSequence.last + 1})
                  .returning(TicketSequence.last))
-    sequence = (await session.execute(statement)).scalar_one()
+    if postgres:
+        async with _counter_engine(session).begin() as connection:
+            sequence = (await connection.execute(statement)).scalar_one()
+    else:
+        sequence = (await session.execute(statement)).scalar_one()
     return f"{region}-{day}-{sequence:06d}"
 
 

@@ -160,3 +160,28 @@ async def test_illegal_step_is_409_with_message(client, session):
     assert bad_action.status_code in (404, 405)
     missing = await client.post("/api/v1/tickets/2147483000/actions/sign", headers=unit, json={})
     assert missing.status_code == 404
+
+
+async def test_an_open_creation_does_not_hold_up_the_next_one(engine, settings, redis, seeded):
+    """The counter row is locked for one statement only: a second creation in the same region and day
+    completes while the first transaction is still open (no queue behind a slow request)."""
+    from accounts.service import principal_for
+    from models import Ticket, TicketCaller, TicketEvent, User
+    from workorders import schemas, service
+
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    body = schemas.TicketCreate(**ticket_body(region_code="510500", address="泸州市江阳区", content="计数器测试"))
+    async with maker() as first, maker() as second:
+        agent = await principal_for(first, await first.scalar(select(User).where(User.username == "agent1004")))
+        slow, _ = await service.create_ticket(first, redis, settings, principal=agent, body=body)  # not committed
+        fast, _ = await asyncio.wait_for(
+            service.create_ticket(second, redis, settings, principal=agent, body=body), timeout=10)
+        await asyncio.wait_for(second.commit(), timeout=10)
+        assert fast.number != slow.number
+        await first.rollback()  # a failed creation leaves a gap, never a repeat
+    async with maker() as session:
+        await session.execute(delete(TicketEvent).where(TicketEvent.ticket_id == fast.id))
+        await session.execute(delete(TicketCaller).where(TicketCaller.ticket_id == fast.id))
+        await session.execute(delete(Ticket).where(Ticket.id == fast.id))
+        await session.execute(delete(TicketSequence).where(TicketSequence.region == "5105"))
+        await session.commit()
