@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -101,18 +102,21 @@ async def drive(base: str, rate: float, duration: float) -> tuple[list[float], i
             await http.post("/api/v1/tickets", headers=headers, json=body(i))
         latencies: list[float] = []
         errors = 0
+        kinds: Counter[str] = Counter()
 
         async def one(i: int, scheduled: float) -> None:
             nonlocal errors
             try:
                 response = await http.post("/api/v1/tickets", headers=headers, json=body(i))
-            except httpx.HTTPError:  # the server fell so far behind that the client gave up
+            except httpx.HTTPError as error:  # the server fell so far behind that the client gave up
                 errors += 1
+                kinds[type(error).__name__] += 1
                 return
             if response.status_code == 201:
                 latencies.append(time.perf_counter() - scheduled)  # from the planned send time: no coordinated omission
             else:
                 errors += 1
+                kinds[f"{response.status_code} {response.text[:120]}"] += 1
 
         tasks, start, count = [], time.perf_counter(), int(rate * duration)
         for i in range(count):
@@ -122,6 +126,8 @@ async def drive(base: str, rate: float, duration: float) -> tuple[list[float], i
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(1000 + i, scheduled)))
         await asyncio.gather(*tasks)
+        for kind, count in kinds.most_common(5):
+            print(f"error x{count}: {kind}")
         return latencies, errors, time.perf_counter() - start
 
 
@@ -155,12 +161,14 @@ def main() -> None:
     var_dir = Path(f"/tmp/hotline-bench-{os.getpid()}")
     env = server_env(url, var_dir)
     server = None
+    var_dir.mkdir(parents=True, exist_ok=True)
+    server_log = (var_dir / "server.log").open("w")
     try:
         migrate_and_seed(env)
         server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1",
                                    "--port", str(port), "--log-level", "warning", "--no-access-log",
                                    "--workers", str(args.workers)],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log)
         base = f"http://127.0.0.1:{port}"
         asyncio.run(wait_ready(base, server))
         cpu_before = cpu_seconds(server.pid)
@@ -177,6 +185,8 @@ def main() -> None:
             print(f"latency ms: p50 {percentile(ms, 50):.1f}  p95 {percentile(ms, 95):.1f}  "
                   f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}  mean {statistics.fmean(ms):.1f}")
         if errors:
+            server_log.flush()
+            print("server log (tail):", *(var_dir / "server.log").read_text().splitlines()[-15:], sep="\n  ")
             sys.exit(1)
     finally:
         if server is not None:
@@ -186,6 +196,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        server_log.close()
         drop_database(name)
         subprocess.run(["rm", "-rf", str(var_dir)], check=False)
 

@@ -57,7 +57,7 @@ def _counter_engine(session: AsyncSession) -> AsyncEngine:
     url = (bind if isinstance(bind, AsyncEngine) else bind.engine).url
     key = url.render_as_string(hide_password=False)
     if key not in _counter_engines:
-        _counter_engines[key] = create_async_engine(url, pool_size=4, max_overflow=4)
+        _counter_engines[key] = create_async_engine(url, pool_size=5, max_overflow=15)
     return _counter_engines[key]
 
 
