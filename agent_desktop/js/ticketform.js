@@ -208,7 +208,7 @@ export class TicketForm {
 
   done(ticket) {
     const ok = this.form.querySelector("#form-ok");
-    ok.textContent = `已提交：工单号 ${ticket.number}（${TICKET_STATUS[ticket.status] || ticket.status}）`;
+    ok.textContent = `已提交：工单号 ${ticket.number}（${ticket.status_label || TICKET_STATUS[ticket.status] || ticket.status}）`;
     ok.hidden = false;
     ok.dataset.ticketId = ticket.id;
     const mode = this.mode;

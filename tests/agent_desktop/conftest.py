@@ -79,9 +79,10 @@ def pbx_settings(telephony_settings: Settings, desk_settings: Settings, tmp_path
         "emergency_address": f"127.0.0.3:{_free_port(socket.SOCK_DGRAM, '127.0.0.3')}"})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def desk_asterisk(pbx_settings: Settings):
-    """A real Asterisk rendered from pbx_settings; stopped (by pid) at the end of the run."""
+    """A real Asterisk rendered from pbx_settings; stopped (by pid) at the end of the module, so
+    nothing of the desk's telephony outlives its tests (other modules' workers share Redis)."""
     from pbx import process
     from tests.telephony_fixtures import BOOT_TIMEOUT, AsteriskHandle, telephony_unavailable
 
@@ -93,7 +94,7 @@ def desk_asterisk(pbx_settings: Settings):
     process.stop(pbx_settings)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def desk_worker_pool(desk_asterisk, pbx_settings: Settings, tmp_path_factory):
     import redis as redis_sync
 

@@ -83,3 +83,31 @@ async def test_microphone_refusal_is_said_plainly(live_resources):
         await sign_in(page, base, "agent1004")
         await expect(page.locator("#media-error")).to_contain_text("麦克风权限被拒绝", timeout=WAIT_MS)
         await page.screenshot(path=str(artifact_path("desktop-05-microphone-refused.png")))
+
+
+async def test_direct_answer_and_server_errors_in_place(live_resources):
+    """R-06: a direct answer is recorded instead of a ticket; a server refusal (time of the matter
+    in the future) is shown at the form and nothing typed is lost."""
+    async with live_server(live_resources) as base, chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        await sign_in(page, base, "agent1005")
+        form = page.locator("#ticket-form")
+        await expect(page.locator("#desk-view")).to_be_visible(timeout=WAIT_MS)
+        await form.locator("[data-mode=answer]").click()
+        await expect(form.locator("#btn-submit")).to_have_text("记录直接答复")
+        await form.locator("[name=caller_phone]").fill("13700137000")
+        await form.locator("[name=category]").select_option("consultation")
+        await form.locator("[name=region_city]").select_option("510100")
+        await form.locator("[name=address]").fill("成都市青羊区")
+        await form.locator("[name=content]").fill("咨询新生儿医保参保办理流程")
+        await form.locator("[name=direct_answer]").fill("出生后三个月内携带出生医学证明到社区办理参保。")
+        await form.locator("[name=occurred_at]").fill("2099-01-01T09:00")
+        await form.locator("#btn-submit").click()
+        await expect(page.locator("#form-error")).to_contain_text("事发时间不能晚于当前时间", timeout=WAIT_MS)
+        await expect(form.locator("[name=direct_answer]")).to_have_value("出生后三个月内携带出生医学证明到社区办理参保。")
+        await page.screenshot(path=str(artifact_path("desktop-06-server-error.png")))
+        await form.locator("#btn-now").click()
+        await form.locator("#btn-submit").click()
+        await expect(page.locator("#form-ok")).to_contain_text("直接答复办结", timeout=WAIT_MS)
+        await expect(page.locator("#count-answers")).to_have_text("1")
+        assert await form.locator("[name=content]").input_value() == ""
