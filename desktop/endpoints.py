@@ -10,8 +10,15 @@ from access.principal import Principal
 from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from desktop import service
-from desktop.schemas import ExpertSeatOut, ScreenPopOut, SoftphoneOut, TodayOut
-from desktop.screenpop import screen_pop
+from desktop.schemas import (
+    ExpertSeatOut,
+    ProgressToldIn,
+    ProgressToldOut,
+    ScreenPopOut,
+    SoftphoneOut,
+    TodayOut,
+)
+from desktop.screenpop import screen_pop, tell_progress
 from desktop.softphone import softphone_config
 from desktop.today import today_counts
 
@@ -52,6 +59,17 @@ async def read_screen_pop(call_id: IdPath, principal: CallReader, session: Sessi
         await session.commit()
     response.headers["Cache-Control"] = "no-store"
     return pop
+
+
+@router.post("/screen-pop/{call_id}/progress-told", response_model=ProgressToldOut, status_code=201)
+async def progress_told(call_id: IdPath, body: ProgressToldIn, principal: Controller,
+                        session: SessionDep) -> ProgressToldOut:
+    """R-07: record that the caller was told their open ticket's progress (no duplicate ticket)."""
+    told = await tell_progress(session, principal=principal, call_id=call_id, ticket_id=body.ticket_id)
+    await record(session, action="progress_told", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="call", resource_id=call_id, detail={"ticket_id": body.ticket_id})
+    await session.commit()
+    return told
 
 
 @router.get("/today", response_model=TodayOut)

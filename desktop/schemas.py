@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SoftphoneOut(BaseModel):
@@ -92,3 +92,16 @@ class TodayOut(BaseModel):
     tickets: int  # accepted tickets (not direct answers, not out-of-scope)
     direct_answers: int
     dispositions: int
+
+
+class ProgressToldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ticket_id: int = Field(ge=1, le=2_147_483_647)
+
+
+class ProgressToldOut(BaseModel):
+    call_id: int
+    ticket_id: int
+    ticket_number: str
+    status_label: str
+    at: datetime

@@ -3,7 +3,8 @@
 The caller's number (masked for roles that may not see personal data), the IVR branch the
 caller chose, earlier requests and calls from the number, the tickets still in progress with
 their latest step (R-07: tell the progress instead of opening a duplicate) and the number's
-warning or suspension (R-26). Reads only; the endpoint audits the view (R-35).
+warning or suspension (R-26); the endpoints audit the view (R-35). Plus the record that a
+repeat caller was told the progress instead of getting a duplicate ticket.
 """
 from __future__ import annotations
 
@@ -15,10 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.permissions import Permission
 from access.principal import Principal
 from acd.queues import QUEUES
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.timeutil import utcnow
-from desktop.schemas import BlockOut, CallerOut, PastCallOut, PopTicketOut, ScreenPopOut, StepOut
-from models import BlockedCaller, Call, OrgUnit, Ticket, TicketCaller, User
+from desktop.schemas import (
+    BlockOut,
+    CallerOut,
+    PastCallOut,
+    PopTicketOut,
+    ProgressToldOut,
+    ScreenPopOut,
+    StepOut,
+)
+from models import BlockedCaller, Call, CallEvent, OrgUnit, Ticket, TicketCaller, User
 from workorders import repository, service
 from workorders.serialize import mask_phone
 from workorders.state_machine import OPEN_STATES, STATUS_LABELS, Status
@@ -117,3 +126,23 @@ async def screen_pop(session: AsyncSession, *, principal: Principal, call_id: in
     pop.open_tickets = [_pop_ticket(t, units, steps.get(t.id)) for t in tickets if t.id in open_ids]
     pop.history = [_pop_ticket(t, units) for t in tickets if t.id not in open_ids][:HISTORY_LIMIT]
     return pop
+
+
+async def tell_progress(session: AsyncSession, *, principal: Principal, call_id: int, ticket_id: int) -> ProgressToldOut:
+    """R-07: the caller's open ticket's progress was told on this call instead of a new ticket;
+    recorded on the call (call_events) - Conflict unless the ticket is this caller's and open."""
+    call = await session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"通话 {call_id} 不存在 (call not found)")
+    ticket = await repository.get_visible(session, principal, ticket_id)
+    phones = set((await session.scalars(select(TicketCaller.phone).where(TicketCaller.ticket_id == ticket.id))).all())
+    if call.caller_number not in phones:
+        raise Conflict("该工单不是本来电人的诉求 (ticket is not this caller's)")
+    if Status(ticket.status) not in OPEN_STATES:
+        raise Conflict("该工单已办结，无需告知进度 (ticket is no longer open)")
+    event = CallEvent(call_id=call.id, type="progress_told", actor_id=principal.user_id,
+                      detail={"ticket_id": ticket.id, "ticket_number": ticket.number, "status": ticket.status})
+    session.add(event)
+    await session.flush()
+    return ProgressToldOut(call_id=call.id, ticket_id=ticket.id, ticket_number=ticket.number,
+                           status_label=STATUS_LABELS[Status(ticket.status)], at=event.at)

@@ -11,6 +11,24 @@ export class ScreenPop {
     this.root = root;
     this.callId = null;
     this.data = null;
+    this.root.addEventListener("click", (e) => {
+      const button = e.target.closest("[data-tell]");
+      if (button) this.tellProgress(button);
+    });
+  }
+
+  // R-07: a repeat caller with nothing new is told the progress; the call records it.
+  async tellProgress(button) {
+    button.disabled = true;
+    try {
+      const told = await api.post(`/api/v1/desktop/screen-pop/${encodeURIComponent(this.callId)}/progress-told`,
+        { ticket_id: Number(button.dataset.tell) });
+      button.textContent = `已记录（${told.status_label}）`;
+      button.closest("li").dataset.told = "true";
+    } catch (err) {
+      button.disabled = false;
+      button.textContent = `记录失败：${err.message}`;
+    }
   }
 
   $(sel) {
@@ -72,11 +90,14 @@ export class ScreenPop {
     return (tickets || []).map((t) => {
       const progress = withProgress && t.progress
         ? `<span class="progress">进度（${esc(localTime(t.progress.at))}）：${esc(t.progress.text)}</span>` : "";
+      const due = withProgress && t.handle_due_at ? `<span class="progress">办理时限：${esc(localTime(t.handle_due_at))}</span>` : "";
+      const tell = withProgress && this.callId
+        ? `<button type="button" class="tell" data-tell="${esc(t.id)}" title="重复来电且无新情况：告知进度，不重复建单">已告知进度</button>` : "";
       const overdue = t.overdue ? ' <span class="overdue">已超期</span>' : "";
       return `<li data-ticket-id="${esc(t.id)}"><span class="no">${esc(t.number)}</span>
         <span class="st">${esc(t.status_label || TICKET_STATUS[t.status] || t.status)}</span>${overdue}
         ${esc(CATEGORY[t.category] || t.category || "")} · ${esc(localTime(t.created_at))}
-        ${t.unit_name ? "· 承办：" + esc(t.unit_name) : ""}<br>${esc((t.content || "").slice(0, 90))}${progress}</li>`;
+        ${t.unit_name ? "· 承办：" + esc(t.unit_name) : ""} ${tell}<br>${esc((t.content || "").slice(0, 90))}${progress}${due}</li>`;
     }).join("");
   }
 

@@ -137,6 +137,8 @@ async def test_call_rings_is_answered_ticketed_and_wrapped_up(
         stats = await media_both_ways(page)
         call_id = int(await page.evaluate("window.desktop.call.callId"))
         await expect(page.locator("#call-timer")).not_to_have_text("00:00", timeout=STEP_MS)
+        await page.click("#pop-open [data-tell]")  # the old matter's progress told, on record
+        await expect(page.locator("#pop-open li[data-told='true']")).to_have_count(1, timeout=STEP_MS)
         await page.click("#btn-hold")  # through the platform: the caller hears music (call.held)
         await expect(panel).to_have_attribute("data-call", "held", timeout=STEP_MS)
         await page.click("#btn-hold")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.timeutil import utcnow
-from models import AuditEvent, BlockedCaller, Call, User
+from models import AuditEvent, BlockedCaller, Call, CallEvent, User
 from tests.conftest import login
 
 CALLER = "13912345678"
@@ -60,6 +60,18 @@ async def test_screen_pop_gathers_history_open_tickets_and_block(client, session
                                                           AuditEvent.resource_type == "call"))
     assert audit.resource_id == str(call.id) and audit.detail["where"] == "screen_pop"
 
+    # R-07: the repeat caller is told the open ticket's progress; the call records it
+    told = await client.post(f"/api/v1/desktop/screen-pop/{call.id}/progress-told",
+                             json={"ticket_id": open_ticket["id"]}, headers=headers)
+    assert told.status_code == 201, told.text
+    assert told.json()["ticket_number"] == open_ticket["number"] and told.json()["status_label"] == "待转办"
+    event = await session.scalar(select(CallEvent).where(CallEvent.call_id == call.id,
+                                                         CallEvent.type == "progress_told"))
+    assert event.detail["ticket_id"] == open_ticket["id"] and event.actor_id == agent.id
+    closed = await client.post(f"/api/v1/desktop/screen-pop/{call.id}/progress-told",
+                               json={"ticket_id": answered["id"]}, headers=headers)
+    assert closed.status_code == 409  # a closed ticket has no progress to tell
+
 
 async def test_expired_suspension_and_withheld_numbers(client, session):
     """An expired suspension is no longer shown; a withheld number has no history and is never prefilled."""
@@ -102,3 +114,14 @@ async def test_today_counts_are_ones_own(client, session):
     assert (body["answered"], body["talk_seconds"], body["tickets"], body["direct_answers"]) == (1, 120, 1, 1)
     other = (await client.get("/api/v1/desktop/today", headers=await login(client, "agent1004"))).json()
     assert (other["answered"], other["tickets"]) == (0, 0)
+
+
+async def test_progress_of_another_callers_ticket_is_refused(client, session):
+    """Only the caller's own open tickets can be told (R-07, R-25: no one else's matters)."""
+    headers = await login(client, "agent1001")
+    other = await _ticket(client, headers, "别人的诉求：道路积水")
+    call = await _call(session, number="13600136000")
+    await session.commit()
+    response = await client.post(f"/api/v1/desktop/screen-pop/{call.id}/progress-told",
+                                 json={"ticket_id": other["id"]}, headers=headers)
+    assert response.status_code == 409 and "不是本来电人" in response.json()["detail"]
