@@ -17,7 +17,7 @@ def desktop_wants(principal: Principal, event: BusEvent) -> bool:
 
 
 def wallboard_wants(principal: Principal, event: BusEvent) -> bool:
-    """Wallboards get every queue, agent, call, stats and alarm event."""
+    """Wallboards get aggregate figures and alarms, never events that name a caller."""
     return event.type.startswith(WALLBOARD_PREFIXES)
 
 

@@ -10,7 +10,7 @@ Bus events (Redis pub/sub channel BUS_CHANNEL) are JSON objects:
     {"type": "<dotted.type>", "at": "<ISO 8601>", "data": {...}, "audience": {...}}
 audience selects recipients: {"user_ids": [..]} for particular people, {"roles": [..]} for everyone
 holding a role, {"all": true} for every desktop and wallboard. Wallboards receive events whose
-type starts with one of WALLBOARD_PREFIXES regardless of audience.
+type starts with one of WALLBOARD_PREFIXES (aggregates only) regardless of audience.
 """
 from __future__ import annotations
 
@@ -18,13 +18,15 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from core.timeutil import utcnow
 
 PROTOCOL_VERSION = 1
 BUS_CHANNEL = "hotline:events"
-WALLBOARD_PREFIXES = ("queue.", "agent.", "call.", "stats.", "alarm.")
+# Wallboards get aggregate figures and alarms only: call.* events carry caller numbers (R-35),
+# which the stats worker turns into figures before anything reaches a big screen.
+WALLBOARD_PREFIXES = ("stats.", "alarm.")
 
 
 class CloseCode(IntEnum):
@@ -54,6 +56,7 @@ class BusEvent(BaseModel):
     at: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=dict)
     audience: Audience = Field(default_factory=Audience)
+    _frame: str | None = PrivateAttr(default=None)
 
 
 class Frame(BaseModel):
@@ -67,5 +70,8 @@ class Frame(BaseModel):
 
 
 def event_frame(event: BusEvent) -> str:
-    """The frame that carries a bus event to a browser."""
-    return Frame(op="event", data={"type": event.type, "at": event.at.isoformat(), "data": event.data}).model_dump_json()
+    """The frame that carries a bus event to a browser (serialised once, shared by every socket)."""
+    if event._frame is None:
+        event._frame = Frame(op="event", data={"type": event.type, "at": event.at.isoformat(),
+                                               "data": event.data}).model_dump_json()
+    return event._frame

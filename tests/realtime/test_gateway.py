@@ -114,11 +114,13 @@ async def test_fan_out_reaches_clients_of_every_api_instance(client, resources):
 
 
 async def _fan_out(bus, a, b) -> None:
-    receivers = await bus.publish("queue.changed", {"queue": "general", "waiting": 3})
+    receivers = await bus.publish("stats.updated", {"queue": "general", "waiting": 3})
     assert receivers == 2
     for ws in (a, b):
         frame = await _recv(ws)
-        assert frame["data"]["type"] == "queue.changed" and frame["data"]["data"]["waiting"] == 3
+        assert frame["data"]["type"] == "stats.updated" and frame["data"]["data"]["waiting"] == 3
     await bus.publish("ticket.created", {"id": 1}, audience=Audience(all=True))  # not a wallboard type
+    # events naming a caller never reach a big screen, whoever they are addressed to
+    await bus.publish("call.offered", {"caller_number": "13800138000"}, audience=Audience(roles=["supervisor"]))
     await bus.publish("alarm.raised", {"queue": "general"})
     assert (await _recv(a))["data"]["type"] == "alarm.raised"
