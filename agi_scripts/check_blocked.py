@@ -13,7 +13,7 @@ import socket
 import sys
 
 CONNECT_TIMEOUT = 1.0
-READ_TIMEOUT = 2.0
+READ_TIMEOUT = 3.0  # per line; `timeout` in the dialplan caps the whole step at 5 s
 
 
 def read_environment(stream):

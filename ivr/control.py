@@ -58,7 +58,7 @@ class ControlMixin:
     async def action(self, name: str, *, actor_id: int | None = None, target: str | None = None,
                      **detail: Any) -> None:
         """Record and publish one action on the call."""
-        await self.w.records.event(self.call_id, name, actor_id=actor_id, detail={"target": target, **detail})
+        self.record(event=name, actor_id=actor_id, detail={"target": target, **detail})
         await self.w.notify(f"call.{name}", CallAction(call_id=self.call_id, action=name, actor_id=actor_id,
                                                         target=target, detail=detail),
                             agent_id=self.agent.user_id if self.agent else actor_id, broadcast=False)
@@ -100,7 +100,7 @@ class ControlMixin:
             await self.w.calls.add(self.bridge_id, leg.channel_id)
             if leg.kind == "emer":
                 self.emergency = leg.target
-                await self.w.records.update(self.call_id, emergency_service=leg.target)
+                self.record(emergency_service=leg.target)
                 await self.action("emergency", target=leg.target, phase="connected")
             else:
                 await self.action("party_added", target=leg.target)
@@ -175,7 +175,7 @@ class ControlMixin:
         self.queue, self.urgent, self.phase = queue, True, "queued"
         self.agent = None
         await self.hold_caller(False)
-        await self.w.records.update(self.call_id, event="requeued", detail={"queue": queue, "reason": reason})
+        self.record(event="requeued", detail={"queue": queue, "reason": reason})
         notice = "transfer_failed" if reason == "transfer_failed" else "transfer_wait"
         try:
             await self.play_and_collect(Prompt((notice,), max_digits=0, timeout=0))

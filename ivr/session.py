@@ -14,6 +14,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from acd import states
@@ -99,6 +100,8 @@ class CallSession(ControlMixin):
         self.phase = phase
         self.started_at = started_at or utcnow()
         self.inbox: asyncio.Queue = asyncio.Queue()
+        self._writes: asyncio.Queue = asyncio.Queue()
+        self._writer: asyncio.Task | None = None
         self.legs: dict[str, Leg] = {}
         self.queue: str | None = None
         self.urgent = False
@@ -107,6 +110,7 @@ class CallSession(ControlMixin):
         self.bridge_id: str | None = None
         self.recording_name: str | None = None
         self.answered = False
+        self.answered_once = False
         self.transferred = False
         self.emergency: str | None = None
         self.held = False
@@ -118,6 +122,25 @@ class CallSession(ControlMixin):
     # ---------------------------------------------------------------- plumbing
     def post(self, message: Any) -> None:
         self.inbox.put_nowait(message)
+
+    def record(self, **fields: Any) -> None:
+        """Write to the call's record off the critical path: the call's own writer task applies
+        the writes in order (fields, and `event`/`detail`/`actor_id` for a call event)."""
+        self._writes.put_nowait(fields)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_records())
+
+    async def _write_records(self) -> None:
+        while not self._writes.empty():
+            fields = self._writes.get_nowait()
+            try:
+                await self.w.records.update(self.call_id, **fields)
+            except Exception:  # a lost write is logged; the caller's call goes on
+                log.exception("call record write failed", extra={"call_id": self.call_id})
+
+    async def flush_records(self) -> None:
+        while self._writer is not None and not self._writer.done():
+            await self._writer
 
     def start(self, *, fresh: bool) -> None:
         self.task = asyncio.create_task(self.run(fresh=fresh), name=f"call-{self.call_id}")
@@ -200,7 +223,7 @@ class CallSession(ControlMixin):
                                                        caller_masked=mask_number(self.caller_number)))
         notice = await self.w.calls.variable(self.caller, "HOTLINE_NOTICE")
         if notice == "warned":
-            await self.w.records.event(self.call_id, "caller_warned")
+            self.record(event="caller_warned")
             await self.play_and_collect(menu.Prompt(("caller_warned",), max_digits=0, timeout=0))
 
     # ---------------------------------------------------------------- voice menu
@@ -210,13 +233,13 @@ class CallSession(ControlMixin):
         state, action = menu.step(menu.MenuState(), menu.Start(), config)
         while True:
             if isinstance(action, menu.ToQueue):
-                await self.w.records.update(self.call_id, menu_choice=action.choice, event="menu",
+                self.record(menu_choice=action.choice, event="menu",
                                             detail={"choice": action.choice, "queue": action.queue})
                 self.queue, self.phase = action.queue, "queued"
                 return
             if isinstance(action, menu.LookupTicket):
                 found = await self.w.tickets(action.number)
-                await self.w.records.update(self.call_id, ticket_number=action.number, event="ticket_query",
+                self.record(ticket_number=action.number, event="ticket_query",
                                             detail={"number": action.number, "found": found is not None})
                 status = menu.TicketStatus(found is not None, ticket_status_text(found.number, found.status_label)
                                            if found else "")
@@ -273,20 +296,22 @@ class CallSession(ControlMixin):
 
     # ---------------------------------------------------------------- queue
     async def enqueue(self, *, fresh: bool) -> None:
+        """Into the ACD first (dispatchers see it at once), then the record and the events."""
         now = time.time()
         if self.entered_at is None:
             self.entered_at = now
         self.phase = "queued"
-        fields: dict[str, Any] = {"phase": "queued", "queue": self.queue, "urgent": self.urgent}
-        if fresh:
-            fields["entered_queue_at"] = utcnow()
-        await self.w.records.update(self.call_id, event="queued" if fresh else None,
-                                    detail={"queue": self.queue, "urgent": self.urgent}, **fields)
         await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
                                               entered_at=self.entered_at, app=self.app,
                                               caller_number=self.caller_number, urgent=self.urgent))
-        await self.announce_queued()
+        self.w.dispatcher.wake()
         await self.w.store.wake("queued")
+        fields: dict[str, Any] = {"phase": "queued", "queue": self.queue, "urgent": self.urgent}
+        if fresh:
+            fields["entered_queue_at"] = datetime.fromtimestamp(self.entered_at, UTC)
+        self.record(event="queued" if fresh else None, detail={"queue": self.queue, "urgent": self.urgent},
+                    **fields)
+        self.w.background(self.announce_queued())
 
     async def announce_queued(self) -> None:
         position = await self.w.queue_position(self.call_id)
@@ -323,7 +348,7 @@ class CallSession(ControlMixin):
         position = await self.w.queue_position(self.call_id)
         if position is None:
             return None
-        await self.w.records.event(self.call_id, "position_announced", detail={"position": position})
+        self.record(event="position_announced", detail={"position": position})
         media = await self.w.prompts.speak(queue_position_text(position - 1))
         playback = f"pb-{self.call_id}-{secrets.token_hex(4)}"
         self.w.index_playback(playback, self)
@@ -342,8 +367,7 @@ class CallSession(ControlMixin):
         if endpoint is None:
             await self.w.store.offer_failed(call_id=self.call_id, user_id=agent.user_id, now=now,
                                             outcome="unreachable", reason=states.NO_DEVICE_REASON)
-            await self.w.records.event(self.call_id, "offer_unreachable",
-                                       detail={"agent_id": agent.user_id, "extension": agent.extension})
+            self.record(event="offer_unreachable", detail={"agent_id": agent.user_id, "extension": agent.extension})
             await self.w.agent_changed(agent.user_id)
             await self.w.store.wake("offer failed")
             return False
@@ -351,22 +375,21 @@ class CallSession(ControlMixin):
         self.add_leg(leg)
         self.phase = "ringing"
         waited = now - (self.entered_at or now)
-        await self.w.records.update(self.call_id, phase="ringing", event="offered",
-                                    detail={"agent_id": agent.user_id, "extension": agent.extension,
-                                            "endpoint": endpoint})
-        await self.w.notify("call.offered", CallOffered(
-            call_id=self.call_id, agent_id=agent.user_id, extension=agent.extension,
-            queue=self.queue or "general", caller_number=self.caller_number, waited_seconds=round(waited, 3)),
-            agent_id=agent.user_id, broadcast=False)
-        await self.w.agent_changed(agent.user_id)
         timeout = self.w.settings.ring_timeout_seconds
-        try:
+        try:  # the phone rings first; records and events follow
             await self.w.calls.originate(leg_id=leg.channel_id, endpoint=endpoint, app=self.app,
                                          app_args=f"agent,{self.call_id}", caller_id=self.caller_id(),
                                          timeout=timeout)
         except AriError as exc:
             log.warning("agent originate failed", extra={"call_id": self.call_id, "error": str(exc)})
             return await self.offer_lost(leg, "unreachable", states.NO_DEVICE_REASON)
+        self.record(phase="ringing", event="offered",
+                    detail={"agent_id": agent.user_id, "extension": agent.extension, "endpoint": endpoint})
+        self.w.background(self.w.notify("call.offered", CallOffered(
+            call_id=self.call_id, agent_id=agent.user_id, extension=agent.extension,
+            queue=self.queue or "general", caller_number=self.caller_number, waited_seconds=round(waited, 3)),
+            agent_id=agent.user_id, broadcast=False))
+        self.w.background(self.w.agent_changed(agent.user_id))
         while True:
             message = await self.next(timeout + RING_BACKSTOP)
             if message is None:
@@ -391,8 +414,8 @@ class CallSession(ControlMixin):
         await self.w.store.offer_failed(call_id=self.call_id, user_id=leg.user_id, now=time.time(),
                                         outcome=outcome, reason=reason)
         self.phase = "queued"
-        await self.w.records.update(self.call_id, phase="queued", event="ring_timeout",
-                                    detail={"agent_id": leg.user_id, "extension": leg.target, "outcome": outcome})
+        self.record(phase="queued", event="ring_timeout",
+                    detail={"agent_id": leg.user_id, "extension": leg.target, "outcome": outcome})
         await self.w.agent_changed(leg.user_id)
         await self.announce_queued()
         await self.w.store.wake("offer failed")
@@ -433,10 +456,12 @@ class CallSession(ControlMixin):
         self.agent, self.answered, self.phase = leg, True, "bridged"
         waited = time.time() - self.entered_at if self.entered_at else None
         user = await self.w.user_brief(leg.user_id)
-        await self.w.records.update(
-            self.call_id, phase="bridged", answered_at=utcnow(), agent_id=leg.user_id, extension=leg.target,
-            bridge_id=self.bridge_id, recording_name=self.recording_name, event="answered",
-            detail={"agent_id": leg.user_id, "extension": leg.target, "username": user.get("username")})
+        first = {} if self.answered_once else {"answered_at": utcnow(), "agent_id": leg.user_id,
+                                               "extension": leg.target}
+        self.answered_once = True  # a second agent (after a transfer back to a queue) keeps the first's
+        self.record(phase="bridged", bridge_id=self.bridge_id, recording_name=self.recording_name,
+                    event="answered", detail={"agent_id": leg.user_id, "extension": leg.target,
+                                              "username": user.get("username")}, **first)
         await self.w.notify("call.answered", CallAnswered(
             call_id=self.call_id, agent_id=leg.user_id, extension=leg.target, queue=self.queue,
             caller_number=self.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
@@ -480,6 +505,7 @@ class CallSession(ControlMixin):
         disposition = final_disposition(phase=phase_at_end, answered=self.answered,
                                         emergency=self.emergency is not None, transferred=self.transferred)
         ended = utcnow()
+        await self.flush_records()
         call = await self.w.records.update(self.call_id, phase="ended", ended_at=ended, disposition=disposition,
                                            ended_by=self.ended_by, recording_id=recording_id, event="ended",
                                            detail={"disposition": disposition, "ended_by": self.ended_by})

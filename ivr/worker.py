@@ -59,6 +59,7 @@ class Worker:
         self.recording_waiters: dict[str, asyncio.Future] = {}
         self.dispatcher = Dispatcher(store, self.sessions, ring_timeout=settings.ring_timeout_seconds)
         self._tasks: list[asyncio.Task] = []
+        self._background: set[asyncio.Task] = set()
         self._user_cache: dict[int, dict] = {}
         self._last_stats: dict[str, tuple[int, float]] = {}
         self.stopping = False
@@ -71,6 +72,7 @@ class Worker:
         if not await self.ownership.hold(self.own_app):
             raise RuntimeError(f"application {self.own_app} is owned by another worker")
         self.connect_app(self.own_app)
+        await self.hold_fallback_app()
         for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run()):
             self._tasks.append(asyncio.create_task(loop))
 
@@ -106,6 +108,14 @@ class Worker:
         conn.start()
         return conn
 
+    async def hold_fallback_app(self) -> None:
+        """One worker of the node also serves the dialplan's default application (HOTLINE_ARI_APP):
+        calls whose routing hint failed (AGI slow or down) land there instead of being refused."""
+        base = self.settings.ari_app
+        if base not in self.apps and await self.ownership.hold(base):
+            log.info("serving the fallback application", extra={"app": base})
+            self.connect_app(base)
+
     @property
     def connected(self) -> bool:
         conn = self.apps.get(self.own_app)
@@ -136,6 +146,7 @@ class Worker:
                     if app not in self.apps and await self.ownership.hold(app):
                         log.warning("adopting application of a dead worker", extra={"app": app})
                         self.connect_app(app)
+                await self.hold_fallback_app()
                 await self.release_idle_adoptions()
             except Exception:
                 log.warning("adoption check failed", exc_info=True)
@@ -143,7 +154,7 @@ class Worker:
 
     async def release_idle_adoptions(self) -> None:
         for app, conn in list(self.apps.items()):
-            if app == self.own_app or not conn.connected.is_set():
+            if app in (self.own_app, self.settings.ari_app) or not conn.connected.is_set():
                 continue
             if any(s.app == app for s in self.sessions.values()):
                 continue
@@ -258,6 +269,7 @@ class Worker:
         session.queue, session.urgent = call.queue, call.urgent
         session.entered_at = call.entered_queue_at.timestamp() if call.entered_queue_at else None
         session.answered, session.emergency = call.answered_at is not None, call.emergency_service
+        session.answered_once = session.answered
         session.recording_name = call.recording_name
         legs = await self._legs_of(call.id, channels)
         bridge = bridges.get(call.bridge_id or "")
@@ -388,11 +400,22 @@ class Worker:
         """The seat's browser softphone if registered, else its desk phone, else None."""
         if not extension:
             return None
-        if await self.calls.endpoint_online(f"webrtc{extension}"):
+        browser, phone = await asyncio.gather(self.calls.endpoint_online(f"webrtc{extension}"),
+                                              self.calls.endpoint_online(extension))
+        if browser:
             return f"PJSIP/webrtc{extension}"
-        if await self.calls.endpoint_online(extension):
-            return f"PJSIP/{extension}"
-        return None
+        return f"PJSIP/{extension}" if phone else None
+
+    def background(self, coro) -> None:
+        """Fire-and-forget work off the call's critical path (events); failures are logged."""
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background task failed", exc_info=task.exception())
 
     async def user_brief(self, user_id: int | None) -> dict:
         if user_id is None:

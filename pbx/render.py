@@ -88,9 +88,14 @@ def template_context(settings: Settings, ari_password: str,
     emergency_host, emergency_port = split_host_port(settings.emergency_address)
     # WebRTC media must be bound to a concrete address; a wildcard SIP bind means loopback.
     media = settings.sip_host if settings.sip_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    bench_queue = bool(getattr(settings, "bench_app_queue", False))
     return {
         "dirs": lay.dirs,
-        "noload": NOLOAD,
+        # bench/bench_acd.py compares our ACD with Asterisk's app_queue on the same agents
+        "noload": [m for m in NOLOAD if not (bench_queue and m == "app_queue.so")],
+        "bench_queue": bench_queue,
+        "ring_timeout": settings.ring_timeout_seconds,
+        "wrap_up": settings.wrap_up_seconds,
         "ari_host": settings.ari_host,
         "ari_port": settings.ari_port,
         "ari_user": settings.ari_user,

@@ -232,3 +232,21 @@ def test_instances_on_other_ports_do_not_share_directories(tmp_path):
     ("[::1]:5070", ("::1", 5070)), ("carrier.example", ("carrier.example", 5060))])
 def test_split_host_port(address, expected):
     assert split_host_port(address) == expected
+
+
+def test_app_queue_reference_only_for_the_benchmark(files, tmp_path):
+    """Calls are queued by our ACD; app_queue and its 12399 route exist only when
+    bench/bench_acd.py renders them (to compare with Asterisk's own queue, configured alike)."""
+    assert "app_queue.so" in files["modules.conf"] and "12399" not in files["extensions.conf"]
+    assert "[hotline-bench]" not in files["queues.conf"]
+
+    class Bench(Settings):
+        bench_app_queue: bool = True
+
+    s = Bench(**{**TELEPHONY, "var_dir": tmp_path}, ring_timeout_seconds=15, wrap_up_seconds=0)
+    bench = render_config(s, ARI_SECRET, sip_secrets(), rootfs.chroot_layout(s))
+    assert "noload => app_queue.so" not in bench["modules.conf"]
+    queue = bench["queues.conf"]
+    assert "strategy = leastrecent" in queue and "timeout = 15" in queue and "wrapuptime = 0" in queue
+    assert queue.count("member => PJSIP/10") == 20 and "PJSIP/2001" not in queue
+    assert "exten => 12399,1,Answer()" in bench["extensions.conf"]

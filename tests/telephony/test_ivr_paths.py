@@ -72,3 +72,22 @@ async def test_ticket_progress_entry_then_operator(asterisk, workers, sipp, bus,
     assert (call.menu_choice, call.ticket_number, call.disposition) == ("0", "12345678", "abandoned")
     query = next(e for e in await call_events(engine, call_id) if e.type == "ticket_query")
     assert query.detail == {"number": "12345678", "found": False}
+
+
+async def test_without_the_fastagi_step_the_call_still_reaches_a_worker(asterisk, workers, sipp, bus, engine,
+                                                                        telephony_settings):
+    """The AGI step fails (no FastAGI server where the dialplan looks): no block check, no
+    routing hint — the call goes on into the dialplan's default application, which one
+    worker of the node always serves (R-26 design rule: never silence, never refused)."""
+    from pbx import process
+
+    broken = telephony_settings.model_copy(update={"fastagi_port": 9})  # nothing listens there
+    process.start(broken)  # re-render + reload
+    try:
+        caller = sipp.caller(number="13800138020", audio=None, talk_ms=6000)
+        queued = bus.wait_for("call.queued", timeout=30)
+        assert caller.wait(30) == 0, caller.log_tail()
+    finally:
+        process.start(telephony_settings)
+    call = await wait_call(engine, queued["data"]["call_id"], lambda c: c.ended_at is not None)
+    assert call.app == telephony_settings.ari_app and call.disposition == "abandoned"

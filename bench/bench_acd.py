@@ -1,0 +1,373 @@
+"""Benchmark: our ACD against Asterisk's own app_queue, on the same Asterisk, agents and load.
+
+sipp callers (carrier trunk, 127.0.0.2) arrive at rising call rates; 20 registered sipp
+agent phones answer and hang up after a short talk. For every call we take the time from
+queue entry to the agent's INVITE (our ACD: the call record's entered_queue_at; app_queue:
+a dialplan log line right before Queue()), and a call "fails" if the caller is never
+answered by an agent (sipp reports it) or its record is not `answered`. Both systems:
+longest-idle agent, same ring timeout, no wrap-up, the caller keys 1 in a menu first.
+
+Run (root, with PostgreSQL and Redis; `make bench` runs every bench):
+    python bench/bench_acd.py [--rates 2,4,8,12,16,24] [--seconds 10] [--agents 20]
+Environment: HOTLINE_SIP_PORT / HOTLINE_ARI_PORT / HOTLINE_ASTERISK_ROOT as for the platform,
+HOTLINE_BENCH_PG (admin DSN), HOTLINE_BENCH_REDIS (default redis://127.0.0.1:6379/13).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+from sqlalchemy import select
+
+from core.settings import Settings
+
+PG_ADMIN = os.environ.get("HOTLINE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("HOTLINE_BENCH_REDIS", "redis://127.0.0.1:6379/13")
+TALK_MS = 2000
+PATIENCE_MS = 120_000
+INVITE_LOG = re.compile(r"INVITE \S+\s(\S+)\s(\d+\.\d+) (\d+)")
+ENTER_LOG = re.compile(r"HOTLINE-BENCH-ENTER (\d+) (\d+\.\d+)")
+
+
+class BenchSettings(Settings):
+    bench_app_queue: bool = True  # read by pbx.render: app_queue + the 12399 reference route
+
+
+@dataclass
+class StepResult:
+    system: str
+    rate: float
+    calls: int
+    failed: int
+    latencies_ms: list[float]
+
+    def percentile(self, q: float) -> float | None:
+        if not self.latencies_ms:
+            return None
+        values = sorted(self.latencies_ms)
+        return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+# ------------------------------------------------------------------ scenarios
+def agent_scenario() -> str:
+    """A phone answering every INVITE at once, logging when it arrived and for whom."""
+    from tests.telephony_sipp import _HEAD, _SDP, _uas_hangup
+
+    return _HEAD.format(name="bench agent") + f"""
+  <recv request="INVITE">
+    <action>
+      <ereg regexp="[0-9]{{6,}}" search_in="hdr" header="From:" assign_to="caller"/>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_from"/>
+      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="remote_contact"/>
+      <log message="INVITE [timestamp] [$caller]"/>
+    </action>
+  </recv>
+  <send retrans="500"><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      {_SDP}
+  ]]></send>
+  <recv request="ACK" crlf="true"/>
+""" + _uas_hangup(TALK_MS)
+
+
+def caller_scenario(prefix: str, dtmf_pcap: str) -> str:
+    """A caller keying 1 in the menu, then waiting (bounded) for the agent's BYE."""
+    from tests.telephony_sipp import _HEAD, _SDP
+
+    number = f"{prefix}[call_number]"
+    return _HEAD.format(name="bench caller") + f"""
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "{number}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:{number}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      {_SDP}
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200"/>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "{number}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+  <pause milliseconds="300"/>
+  <nop><action><exec play_pcap_audio="{dtmf_pcap}"/></action></nop>
+  <recv request="BYE" timeout="{PATIENCE_MS}"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+  ]]></send>
+</scenario>
+"""
+
+
+# ------------------------------------------------------------------ set-up
+def make_database() -> tuple[str, str]:
+    name = f"hotline_bench_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+    return name, url
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def seed(settings: Settings, agents: int) -> dict[str, int]:
+    """Demo data plus bench agents 1006…; returns extension -> user id."""
+    from accounts.service import create_user
+    from api.resources import Resources
+    from core.bootstrap import seed as seed_platform
+    from models import User
+    from organisation.service import unit_by_code
+
+    resources = Resources.open(settings)
+    try:
+        await seed_platform(resources)
+        async with resources.sessionmaker() as session:
+            centre = await unit_by_code(session, "SC-12345")
+            have = set((await session.scalars(select(User.extension))).all())
+            for n in range(1001, 1001 + agents):
+                if str(n) not in have:
+                    await create_user(session, username=f"bench{n}", password="bench-password-1", role="agent",
+                                      org_unit_id=centre.id, extension=str(n))
+            await session.commit()
+            rows = (await session.execute(select(User.extension, User.id).where(User.role == "agent"))).all()
+        return {ext: uid for ext, uid in rows if ext}
+    finally:
+        await resources.close()
+
+
+async def acd_agents_ready(settings: Settings, users: dict[str, int], extensions: list[str]) -> None:
+    from acd.store import AcdStore
+    from core.kv import create_redis
+
+    redis = create_redis(settings.redis_url)
+    store = AcdStore(redis)
+    try:
+        for ext in extensions:
+            await store.upsert_profile(user_id=users[ext], username=f"agent{ext}", display_name=ext,
+                                       extension=ext, skills=frozenset({"general"}))
+            await store.request_state(users[ext], "ready", "", time.time())
+        await store.wake("bench")
+    finally:
+        await redis.aclose()
+
+
+async def acd_queue_entries(settings: Settings, prefix: str, expected: int) -> tuple[dict[str, float], int]:
+    """caller number -> entered_queue_at (epoch s) of the step's calls, and how many failed
+    (waits, bounded, until the worker has closed every record of the step)."""
+    from api.resources import Resources
+    from models import Call
+
+    resources = Resources.open(settings)
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            async with resources.sessionmaker() as session:
+                calls = (await session.scalars(select(Call).where(Call.caller_number.startswith(prefix)))).all()
+            if (len(calls) >= expected and all(c.ended_at for c in calls)) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)  # the worker finishes records after the BYE; bounded above
+    finally:
+        await resources.close()
+    entries = {c.caller_number: c.entered_queue_at.timestamp() for c in calls if c.entered_queue_at}
+    failed = sum(1 for c in calls if c.disposition != "answered")
+    return entries, failed
+
+
+def invite_times(workdir: Path, prefix: str) -> dict[str, float]:
+    """caller number -> the first INVITE an agent phone received for it (epoch s)."""
+    first: dict[str, float] = {}
+    for log in workdir.glob("agent-*_logs.log"):
+        for match in INVITE_LOG.finditer(log.read_text(errors="replace")):
+            number, at = match.group(3), float(match.group(2))
+            if number.startswith(prefix) and (number not in first or at < first[number]):
+                first[number] = at
+    return first
+
+
+def app_queue_entries(console_log: Path, prefix: str) -> dict[str, float]:
+    text = console_log.read_text(errors="replace") if console_log.exists() else ""
+    return {m.group(1): float(m.group(2)) for m in ENTER_LOG.finditer(text) if m.group(1).startswith(prefix)}
+
+
+# ------------------------------------------------------------------ one step
+def run_callers(runner, *, prefix: str, service: str, rate: float, calls: int, dtmf_pcap: str):
+    from tests.telephony_sipp import CARRIER_IP
+
+    proc = runner.start(caller_scenario(prefix, dtmf_pcap), ip=CARRIER_IP, service=service, calls=calls,
+                        rate=rate, name=f"callers-{prefix}", trace=False,
+                        extra=("-l", str(max(calls, 1)), "-trace_stat", "-fd", "1"))
+    return proc
+
+
+def sipp_failed(workdir: Path, name: str) -> int:
+    """Failed calls from sipp's last statistics line (the -trace_stat CSV)."""
+    stats = sorted(workdir.glob(f"{name}_*_.csv"))
+    if not stats:
+        return -1
+    lines = stats[-1].read_text().strip().splitlines()
+    header, last = lines[0].split(";"), lines[-1].split(";")
+    return int(last[header.index("FailedCall(C)")])
+
+
+async def run_step(system: str, rate: float, seconds: float, *, settings, runner, workdir: Path,
+                   dtmf_pcap: str, step: int, console_log: Path) -> StepResult:
+    calls = max(1, int(rate * seconds))
+    prefix = f"1{step:02d}{0 if system == 'acd' else 9}00"
+    service = "12345" if system == "acd" else "12399"
+    proc = run_callers(runner, prefix=prefix, service=service, rate=rate, calls=calls, dtmf_pcap=dtmf_pcap)
+    code = await asyncio.to_thread(proc.wait, seconds + PATIENCE_MS / 1000 + 60)
+    failed = sipp_failed(workdir, proc.name)
+    invites = invite_times(workdir, prefix)
+    if system == "acd":
+        entries, record_failures = await acd_queue_entries(settings, prefix, calls)
+        failed = max(failed, record_failures)
+    else:
+        entries = app_queue_entries(console_log, prefix)
+    if code != 0 and failed <= 0:
+        failed = 1
+    latencies = [(invites[n] - entries[n]) * 1000 for n in entries if n in invites]
+    failed = max(failed, calls - len(latencies))
+    return StepResult(system, rate, calls, failed, latencies)
+
+
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:7.1f}"
+
+
+def report(results: list[StepResult]) -> None:
+    print("\n  rate  calls | our ACD p50 / p99 (ms)  failed | app_queue p50 / p99 (ms)  failed | p50 ratio")
+    rates = sorted({r.rate for r in results})
+    for rate in rates:
+        ours = next((r for r in results if r.rate == rate and r.system == "acd"), None)
+        theirs = next((r for r in results if r.rate == rate and r.system == "app_queue"), None)
+        ratio = "-"
+        if ours and theirs and ours.percentile(0.5) and theirs.percentile(0.5):
+            ratio = f"{ours.percentile(0.5) / theirs.percentile(0.5):.2f}"
+        print(f"{rate:6.1f} {(ours or theirs).calls:6d} | "
+              f"{fmt(ours and ours.percentile(0.5))} / {fmt(ours and ours.percentile(0.99))}  "
+              f"{(ours.failed if ours else '-')!s:>6} | "
+              f"{fmt(theirs and theirs.percentile(0.5))} / {fmt(theirs and theirs.percentile(0.99))}  "
+              f"{(theirs.failed if theirs else '-')!s:>6} | {ratio}")
+    best = {}
+    for system in ("acd", "app_queue"):
+        ok = [r.rate for r in results if r.system == system and r.failed == 0]
+        best[system] = max(ok) if ok else 0.0
+    ratio = f"{best['acd'] / best['app_queue']:.2f}" if best["app_queue"] else "-"
+    print(f"\nhighest call rate with no failed call: our ACD {best['acd']:.1f}/s, "
+          f"app_queue {best['app_queue']:.1f}/s (ratio {ratio})")
+
+
+# ------------------------------------------------------------------ main
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="2,4,8,12,16,24")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each step")
+    parser.add_argument("--agents", type=int, default=20)
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",")]
+    if os.geteuid() != 0:
+        print("bench_acd: needs root (Asterisk runs chrooted); skipped")
+        return 0
+
+    import tempfile
+
+    from core.migrate import upgrade
+    from core.secrets import sip_password
+    from pbx import layout, process
+    from tests.telephony_fixtures import WorkerPool, free_tcp_port
+    from tests.telephony_sipp import SippRunner, write_dtmf_pcap
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-acd-"))
+    db_name, db_url = make_database()
+    settings = BenchSettings(
+        database_url=db_url, redis_url=REDIS_URL, secret_key="bench-secret-key-0123456789abcdef",
+        demo_password="bench-demo-pass", var_dir=workdir / "var", prompts_dir=workdir / "prompts",
+        recordings_dir=workdir / "recordings", wrap_up_seconds=0, log_json=False, log_level="WARNING",
+        fastagi_port=free_tcp_port(), prompts_file=Path(__file__).resolve().parent.parent / "tests/telephony/prompts.yaml")
+    upgrade(db_url)
+    users = await seed(settings, args.agents)
+    started = process.running_pid(settings) is None
+    process.start(settings, timeout=90)
+    console_log = layout(settings).host_dir("log") / "console.log"
+    import redis as redis_sync
+
+    redis = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
+    redis.flushdb()
+    pool = WorkerPool(settings, workdir, redis)
+    runner = SippRunner(workdir=workdir, target=f"{settings.sip_host}:{settings.sip_port}")
+    results: list[StepResult] = []
+    try:
+        pool.start("bench")
+        extensions = [str(n) for n in range(1001, 1001 + args.agents)]
+        for ext in extensions:
+            port = runner.register(ext, sip_password(settings, ext))
+            runner.start(agent_scenario(), ip="127.0.0.1", port=port, target=False, calls=100_000,
+                         name=f"agent-{ext}", trace=False, extra=("-trace_logs",))
+        dtmf = str(write_dtmf_pcap(workdir / "dtmf1.pcap", "1", index=0))
+        await acd_agents_ready(settings, users, extensions)
+        for system in ("acd", "app_queue"):
+            for step, rate in enumerate(rates, start=1):
+                result = await run_step(system, rate, args.seconds, settings=settings, runner=runner,
+                                        workdir=workdir, dtmf_pcap=dtmf, step=step, console_log=console_log)
+                results.append(result)
+                print(f"{system:9s} {rate:5.1f}/s {result.calls:4d} calls  p50 {fmt(result.percentile(0.5))} ms"
+                      f"  p99 {fmt(result.percentile(0.99))} ms  failed {result.failed}", flush=True)
+                if result.failed:
+                    break
+    finally:
+        runner.close()
+        pool.stop_all()
+        redis.close()
+        if started:
+            process.stop(settings)
+        drop_database(db_name)
+    report(results)
+    print(f"(logs in {workdir})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
