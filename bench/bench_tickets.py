@@ -186,7 +186,8 @@ def main() -> None:
                   f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}  mean {statistics.fmean(ms):.1f}")
         if errors:
             server_log.flush()
-            print("server log (tail):", *(var_dir / "server.log").read_text().splitlines()[-15:], sep="\n  ")
+            tail = [line[:300] for line in (var_dir / "server.log").read_text().splitlines()[-5:]]
+            print("server log (tail):", *tail, sep="\n  ")
             sys.exit(1)
     finally:
         if server is not None:

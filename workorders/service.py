@@ -8,11 +8,12 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from access.principal import Principal
 from audit.service import record
-from core.errors import Conflict, Unprocessable
+from core.errors import Conflict, DomainError, Unprocessable
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
 from models import OrgUnit, Region, Ticket, TicketAssignment, TicketCaller, TicketEvent, TicketSequence
@@ -48,6 +49,11 @@ async def add_event(session: AsyncSession, ticket: Ticket, *, action: str, side:
                                                 **(detail or {})})
 
 
+class Unavailable(DomainError):
+    status_code = 503
+    code = "unavailable"
+
+
 _counter_engines: dict[str, AsyncEngine] = {}
 
 
@@ -57,7 +63,7 @@ def _counter_engine(session: AsyncSession) -> AsyncEngine:
     url = (bind if isinstance(bind, AsyncEngine) else bind.engine).url
     key = url.render_as_string(hide_password=False)
     if key not in _counter_engines:
-        _counter_engines[key] = create_async_engine(url, pool_size=5, max_overflow=15)
+        _counter_engines[key] = create_async_engine(url, pool_size=2, max_overflow=3, pool_timeout=10)
     return _counter_engines[key]
 
 
@@ -76,8 +82,11 @@ async def next_number(session: AsyncSession, region_code: str, moment: datetime)
                  .on_conflict_do_update(index_elements=["region", "day"], set_={"last": TicketSequence.last + 1})
                  .returning(TicketSequence.last))
     if postgres:
-        async with _counter_engine(session).begin() as connection:
-            sequence = (await connection.execute(statement)).scalar_one()
+        try:
+            async with _counter_engine(session).begin() as connection:
+                sequence = (await connection.execute(statement)).scalar_one()
+        except PoolTimeout:
+            raise Unavailable("系统繁忙，请稍后重试 (busy: no database connection for the ticket number)") from None
     else:
         sequence = (await session.execute(statement)).scalar_one()
     return f"{region}-{day}-{sequence:06d}"
