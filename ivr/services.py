@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import httpx
+
 from ivr.ari import AriClient, AriError
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,9 @@ class CallServices:
             if exc.status in GONE:
                 return None
             raise
+        except httpx.HTTPError as exc:  # Asterisk away: what we wanted gone is gone with it
+            log.warning("ARI unreachable", extra={"error": repr(exc)})
+            return None
 
     # ---------------------------------------------------------------- channels
     async def answer(self, channel_id: str) -> None:

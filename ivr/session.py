@@ -168,14 +168,25 @@ class CallSession(ControlMixin):
                 await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
                                                 now=time.time(), outcome="cancelled")
                 continue
-            if isinstance(message, Command) and self.phase != "bridged" and message.action != "hangup":
-                message.reply.set_result({"ok": False, "status": 409,
-                                          "detail": f"通话当前不在通话中 (call is {self.phase})"})
+            if isinstance(message, Command) and self.phase != "bridged":
+                await self.command_outside_talk(message)
                 continue
             if isinstance(message, Resync):
                 await self.on_resync(message)
                 continue
             return message
+
+    async def command_outside_talk(self, command: Command) -> None:
+        """Before an agent is on the call only a supervisor's hang-up makes sense."""
+        if command.action != "hangup":
+            command.reply.set_result({"ok": False, "status": 409,
+                                      "detail": f"通话当前不在通话中 (call is {self.phase})"})
+        elif command.actor_role not in ("supervisor", "admin"):
+            command.reply.set_result({"ok": False, "status": 403, "detail": "not your call"})
+        else:
+            self.ended_by = "agent"
+            await self.w.calls.hangup(self.caller)
+            command.reply.set_result({"ok": True, "status": 200, "data": {}})
 
     # ---------------------------------------------------------------- life cycle
     async def run(self, *, fresh: bool) -> None:
