@@ -1,6 +1,7 @@
 """Work-order operations: acceptance, numbering, merging, look-ups. Services flush; endpoints commit."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -54,14 +55,14 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
-_counter_engines: dict[str, AsyncEngine] = {}
+_counter_engines: dict[str, AsyncEngine] = {}  # one small pool per database and event loop
 
 
 def _counter_engine(session: AsyncSession) -> AsyncEngine:
     """A small pool of its own for number counters (never waits on the request pool: no pool deadlock)."""
     bind = session.bind
     url = (bind if isinstance(bind, AsyncEngine) else bind.engine).url
-    key = url.render_as_string(hide_password=False)
+    key = f"{url.render_as_string(hide_password=False)}@{id(asyncio.get_running_loop())}"  # connections are per loop
     if key not in _counter_engines:
         _counter_engines[key] = create_async_engine(url, pool_size=2, max_overflow=3, pool_timeout=10)
     return _counter_engines[key]
