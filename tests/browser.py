@@ -20,7 +20,7 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required",
+    "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required", "--lang=zh-CN",
 ]
 
 

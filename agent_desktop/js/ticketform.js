@@ -4,6 +4,7 @@
 // looked up while the agent types.
 import { api, ApiError } from "./api.js";
 import { beijingIso, beijingLocalNow, CATEGORY, esc, TICKET_STATUS } from "./format.js";
+import { KnowledgePanel } from "./knowledge.js";
 import { RegionPicker } from "./regions.js";
 
 const DRAFT_PREFIX = "hotline.desktop.draft.";
@@ -26,6 +27,8 @@ export class TicketForm {
     this.mode = "ticket";
     this.call = { callId: null, recording: null, phone: null };
     this.regions = new RegionPicker(form, () => this.changed());
+    this.knowledge = new KnowledgePanel(form.querySelector("#knowledge"),
+                                        { regionCode: () => this.regions.code, answerField: this.el("direct_answer") });
     this.dupTimer = null;
     this.dupAbort = null;
     form.addEventListener("input", () => this.changed());
@@ -52,6 +55,7 @@ export class TicketForm {
     this.mode = mode;
     this.form.querySelectorAll(".tabs [data-mode]").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.mode === mode)));
     this.form.querySelector(".mode-answer").hidden = mode !== "answer";
+    if (mode === "answer") this.knowledge.suggest(this.el("content").value);
     this.form.querySelector(".mode-disposition").hidden = mode !== "disposition";
     this.form.querySelector("#btn-submit").textContent = SUBMIT_LABEL[mode];
     this.saveDraft();
