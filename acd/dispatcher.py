@@ -79,7 +79,7 @@ class Dispatcher:
             result = await self.store.claim(call_id=call_id, user_id=user_id, now=now,
                                             offer_until=now + self.ring_timeout + 5)
             if result == 1:
-                from ivr.session import Offer
+                from ivr.call_types import Offer
 
                 session.post(Offer(by_agent[user_id]))
                 made += 1

@@ -90,7 +90,7 @@ class CommandServer:
         await self.redis.expire(reply_key(message["id"]), REPLY_TTL)
 
     async def execute(self, message: dict) -> dict:
-        from ivr.session import Command
+        from ivr.call_types import Command
 
         session = self.worker.sessions.get(int(message["call_id"]))
         if session is None:

@@ -17,7 +17,7 @@ from ivr.menu import Prompt
 from ivr.messages import CallAction
 
 if TYPE_CHECKING:
-    from ivr.session import Command, Leg
+    from ivr.call_types import Command, Leg
 
 log = logging.getLogger(__name__)
 EMERGENCY_SERVICES = ("110", "119", "120", "122")
@@ -39,7 +39,7 @@ class ControlMixin:
     # ---------------------------------------------------------------- the bridged phase
     async def talk(self) -> bool:
         """Run the conversation; False when the call is over, True when it goes back to a queue."""
-        from ivr.session import HANGUP_EVENTS, Command
+        from ivr.call_types import HANGUP_EVENTS, Command
 
         while self.phase == "bridged":
             message = await self.next()
@@ -66,7 +66,7 @@ class ControlMixin:
     # ---------------------------------------------------------------- legs
     async def dial_leg(self, kind: str, target: str, endpoint: str, *, user_id: int | None = None,
                        caller_id: str | None = None, timeout: int = TRANSFER_RING_SECONDS) -> Leg:
-        from ivr.session import Leg, leg_id
+        from ivr.call_types import Leg, leg_id
 
         leg = Leg(leg_id(self.call_id, kind, target), kind, target, user_id)
         self.add_leg(leg)

@@ -13,6 +13,7 @@ from api.resources import Resources
 from calls.repository import CallRecords
 from core.secrets import ari_password
 from core.settings import Settings
+from ivr.agi_hooks import WorkerAgi
 from ivr.ari import AriClient
 from ivr.commands import CommandServer
 from ivr.notifier import Notifier
@@ -20,7 +21,7 @@ from ivr.ownership import Ownership, node_of
 from ivr.prompt_texts import load_texts
 from ivr.prompts import PromptLibrary
 from ivr.tickets import TicketLookup
-from ivr.worker import Worker, WorkerAgi
+from ivr.worker import Worker
 from realtime.bus import EventBus
 
 log = logging.getLogger(__name__)

@@ -13,86 +13,25 @@ import asyncio
 import logging
 import secrets
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from acd import states
-from acd.store import AgentRecord, QueuedCall
+from acd.store import AgentRecord
 from calls.disposition import final_disposition
 from core.timeutil import utcnow
 from ivr import menu
-from ivr.ari import AriError
+from ivr.call_types import HANGUP_EVENTS, CallerGone, Command, Leg, Offer, Resync
 from ivr.control import ControlMixin
-from ivr.messages import (
-    AgentStateChanged,
-    CallAnswered,
-    CallEnded,
-    CallOffered,
-    CallQueued,
-    CallStarted,
-    mask_number,
-)
-from ivr.prompt_texts import queue_position_text, ticket_status_text
+from ivr.messages import AgentStateChanged, CallEnded, CallStarted, mask_number
+from ivr.prompt_texts import ticket_status_text
+from ivr.queueing import QueueMixin
 
 if TYPE_CHECKING:
     from ivr.worker import Worker
 
 log = logging.getLogger(__name__)
-HANGUP_EVENTS = ("StasisEnd", "ChannelDestroyed", "ChannelHangupRequest")
-RING_BACKSTOP = 5.0  # seconds after the originate timeout we stop waiting for Asterisk
 
 
-class CallerGone(Exception):
-    """The caller hung up (or the channel vanished)."""
-
-
-@dataclass
-class Offer:
-    agent: AgentRecord
-
-
-@dataclass
-class Command:
-    action: str
-    args: dict[str, Any]
-    actor_id: int | None
-    actor_role: str
-    reply: asyncio.Future
-
-
-@dataclass
-class Resync:
-    channels: dict[str, dict]
-    bridges: dict[str, dict]
-
-
-@dataclass
-class Leg:
-    """A channel we dialled for this call (agent, party, emergency centre, transfer target)."""
-
-    channel_id: str
-    kind: str  # agent | xfer | consult | party | emer
-    target: str  # extension, number or emergency service
-    user_id: int | None = None
-    answered: bool = False
-    gone: bool = False
-    started: float = field(default_factory=time.monotonic)
-
-
-def leg_id(call_id: int, kind: str, target: str) -> str:
-    """Channel id of a leg: the call, the kind and the target can be read back after a restart."""
-    return f"{call_id}-{kind}-{target}-{secrets.token_hex(3)}"
-
-
-def parse_leg_id(channel_id: str) -> tuple[int, str, str] | None:
-    parts = channel_id.split("-")
-    if len(parts) != 4 or not parts[0].isdigit():
-        return None
-    return int(parts[0]), parts[1], parts[2]
-
-
-class CallSession(ControlMixin):
+class CallSession(QueueMixin, ControlMixin):
     def __init__(self, worker: Worker, app: str, *, call_id: int, caller: str, caller_number: str,
                  phase: str = "ivr", started_at=None) -> None:
         self.w, self.app = worker, app
@@ -304,181 +243,6 @@ class CallSession(ControlMixin):
                     deadline = loop.time() + prompt.timeout
         finally:
             self.w.unindex_playback(playback)
-
-    # ---------------------------------------------------------------- queue
-    async def enqueue(self, *, fresh: bool) -> None:
-        """Into the ACD first (dispatchers see it at once), then the record and the events."""
-        now = time.time()
-        if self.entered_at is None:
-            self.entered_at = now
-        self.phase = "queued"
-        await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
-                                              entered_at=self.entered_at, app=self.app,
-                                              caller_number=self.caller_number, urgent=self.urgent))
-        self.w.dispatcher.wake()
-        await self.w.store.wake("queued")
-        fields: dict[str, Any] = {"phase": "queued", "queue": self.queue, "urgent": self.urgent}
-        if fresh:
-            fields["entered_queue_at"] = datetime.fromtimestamp(self.entered_at, UTC)
-        self.record(event="queued" if fresh else None, detail={"queue": self.queue, "urgent": self.urgent},
-                    **fields)
-        self.w.background(self.announce_queued())
-
-    async def announce_queued(self) -> None:
-        position = await self.w.queue_position(self.call_id)
-        await self.w.notify("call.queued", CallQueued(
-            call_id=self.call_id, queue=self.queue or "general", urgent=self.urgent, position=position,
-            caller_masked=mask_number(self.caller_number)))
-        await self.w.publish_queue_stats()
-
-    async def wait_in_queue(self) -> None:
-        """Music, periodic position, and offers from the dispatcher until an agent answers."""
-        if self.phase == "queued" and not await self.w.store.get_call(self.call_id):
-            await self.enqueue(fresh=self.entered_at is None)
-        await self.w.calls.moh(self.caller, True)
-        loop = asyncio.get_running_loop()
-        every = self.w.settings.queue_announce_seconds
-        next_announce = loop.time() + every
-        announcing: str | None = None
-        while self.phase in ("queued", "ringing"):
-            message = await self.next(max(0.0, next_announce - loop.time()))
-            if message is None:
-                announcing = await self.announce_position()
-                next_announce = loop.time() + every
-            elif isinstance(message, Offer):
-                if await self.ring(message.agent):
-                    return
-                await self.w.calls.moh(self.caller, True)
-            elif isinstance(message, dict) and message.get("type") == "PlaybackFinished" \
-                    and message["playback"]["id"] == announcing:
-                announcing = None
-                self.w.unindex_playback(message["playback"]["id"])
-                await self.w.calls.moh(self.caller, True)
-
-    async def announce_position(self) -> str | None:
-        position = await self.w.queue_position(self.call_id)
-        if position is None:
-            return None
-        self.record(event="position_announced", detail={"position": position})
-        media = await self.w.prompts.speak(queue_position_text(position - 1))
-        playback = f"pb-{self.call_id}-{secrets.token_hex(4)}"
-        self.w.index_playback(playback, self)
-        await self.w.calls.moh(self.caller, False)
-        try:
-            await self.w.calls.play(self.caller, [media], playback)
-        except AriError:
-            await self.w.calls.moh(self.caller, True)
-            return None
-        return playback
-
-    async def ring(self, agent: AgentRecord) -> bool:
-        """Ring the offered agent; True once they answered and are bridged with the caller."""
-        endpoint = await self.w.endpoint_for(agent.extension)
-        now = time.time()
-        if endpoint is None:
-            await self.w.store.offer_failed(call_id=self.call_id, user_id=agent.user_id, now=now,
-                                            outcome="unreachable", reason=states.NO_DEVICE_REASON)
-            self.record(event="offer_unreachable", detail={"agent_id": agent.user_id, "extension": agent.extension})
-            await self.w.agent_changed(agent.user_id)
-            await self.w.store.wake("offer failed")
-            return False
-        leg = Leg(leg_id(self.call_id, "agent", agent.extension), "agent", agent.extension, agent.user_id)
-        self.add_leg(leg)
-        self.phase = "ringing"
-        waited = now - (self.entered_at or now)
-        timeout = self.w.settings.ring_timeout_seconds
-        try:  # the phone rings first; records and events follow
-            await self.w.calls.originate(leg_id=leg.channel_id, endpoint=endpoint, app=self.app,
-                                         app_args=f"agent,{self.call_id}", caller_id=self.caller_id(),
-                                         timeout=timeout)
-        except AriError as exc:
-            log.warning("agent originate failed", extra={"call_id": self.call_id, "error": str(exc)})
-            return await self.offer_lost(leg, "unreachable", states.NO_DEVICE_REASON)
-        self.record(phase="ringing", event="offered",
-                    detail={"agent_id": agent.user_id, "extension": agent.extension, "endpoint": endpoint})
-        self.w.background(self.w.notify("call.offered", CallOffered(
-            call_id=self.call_id, agent_id=agent.user_id, extension=agent.extension,
-            queue=self.queue or "general", caller_number=self.caller_number, waited_seconds=round(waited, 3)),
-            agent_id=agent.user_id, broadcast=False))
-        self.w.background(self.w.agent_changed(agent.user_id))
-        while True:
-            message = await self.next(timeout + RING_BACKSTOP)
-            if message is None:
-                await self.w.calls.hangup(leg.channel_id)
-                return await self.offer_lost(leg, "no_answer", states.NO_ANSWER_REASON)
-            if not isinstance(message, dict) or message.get("channel", {}).get("id") != leg.channel_id:
-                if isinstance(message, Offer):  # cannot happen (call is offered); release it
-                    await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
-                                                    now=time.time(), outcome="cancelled")
-                continue
-            if message["type"] == "StasisStart":
-                return await self.agent_answered(leg)
-            if message["type"] in HANGUP_EVENTS:
-                return await self.offer_lost(leg, "no_answer", states.NO_ANSWER_REASON)
-
-    def caller_id(self) -> str:
-        return f'"{self.caller_number}" <{self.caller_number}>'
-
-    async def offer_lost(self, leg: Leg, outcome: str, reason: str) -> bool:
-        leg.gone = True
-        self.drop_leg(leg)
-        await self.w.store.offer_failed(call_id=self.call_id, user_id=leg.user_id, now=time.time(),
-                                        outcome=outcome, reason=reason)
-        self.phase = "queued"
-        self.record(phase="queued", event="ring_timeout",
-                    detail={"agent_id": leg.user_id, "extension": leg.target, "outcome": outcome})
-        await self.w.agent_changed(leg.user_id)
-        await self.announce_queued()
-        await self.w.store.wake("offer failed")
-        return False
-
-    async def agent_answered(self, leg: Leg) -> bool:
-        if not await self.w.store.answered(call_id=self.call_id, user_id=leg.user_id, now=time.time()):
-            # the offer was withdrawn meanwhile (agent logged out by a supervisor …)
-            await self.w.calls.hangup(leg.channel_id)
-            leg.gone = True
-            self.drop_leg(leg)
-            self.phase = "queued"
-            await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
-                                                  entered_at=self.entered_at or time.time(), app=self.app,
-                                                  caller_number=self.caller_number, urgent=self.urgent))
-            return False
-        leg.answered = True
-        await self.connect(leg)
-        return True
-
-    async def connect(self, leg: Leg) -> None:
-        """Bridge the caller with the agent and start recording both."""
-        await self.w.calls.moh(self.caller, False)
-        if self.bridge_id is None:
-            self.bridge_id = f"call-{self.call_id}"
-            await self.w.calls.bridge(self.bridge_id, f"hotline call {self.call_id}")
-            self.w.index_bridge(self.bridge_id, self)
-            await self.w.calls.add(self.bridge_id, self.caller, leg.channel_id)
-            self.recording_name = f"call-{self.call_id}-{int(time.time())}"
-            self.recording_done = self.w.recording_finished_waiter(self.recording_name)
-            try:
-                await self.w.calls.record_bridge(self.bridge_id, self.recording_name)
-            except AriError:
-                log.exception("recording did not start", extra={"call_id": self.call_id})
-                self.recording_name = None
-        else:  # back from a queue after a transfer: same bridge, same recording
-            await self.w.calls.add(self.bridge_id, leg.channel_id)
-        self.agent, self.answered, self.phase = leg, True, "bridged"
-        waited = time.time() - self.entered_at if self.entered_at else None
-        user = await self.w.user_brief(leg.user_id)
-        first = {} if self.answered_once else {"answered_at": utcnow(), "agent_id": leg.user_id,
-                                               "extension": leg.target}
-        self.answered_once = True  # a second agent (after a transfer back to a queue) keeps the first's
-        self.record(phase="bridged", bridge_id=self.bridge_id, recording_name=self.recording_name,
-                    event="answered", detail={"agent_id": leg.user_id, "extension": leg.target,
-                                              "username": user.get("username")}, **first)
-        await self.w.notify("call.answered", CallAnswered(
-            call_id=self.call_id, agent_id=leg.user_id, extension=leg.target, queue=self.queue,
-            caller_number=self.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
-            agent_id=leg.user_id, broadcast=False)
-        await self.w.agent_changed(leg.user_id)
-        await self.w.publish_queue_stats()
 
     # ---------------------------------------------------------------- legs
     def add_leg(self, leg: Leg) -> None:

@@ -18,7 +18,6 @@ from acd.dispatcher import Dispatcher
 from acd.queues import QUEUES
 from acd.routing import queue_position
 from acd.store import AcdStore
-from calls.disposition import final_disposition
 from calls.repository import CallRecords
 from core.settings import Settings
 from core.timeutil import utcnow
@@ -28,8 +27,9 @@ from ivr.messages import QueueStats, RecordingReady
 from ivr.notifier import Notifier
 from ivr.ownership import Ownership
 from ivr.prompts import PromptLibrary
+from ivr.resync import ResyncMixin
 from ivr.services import CallServices
-from ivr.session import CallSession, Leg, Resync, agent_state_message, parse_leg_id
+from ivr.session import CallSession, agent_state_message
 from ivr.tickets import TicketLookup
 from models import Call, User
 
@@ -41,7 +41,7 @@ HEARTBEAT_SECONDS = 1.0
 RECORDING_WAIT_SECONDS = 5.0
 
 
-class Worker:
+class Worker(ResyncMixin):
     def __init__(self, *, settings: Settings, sessionmaker, redis, ari: AriClient, store: AcdStore,
                  records: CallRecords, notifier: Notifier, prompts: PromptLibrary, tickets: TicketLookup,
                  ownership: Ownership, ws_base: str, api_key: str) -> None:
@@ -223,120 +223,6 @@ class Worker:
         log.info("call started", extra={"call_id": call.id, "app": app})
         return session
 
-    # ---------------------------------------------------------------- re-sync
-    async def resync(self, app: str) -> None:
-        """Make our picture match Asterisk's: called after every (re)connect of app."""
-        channels, bridges = await self.calls.channels(), await self.calls.bridges()
-        for session in [s for s in self.sessions.values() if s.app == app]:
-            session.post(Resync(channels, bridges))
-        live = {s.call_id for s in self.sessions.values()}
-        for call in await self.records.open_calls(app):
-            if call.id in live:
-                continue
-            if call.channel_id in channels:
-                await self.resume(app, call, channels, bridges)
-            else:
-                await self.finalize_dead(call, channels)
-        await self.claim_strays(app, channels)
-        if app == self.own_app:
-            await self.ownership.mark_live(app, True)
-        await self.store.wake("resync")
-        log.info("re-synced", extra={"app": app, "channels": len(channels), "bridges": len(bridges)})
-
-    async def claim_strays(self, app: str, channels: dict[str, dict]) -> None:
-        """Channels in our app that no call knows: callers whose StasisStart we missed get a
-        call; legs of calls that are over are hung up."""
-        known = set(self.by_channel)
-        for channel_id, channel in channels.items():
-            dialplan = channel.get("dialplan", {})
-            if dialplan.get("app_name") != "Stasis" or dialplan.get("app_data", "").split(",")[0] != app:
-                continue
-            if channel_id in known:
-                continue
-            if parse_leg_id(channel_id) is not None:
-                await self.calls.hangup(channel_id)
-            elif channel.get("state") == "Up" and not await self._has_call(channel_id):
-                await self.start_inbound(app, channel)
-
-    async def _has_call(self, channel_id: str) -> bool:
-        async with self.sessionmaker() as session:
-            return await session.scalar(select(Call.id).where(Call.channel_id == channel_id)) is not None
-
-    async def resume(self, app: str, call: Call, channels: dict, bridges: dict) -> None:
-        """Take over a call a dead worker (or our previous run) left in Asterisk."""
-        session = CallSession(self, app, call_id=call.id, caller=call.channel_id, caller_number=call.caller_number,
-                              phase=call.phase, started_at=call.started_at)
-        session.queue, session.urgent = call.queue, call.urgent
-        session.entered_at = call.entered_queue_at.timestamp() if call.entered_queue_at else None
-        session.answered, session.emergency = call.answered_at is not None, call.emergency_service
-        session.answered_once = session.answered
-        session.recording_name = call.recording_name
-        legs = await self._legs_of(call.id, channels)
-        bridge = bridges.get(call.bridge_id or "")
-        if call.phase == "bridged" and bridge is not None:
-            session.bridge_id = call.bridge_id
-            if call.recording_name:
-                session.recording_done = self.recording_finished_waiter(call.recording_name)
-            self.index_bridge(call.bridge_id, session)
-            in_bridge = set(bridge.get("channels", []))
-            for leg in legs:
-                leg.answered = leg.channel_id in in_bridge
-                session.add_leg(leg)
-                if leg.answered and leg.kind in ("agent", "xfer") and session.agent is None:
-                    session.agent = leg
-            if session.agent is None and not session.live_parties():
-                session.phase = "bridged"  # nobody left with the caller: finish will end it
-                session.caller_gone = False
-        else:
-            for leg in legs:  # offers in flight when the worker died: withdraw them
-                await self.calls.hangup(leg.channel_id)
-                if leg.user_id:
-                    await self.store.offer_failed(call_id=call.id, user_id=leg.user_id, now=time.time(),
-                                                  outcome="cancelled")
-            if call.phase in ("queued", "ringing", "bridged"):
-                session.phase = "queued"
-                await self.store.remove_call(call.id)  # re-enqueued with its original entry time
-        self.index_call(session)
-        await self.records.event(call.id, "resumed", detail={"app": app, "worker": self.settings.worker_id,
-                                                             "phase": call.phase})
-        session.start(fresh=False)
-        log.warning("call resumed", extra={"call_id": call.id, "phase": call.phase, "app": app})
-
-    async def _legs_of(self, call_id: int, channels: dict) -> list[Leg]:
-        legs = []
-        for channel_id in channels:
-            parsed = parse_leg_id(channel_id)
-            if parsed and parsed[0] == call_id:
-                _, kind, target = parsed
-                legs.append(Leg(channel_id, kind, target, await self.user_for_extension(target)))
-        return legs
-
-    async def finalize_dead(self, call: Call, channels: dict) -> None:
-        """A call whose caller left while no worker watched it: close it properly."""
-        now = time.time()
-        for leg in await self._legs_of(call.id, channels):
-            await self.calls.hangup(leg.channel_id)
-        for agent in await self.store.agents():
-            if agent.call_id == call.id:
-                if agent.state.state == "ringing" and agent.user_id != call.agent_id:
-                    await self.store.offer_failed(call_id=call.id, user_id=agent.user_id, now=now, outcome="cancelled")
-                else:
-                    await self.store.call_ended(agent.user_id, call.id, now, self.settings.wrap_up_seconds)
-                await self.agent_changed(agent.user_id)
-        await self.store.remove_call(call.id)
-        recording_id = None
-        if call.bridge_id:
-            await self.calls.destroy(call.bridge_id)
-        if call.recording_name:
-            recording_id = await self._store_recording(call.id, call.recording_name, call.answered_at)
-        disposition = final_disposition(phase=call.phase, answered=call.answered_at is not None,
-                                        emergency=bool(call.emergency_service))
-        await self.records.update(call.id, phase="ended", ended_at=utcnow(), disposition=disposition,
-                                  ended_by="system", recording_id=recording_id, event="ended",
-                                  detail={"disposition": disposition, "resynced": True})
-        await self.publish_queue_stats()
-        log.warning("call closed after re-sync", extra={"call_id": call.id, "disposition": disposition})
-
     # ---------------------------------------------------------------- indexes
     def index_call(self, session: CallSession) -> None:
         self.sessions[session.call_id] = session
@@ -470,33 +356,3 @@ class Worker:
 async def _noop() -> None:
     return None
 
-
-class WorkerAgi:
-    """What the FastAGI check needs from the worker: a routing hint and blocked-call records."""
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-
-    async def route(self) -> str | None:
-        from agi_scripts.blocklist_check import choose_app
-
-        w = self.worker
-        live = await w.ownership.live_apps()
-        if w.connected and w.own_app not in live:
-            live.append(w.own_app)  # Redis flushed or restarted: we are live all the same
-        app = choose_app(await w.ownership.loads(live), w.own_app if w.connected else None)
-        if app is not None:
-            await w.ownership.reserve(app)
-        return app
-
-    async def blocked(self, number: str, channel_id: str, reason: str) -> None:
-        from ivr.messages import CallBlocked, mask_number
-
-        now = utcnow()
-        call = await self.worker.records.create(
-            channel_id=channel_id or f"agi-{time.time_ns()}", app="agi", node=self.worker.ownership.node,
-            caller_number=number[:32], phase="ended",
-            disposition="blocked", started_at=now, ended_at=now, ended_by="system")
-        await self.worker.records.event(call.id, "blocked", detail={"reason": reason})
-        await self.worker.notify("call.blocked", CallBlocked(call_id=call.id, caller_masked=mask_number(number),
-                                                              reason=reason))
