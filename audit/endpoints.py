@@ -1,7 +1,6 @@
 """Audit log API: read-only by design (there is no route that edits or deletes an event)."""
 from __future__ import annotations
 
-from pydantic import AwareDatetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,6 +10,7 @@ from access.principal import Principal
 from api.deps import SessionDep, require
 from audit.schemas import AuditEventOut
 from audit.service import search_query
+from core.types import Moment
 from models import AuditEvent
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -22,7 +22,7 @@ async def list_events(
     actor: str | None = Query(default=None, max_length=64), action: str | None = Query(default=None, max_length=48),
     resource_type: str | None = Query(default=None, max_length=32),
     resource_id: str | None = Query(default=None, max_length=64),
-    since: AwareDatetime | None = None, until: AwareDatetime | None = None,
+    since: Moment | None = None, until: Moment | None = None,
     limit: int = Query(default=100, ge=1, le=1000), offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> list[AuditEvent]:
     """Audit events, newest first, filtered by actor, action, resource and time."""

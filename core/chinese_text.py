@@ -11,13 +11,9 @@ jieba.setLogLevel(logging.WARNING)
 
 # function words and hotline boilerplate that say nothing about the matter
 STOPWORDS = frozenset(
-    "的 了 是 在 我 我们 你 他 她 它 和 与 及 或 也 都 就 还 又 很 太 把 被 给 让 向 对 从 到 于 为 以 "
-    "这 那 这个 那个 这里 那里 有 没有 没 不 吗 呢 吧 啊 呀 哦 嗯 一个 一下 一直 已经 现在 今天 昨天 "
-    "市民 来电 反映 诉求 希望 要求 请求 请 帮助 帮忙 处理 解决 相关 部门 问题 情况 表示 称 说 目前 "
-    "导致 造成 进行 因为 所以 但是 而且 如果 可以 能 能否 是否 怎么 怎样 什么 为什么 多少 几 个 "
-    "号 栋 单元 附近 位置 地址 时间 左右 多次 一次 经常".split()
+    ["的", "了", "是", "在", "我", "我们", "你", "他", "她", "它", "和", "与", "及", "或", "也", "都", "就", "还", "又", "很", "太", "把", "被", "给", "让", "向", "对", "从", "到", "于", "为", "以", "这", "那", "这个", "那个", "这里", "那里", "有", "没有", "没", "不", "吗", "呢", "吧", "啊", "呀", "哦", "嗯", "一个", "一下", "一直", "已经", "现在", "今天", "昨天", "市民", "来电", "反映", "诉求", "希望", "要求", "请求", "请", "帮助", "帮忙", "处理", "解决", "相关", "部门", "问题", "情况", "表示", "称", "说", "目前", "导致", "造成", "进行", "因为", "所以", "但是", "而且", "如果", "可以", "能", "能否", "是否", "怎么", "怎样", "什么", "为什么", "多少", "几", "个", "号", "栋", "单元", "附近", "位置", "地址", "时间", "左右", "多次", "一次", "经常"]
 )
-_WORD_CHAR = re.compile(r"[\w\u4e00-\u9fff]")
+WORD_CHAR = re.compile(r"[\w\u4e00-\u9fff]")
 
 
 def _is_cjk(char: str) -> bool:
@@ -29,7 +25,7 @@ def tokens(text: str) -> list[str]:
     words = []
     for word in jieba.cut_for_search(text or ""):
         word = word.strip().lower()
-        if not word or word in STOPWORDS or not _WORD_CHAR.search(word):
+        if not word or word in STOPWORDS or not WORD_CHAR.search(word):
             continue
         if len(word) == 1 and not word.isdigit() and not _is_cjk(word):
             continue

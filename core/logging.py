@@ -1,7 +1,6 @@
 """Structured (JSON) logs; every line carries the request id and any ids passed as fields."""
 from __future__ import annotations
 
-
 import json
 import logging
 import sys

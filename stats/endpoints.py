@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from access.permissions import Permission
 from access.principal import Principal
@@ -14,6 +13,7 @@ from acd.store import AcdStore
 from api.deps import IdPath, ResourcesDep, SessionDep, require
 from core.errors import NotFound, Unprocessable
 from core.timeutil import utcnow
+from core.types import Moment
 from models import AnswerRateAlarm
 from realtime.bus import EventBus
 from stats import alarm_service, service
@@ -33,8 +33,8 @@ from stats.schemas import (
 router = APIRouter(prefix="/stats", tags=["stats"])
 Reader = Annotated[Principal, Depends(require(Permission.STATS_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.ACD_MANAGE))]
-From = Annotated[AwareDatetime | None, Query(alias="from", description="start, ISO 8601 with offset (inclusive)")]
-To = Annotated[AwareDatetime | None, Query(alias="to", description="end, ISO 8601 with offset (exclusive)")]
+From = Annotated[Moment | None, Query(alias="from", description="start, ISO 8601 with offset (inclusive)")]
+To = Annotated[Moment | None, Query(alias="to", description="end, ISO 8601 with offset (exclusive)")]
 Window = Annotated[WindowName | None, Query(description="instead of from/to: 15m, 1h or today")]
 MAX_RANGE = timedelta(days=366)
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
@@ -94,7 +94,7 @@ async def wallboard(session: SessionDep, resources: ResourcesDep, _: Reader) -> 
 
 @router.get("/alarms", response_model=list[AlarmOut])
 async def alarms(session: SessionDep, _: Reader, open_only: Annotated[bool, Query(alias="open")] = False,
-                 since: Annotated[AwareDatetime | None, Query()] = None,
+                 since: Annotated[Moment | None, Query()] = None,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AnswerRateAlarm]:
     """Answer-rate alarm records (the R-24 supervision list), newest first."""
     return await alarm_service.list_alarms(session, open_only=open_only, since=since, limit=limit)

@@ -1,13 +1,11 @@
 """Request and response bodies of the work-order, calendar, policy and supervision APIs."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,22 +13,9 @@ from pydantic import (
     model_validator,
 )
 
+from core.types import Moment
 from workorders.state_machine import CallbackResult
 
-
-def _in_range(moment: datetime) -> datetime:
-    """Refuse instants that cannot be stored (UTC conversion overflows) or are absurd."""
-    try:
-        utc = moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("time out of range") from None
-    if not 1900 <= utc.year <= 9000:
-        raise ValueError("time must lie between the years 1900 and 9000")
-    return moment
-
-
-# an aware datetime (naive → 422) that is also storable
-Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]

@@ -6,46 +6,12 @@ TF-IDF implementations, so a word present in every document still weighs somethi
 """
 from __future__ import annotations
 
-import logging
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
-
-# function words and hotline boilerplate that say nothing about the matter
-STOPWORDS = frozenset(
-    ["的", "了", "是", "在", "我", "我们", "你", "他", "她", "它", "和", "与", "及", "或", "也", "都", "就", "还", "又", "很", "太", "把", "被", "给", "让", "向", "对", "从", "到", "于", "为", "以", "这", "那", "这个", "那个", "这里", "那里", "有", "没有", "没", "不", "吗", "呢", "吧", "啊", "呀", "哦", "嗯", "一个", "一下", "一直", "已经", "现在", "今天", "昨天", "市民", "来电", "反映", "诉求", "希望", "要求", "请求", "请", "帮助", "帮忙", "处理", "解决", "相关", "部门", "问题", "情况", "表示", "称", "说", "目前", "导致", "造成", "进行", "因为", "所以", "但是", "而且", "如果", "可以", "能", "能否", "是否", "怎么", "怎样", "什么", "为什么", "多少", "几", "个", "号", "栋", "单元", "附近", "位置", "地址", "时间", "左右", "多次", "一次", "经常"]
-)
-_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
-
-
-def tokens(text: str) -> list[str]:
-    """Words of a text: jieba search-mode segmentation, lower-cased, stopwords and punctuation dropped."""
-    words = []
-    for word in jieba.cut_for_search(text or ""):
-        word = word.strip().lower()
-        if len(word) < 1 or word in STOPWORDS or not _KEEP.search(word):
-            continue
-        if len(word) == 1 and not word.isdigit() and not _is_cjk(word):
-            continue
-        words.append(word)
-    return words
-
-
-@lru_cache(maxsize=4096)
-def cached_tokens(text: str) -> tuple[str, ...]:
-    """tokens() memoised (recent tickets are compared again and again)."""
-    return tuple(tokens(text))
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff"
+from core.chinese_text import WORD_CHAR, cached_tokens, tokens  # noqa: F401  (tokens re-exported for the workflow)
 
 
 @dataclass(frozen=True)
@@ -87,7 +53,7 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 def char_bigrams(text: str) -> list[str]:
     """Character bigrams (addresses are short and badly segmented by word)."""
-    clean = "".join(ch for ch in (text or "").lower() if _KEEP.match(ch))
+    clean = "".join(ch for ch in (text or "").lower() if WORD_CHAR.match(ch))
     return [clean[i:i + 2] for i in range(len(clean) - 1)] or ([clean] if clean else [])
 
 

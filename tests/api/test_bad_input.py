@@ -88,6 +88,10 @@ async def test_naive_datetime_query_is_422(client):
     assert response.status_code == 422
     ok = await client.get("/api/v1/audit/events?since=2026-01-01T00:00:00%2B08:00", headers=headers)
     assert ok.status_code == 200
+    # instants whose UTC conversion overflows, or absurd years, are refused before any query
+    for extreme in ("0001-01-01T00:00:00%2B14:00", "9999-12-31T23:59:59-14:00", "0500-01-01T00:00:00Z"):
+        response = await client.get(f"/api/v1/audit/events?until={extreme}", headers=headers)
+        assert response.status_code == 422, extreme
 
 
 async def test_request_id_is_echoed(client):
