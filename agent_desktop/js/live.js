@@ -1,7 +1,8 @@
-// Client of /ws/desktop: first-frame auth, pong to pings, reconnect with exponential backoff
-// (0.5 s doubling to 30 s, with jitter). Every (re)connect that reaches `welcome` calls
-// onConnected(isReconnect), where the desktop reloads its whole state over REST: events
-// missed while disconnected are never replayed by the server.
+// Client of the platform's websockets (/ws/desktop here, /ws/wallboard for the wallboard page):
+// first-frame auth, pong to pings, reconnect with exponential backoff (0.5 s doubling to 30 s,
+// with jitter). Every (re)connect that reaches `welcome` calls onConnected(isReconnect), where
+// the page reloads its whole state over REST: events missed while disconnected are never
+// replayed by the server.
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 30000;
@@ -9,8 +10,8 @@ const MAX_DELAY_MS = 30000;
 const AUTH_CLOSE_CODES = new Set([4001, 4003, 4005]);
 
 export class LiveSocket {
-  constructor({ url, getToken, onEvent, onStatus, onConnected, onAuthFailed }) {
-    Object.assign(this, { url, getToken, onEvent, onStatus, onConnected, onAuthFailed });
+  constructor({ url, getToken, onEvent, onStatus, onConnected, onAuthFailed, label = "消息" }) {
+    Object.assign(this, { url, getToken, onEvent, onStatus, onConnected, onAuthFailed, label });
     this.attempt = 0;
     this.connects = 0;
     this.stopped = true;
@@ -37,7 +38,7 @@ export class LiveSocket {
 
   open() {
     if (this.stopped) return;
-    this.onStatus("wait", this.connects ? "消息：重连中…" : "消息：连接中…");
+    this.onStatus("wait", `${this.label}：${this.connects ? "重连中…" : "连接中…"}`);
     const ws = new WebSocket(this.url);
     this.ws = ws;
     ws.onopen = () => ws.send(JSON.stringify({ v: 1, op: "auth", data: { token: this.getToken() } }));
@@ -54,7 +55,7 @@ export class LiveSocket {
       const isReconnect = this.connects > 0;
       this.connects += 1;
       this.attempt = 0;
-      this.onStatus("on", "消息：已连接");
+      this.onStatus("on", `${this.label}：已连接`);
       this.onConnected(isReconnect, frame.data);
     } else if (frame.op === "event") {
       this.onEvent(frame.data);
@@ -67,13 +68,13 @@ export class LiveSocket {
     if (this.stopped) return;
     if (AUTH_CLOSE_CODES.has(ev.code)) {
       this.stopped = true;
-      this.onStatus("error", "消息：登录已失效");
+      this.onStatus("error", `${this.label}：登录已失效`);
       this.onAuthFailed(ev.code);
       return;
     }
     const delay = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
     this.attempt += 1;
-    this.onStatus("wait", `消息：已断开，${Math.ceil(delay / 1000)} 秒后重连`);
+    this.onStatus("wait", `${this.label}：已断开，${Math.ceil(delay / 1000)} 秒后重连`);
     this.timer = setTimeout(() => this.open(), delay);
   }
 }
