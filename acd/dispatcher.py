@@ -64,8 +64,7 @@ class Dispatcher:
 
     async def dispatch_once(self) -> int:
         """One planning round; returns the number of offers made."""
-        calls = await self.store.waiting_calls()
-        agents = await self.store.agents()
+        calls, agents = await self.store.snapshot()
         now = time.time()
         await self._expire_stale_offers(agents, now)
         if not calls:

@@ -85,6 +85,19 @@ redis.call('SREM', KEYS[3], ARGV[2])
 return 1
 """
 
+# The whole centre in one round trip: every waiting call and every agent not logged out.
+# KEYS: waiting set, agents set; ARGV: call key prefix, agent key prefix.
+_SNAPSHOT = """
+local calls, agents = {}, {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  calls[#calls + 1] = redis.call('HGETALL', ARGV[1] .. id)
+end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  agents[#agents + 1] = redis.call('HGETALL', ARGV[2] .. id)
+end
+return {calls, agents}
+"""
+
 # Versioned write: apply field/value pairs if the hash's version is still ARGV[1].
 _CAS = """
 local v = redis.call('HGET', KEYS[1], 'version') or '0'
@@ -105,6 +118,11 @@ redis.call('HSET', KEYS[1], 'state', 'ringing', 'since', ARGV[1], 'call_id', ARG
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 """
+
+
+def _pairs(flat: list[str]) -> dict[str, str]:
+    """An HGETALL reply as returned inside a Lua table: [field, value, field, value …]."""
+    return dict(zip(flat[::2], flat[1::2], strict=False))
 
 
 def _num(value: str | None) -> float | None:
@@ -184,6 +202,7 @@ class AcdStore:
         self._answered = redis.register_script(_ANSWERED)
         self._cas = redis.register_script(_CAS)
         self._seize = redis.register_script(_SEIZE)
+        self._snapshot = redis.register_script(_SNAPSHOT)
 
     # ---------------------------------------------------------------- keys
     def agent_key(self, user_id: int) -> str:
@@ -296,12 +315,14 @@ class AcdStore:
 
     # ---------------------------------------------------------------- calls
     async def enqueue(self, call: QueuedCall) -> None:
-        """Put a call in its queue (or back into it, keeping its entry time)."""
-        await self.redis.hset(self.call_key(call.call_id), mapping={
-            "call_id": str(call.call_id), "queue": call.queue, "entered_at": repr(call.entered_at),
-            "app": call.app, "caller_number": call.caller_number, "urgent": "1" if call.urgent else "0",
-            "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded))})
-        await self.redis.sadd(self.waiting_key, str(call.call_id))
+        """Put a call in its queue (or back into it, keeping its entry time); one round trip."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.call_key(call.call_id), mapping={
+                "call_id": str(call.call_id), "queue": call.queue, "entered_at": repr(call.entered_at),
+                "app": call.app, "caller_number": call.caller_number, "urgent": "1" if call.urgent else "0",
+                "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded))})
+            pipe.sadd(self.waiting_key, str(call.call_id))
+            await pipe.execute()
 
     async def get_call(self, call_id: int) -> QueuedCall | None:
         data = await self.redis.hgetall(self.call_key(call_id))
@@ -324,6 +345,14 @@ class AcdStore:
                 pipe.hgetall(self.call_key(call_id))
             rows = await pipe.execute()
         return [QueuedCall.from_hash(r) for r in rows if r.get("call_id")]
+
+    async def snapshot(self) -> tuple[list[QueuedCall], list[AgentRecord]]:
+        """Waiting calls and agents, read atomically in one round trip (the dispatcher's view)."""
+        calls, agents = await self._snapshot(keys=[self.waiting_key, self.agents_key],
+                                             args=[f"{self.prefix}:call:", f"{self.prefix}:agent:"])
+        queued = [QueuedCall.from_hash(d) for d in map(_pairs, calls) if d.get("call_id")]
+        present = [AgentRecord.from_hash(d) for d in map(_pairs, agents) if d.get("user_id")]
+        return queued, sorted(present, key=lambda a: a.user_id)
 
     async def wake(self, reason: str = "") -> None:
         """Tell every worker's dispatcher to look again (agent ready, call queued …)."""

@@ -337,6 +337,8 @@ async def main() -> int:
     redis = redis_sync.Redis.from_url(REDIS_URL, decode_responses=True)
     redis.flushdb()
     pool = WorkerPool(settings, workdir, redis)
+    if os.environ.get("HOTLINE_BENCH_PROFILE"):  # the worker under cProfile, for where time goes
+        pool.python_args = ["-m", "cProfile", "-o", os.environ["HOTLINE_BENCH_PROFILE"]]
     runner = SippRunner(workdir=workdir, target=f"{settings.sip_host}:{settings.sip_port}")
     results: list[StepResult] = []
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.timeutil import utcnow
@@ -55,16 +55,26 @@ class CallRecords:
             return call
 
     async def update(self, call_id: int, *, event: str | None = None, actor_id: int | None = None,
-                     detail: dict[str, Any] | None = None, **fields: Any) -> Call:
-        """Set fields on the call and (optionally) append an event, in one transaction."""
+                     detail: dict[str, Any] | None = None, **fields: Any) -> None:
+        """Set fields on the call and (optionally) append an event, in one transaction (plain
+        UPDATE/INSERT statements: the worker writes several times per call)."""
+        async with self.sessionmaker() as session:
+            if fields:
+                await session.execute(update(Call).where(Call.id == call_id).values(**fields))
+            if event:
+                await session.execute(insert(CallEvent).values(call_id=call_id, type=event, actor_id=actor_id,
+                                                               detail=detail or {}, at=utcnow()))
+            await session.commit()
+
+    async def close(self, call_id: int, *, detail: dict[str, Any], **fields: Any) -> Call:
+        """The final write of a call (fields and the `ended` event); returns the row."""
         async with self.sessionmaker() as session:
             call = await session.get(Call, call_id)
             if call is None:
                 raise LookupError(call_id)
             for key, value in fields.items():
                 setattr(call, key, value)
-            if event:
-                await add_event(session, call_id=call_id, type=event, actor_id=actor_id, detail=detail)
+            await add_event(session, call_id=call_id, type="ended", detail=detail)
             await session.commit()
             return call
 

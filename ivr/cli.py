@@ -20,4 +20,9 @@ def worker(worker_id: str | None) -> None:
         settings = settings.model_copy(update={"worker_id": worker_id})
     configure_logging(settings.log_level, json_lines=settings.log_json)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per ARI request is noise
-    asyncio.run(run_worker(settings))
+    try:
+        import uvloop  # present with uvicorn[standard]: a faster event loop for the call path
+    except ImportError:
+        asyncio.run(run_worker(settings))
+    else:
+        uvloop.run(run_worker(settings))

@@ -37,6 +37,7 @@ class ResyncMixin:
                 await self.finalize_dead(call, channels)
         await self.claim_strays(app, channels)
         if app == self.own_app:
+            await self.watch_endpoints(app)
             await self.ownership.mark_live(app, True)
         await self.store.wake("resync")
         log.info("re-synced", extra={"app": app, "channels": len(channels), "bridges": len(bridges)})

@@ -281,9 +281,9 @@ class CallSession(QueueMixin, ControlMixin):
                                         emergency=self.emergency is not None, transferred=self.transferred)
         ended = utcnow()
         await self.flush_records()
-        call = await self.w.records.update(self.call_id, phase="ended", ended_at=ended, disposition=disposition,
-                                           ended_by=self.ended_by, recording_id=recording_id, event="ended",
-                                           detail={"disposition": disposition, "ended_by": self.ended_by})
+        call = await self.w.records.close(self.call_id, phase="ended", ended_at=ended, disposition=disposition,
+                                          ended_by=self.ended_by, recording_id=recording_id,
+                                          detail={"disposition": disposition, "ended_by": self.ended_by})
         await self.w.notify("call.ended", CallEnded(
             call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
             duration_seconds=round((ended - self.started_at).total_seconds(), 3),

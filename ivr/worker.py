@@ -35,7 +35,7 @@ from models import Call, User
 
 log = logging.getLogger(__name__)
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
-                 "PlaybackFinished", "RecordingFinished", "RecordingFailed"}
+                 "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
 HEARTBEAT_SECONDS = 1.0
 RECORDING_WAIT_SECONDS = 5.0
@@ -60,6 +60,7 @@ class Worker(ResyncMixin):
         self.dispatcher = Dispatcher(store, self.sessions, ring_timeout=settings.ring_timeout_seconds)
         self._tasks: list[asyncio.Task] = []
         self._background: set[asyncio.Task] = set()
+        self.endpoint_states: dict[str, str] = {}  # PJSIP endpoint -> online/offline (pushed by Asterisk)
         self._user_cache: dict[int, dict] = {}
         self._last_stats: dict[str, tuple[int, float]] = {}
         self.stopping = False
@@ -183,6 +184,10 @@ class Worker(ResyncMixin):
         if kind == "StasisStart":
             await self.on_stasis_start(app, event)
             return
+        if kind == "EndpointStateChange":
+            endpoint = event.get("endpoint", {})
+            self.endpoint_states[endpoint.get("resource", "")] = endpoint.get("state", "")
+            return
         if kind in ("RecordingFinished", "RecordingFailed"):
             waiter = self.recording_waiters.pop(event.get("recording", {}).get("name", ""), None)
             if waiter is not None and not waiter.done():
@@ -286,11 +291,28 @@ class Worker(ResyncMixin):
         """The seat's browser softphone if registered, else its desk phone, else None."""
         if not extension:
             return None
-        browser, phone = await asyncio.gather(self.calls.endpoint_online(f"webrtc{extension}"),
-                                              self.calls.endpoint_online(extension))
+        browser, phone = await asyncio.gather(self.endpoint_online(f"webrtc{extension}"),
+                                              self.endpoint_online(extension))
         if browser:
             return f"PJSIP/webrtc{extension}"
         return f"PJSIP/{extension}" if phone else None
+
+    async def endpoint_online(self, resource: str) -> bool:
+        """From the endpoint states Asterisk pushes to our app (no request on the ring path);
+        asked over ARI only for an endpoint we have no state of."""
+        state = self.endpoint_states.get(resource)
+        if state is None:
+            return await self.calls.endpoint_online(resource)
+        return state == "online"
+
+    async def watch_endpoints(self, app: str) -> None:
+        """Take the seats' registration states and subscribe app to their changes."""
+        from pbx.render import SEAT_EXTENSIONS
+
+        self.endpoint_states = {e["resource"]: e["state"] for e in await self.ari.endpoints.listByTech(tech="PJSIP")}
+        for ext in SEAT_EXTENSIONS:
+            for resource in (ext, f"webrtc{ext}"):
+                await self.ari.applications.subscribe(applicationName=app, eventSource=f"endpoint:PJSIP/{resource}")
 
     def background(self, coro) -> None:
         """Fire-and-forget work off the call's critical path (events); failures are logged."""

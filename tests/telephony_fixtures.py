@@ -232,6 +232,7 @@ class WorkerPool:
     workdir: Path
     redis: redis_sync.Redis
     processes: list[WorkerProcess] = field(default_factory=list)
+    python_args: list[str] = field(default_factory=list)  # e.g. ["-m", "cProfile", "-o", path]
     _count: int = 0
 
     def start(self, worker_id: str | None = None, *, wait: bool = True) -> WorkerProcess:
@@ -240,7 +241,8 @@ class WorkerPool:
         worker_id = worker_id or f"t{secrets.token_hex(3)}x{self._count}"  # unique across pools and runs
         log = self.workdir / f"worker-{worker_id}.log"
         with open(log, "ab") as out:
-            popen = subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--worker-id", worker_id],
+            popen = subprocess.Popen([sys.executable, *self.python_args, "-m", "cli.main", "worker",
+                                      "--worker-id", worker_id],
                                      cwd=REPO_ROOT, env=settings_env(self.settings), stdin=subprocess.DEVNULL,
                                      stdout=out, stderr=subprocess.STDOUT)
         proc = WorkerProcess(worker_id, popen, log, self.settings)
