@@ -93,8 +93,8 @@ class StaffingIn(BaseModel):
     calls: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(min_length=1, max_length=96)
     interval_minutes: Literal[15, 30, 60] = 30
     start: str = Field(default="00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    handle_seconds: float = Field(default=240, gt=0, le=7200, description="average handle time")
-    patience_seconds: float | None = Field(default=None, gt=0, le=3600,
+    handle_seconds: float = Field(default=240, ge=1, le=7200, description="average handle time")
+    patience_seconds: float | None = Field(default=None, ge=1, le=3600,
                                            description="callers' mean patience (default: configuration)")
     target_answer_rate: Rate = 0.95
     service_level_target: Rate | None = Field(default=None, description="optional: answered within 15 s")

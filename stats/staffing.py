@@ -120,6 +120,8 @@ def erlang_a_service_level(model: ErlangA, *, within_seconds: float) -> float:
     n_mu, theta = model.servers / model.handle_seconds, 1.0 / model.patience_seconds
     if model.arrival_rate == 0 or n_mu == 0:
         return 1.0
+    if model.answer_rate <= 0:  # everyone hangs up before an agent is free: nobody is answered in time
+        return 0.0
     uniform = n_mu + len(model.positions) * theta
     pieces = max(1, math.ceil(uniform * within_seconds / 50))
     state, served = list(model.positions), 0.0

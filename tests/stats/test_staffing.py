@@ -89,3 +89,16 @@ def test_plan_per_half_hour_and_quiet_intervals():
     assert plan[1].agents < plan[2].agents
     with pytest.raises(ValueError):
         agents_needed(calls=-1, interval_seconds=1800, handle_seconds=240, patience_seconds=60)
+
+
+async def test_absurd_staffing_inputs_are_refused_not_crashed(client):
+    """Found by schemathesis: a denormal patience overflowed the Erlang A chain (500)."""
+    from tests.conftest import login
+
+    headers = await login(client, "supervisor")
+    body = {"calls": [99999.0], "handle_seconds": 240, "interval_minutes": 30, "patience_seconds": 5e-324,
+            "start": "00:00", "target_answer_rate": 0.95}
+    assert (await client.post("/api/v1/stats/staffing", headers=headers, json=body)).status_code == 422
+    body["patience_seconds"] = 1
+    response = await client.post("/api/v1/stats/staffing", headers=headers, json=body)
+    assert response.status_code == 200, response.text
