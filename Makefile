@@ -22,7 +22,13 @@ system-deps:
 run: venv system-deps
 	$(VENV)/bin/hotline up
 
-test: venv system-deps
+# node_modules (from the committed lock file) lets the tests rebuild the JsSIP bundle
+# byte for byte and compare it with the committed one
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: venv system-deps node_modules/.installed
 	scripts/with-services.sh $(VENV)/bin/pytest
 
 bench: venv
@@ -33,8 +39,7 @@ lint: venv
 
 # Rebuild the agent desktop's JsSIP bundle (agent_desktop/vendor/jssip.min.js, committed) from
 # package-lock.json; needs node + npm and the npm registry. Running the platform does not.
-desktop-assets:
-	npm ci --no-audit --no-fund
+desktop-assets: node_modules/.installed
 	npm run build
 
 # Refresh the pinned versions after changing pyproject.toml's ranges.
