@@ -2,6 +2,7 @@
 alarm (supervision) records and the staffing plan (R-05, R-24, R-27, R-34)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -127,7 +128,8 @@ async def staffing_for_forecast(body: StaffingIn, resources: ResourcesDep, _: Re
     config = _config(resources)
     hours, minutes = map(int, body.start.split(":"))
     patience = body.patience_seconds or config.patience_seconds
-    table = service.staffing_table(body.calls, start_minutes=hours * 60 + minutes,
+    # CPU-bound (Erlang A per interval): off the event loop, so other requests keep flowing
+    table = await asyncio.to_thread(service.staffing_table, body.calls, start_minutes=hours * 60 + minutes,
                                    interval_minutes=body.interval_minutes, handle_seconds=body.handle_seconds,
                                    patience_seconds=patience, target=body.target_answer_rate,
                                    service_level_target=body.service_level_target,
@@ -154,9 +156,10 @@ async def staffing_from_history(
     calls, history_aht = await service.forecast_from_history(session, day=day, weeks=weeks, now=utcnow(), config=config)
     handle = handle_seconds or history_aht or 240.0
     patience = patience_seconds or config.patience_seconds
-    table = service.staffing_table(calls, start_minutes=0, interval_minutes=30, handle_seconds=handle,
-                                   patience_seconds=patience, target=target, service_level_target=service_level_target,
-                                   service_level_seconds=config.figures.service_level_seconds)
+    table = await asyncio.to_thread(service.staffing_table, calls, start_minutes=0, interval_minutes=30,
+                                    handle_seconds=handle, patience_seconds=patience, target=target,
+                                    service_level_target=service_level_target,
+                                    service_level_seconds=config.figures.service_level_seconds)
     return {**table, "date": day.isoformat(), "interval_minutes": 30, "handle_seconds": round(handle, 2),
             "patience_seconds": patience, "target_answer_rate": target, "service_level_target": service_level_target,
             "forecast_source": "history"}

@@ -90,7 +90,8 @@ class StaffingIn(BaseModel):
     """A forecast: calls per interval from `start`, and the assumptions of the Erlang A model."""
 
     model_config = ConfigDict(extra="forbid")
-    calls: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(min_length=1, max_length=96)
+    # 20,000 calls in one interval is several times any provincial 12345 peak; it bounds the work
+    calls: list[Annotated[float, Field(ge=0, le=20_000)]] = Field(min_length=1, max_length=96)
     interval_minutes: Literal[15, 30, 60] = 30
     start: str = Field(default="00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     handle_seconds: float = Field(default=240, ge=1, le=7200, description="average handle time")

@@ -100,5 +100,7 @@ async def test_absurd_staffing_inputs_are_refused_not_crashed(client):
             "start": "00:00", "target_answer_rate": 0.95}
     assert (await client.post("/api/v1/stats/staffing", headers=headers, json=body)).status_code == 422
     body["patience_seconds"] = 1
+    assert (await client.post("/api/v1/stats/staffing", headers=headers, json=body)).status_code == 422  # > 20,000
+    body["calls"] = [3000.0]
     response = await client.post("/api/v1/stats/staffing", headers=headers, json=body)
     assert response.status_code == 200, response.text
