@@ -49,9 +49,26 @@ def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, Fast
     return worker, agi, CommandServer(worker, resources.redis)
 
 
+def worker_redis(settings: Settings):
+    """The worker's Redis client. Many calls run Redis commands at the same moment; redis-py's
+    default pool checks (and opens) connections while holding its lock, which serialises a
+    burst of them; its blocking pool does that outside the lock."""
+    if not settings.redis_url:
+        return None  # the in-process stand-in of `hotline up`
+    from redis.asyncio import BlockingConnectionPool, Redis
+
+    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=200, timeout=10,
+                                           decode_responses=True, health_check_interval=30)
+    return Redis(connection_pool=pool)
+
+
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set)."""
     resources = Resources.open(settings)
+    fast = worker_redis(settings)
+    if fast is not None:
+        await resources.redis.aclose()
+        resources.redis = fast
     worker, agi, commands = build_worker(settings, resources)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

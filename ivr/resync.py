@@ -24,6 +24,7 @@ class ResyncMixin:
 
     async def resync(self, app: str) -> None:
         """Make our picture match Asterisk's: called after every (re)connect of app."""
+        await self.filter_events(app)
         channels, bridges = await self.calls.channels(), await self.calls.bridges()
         for session in [s for s in self.sessions.values() if s.app == app]:
             session.post(Resync(channels, bridges))

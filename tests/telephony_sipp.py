@@ -46,6 +46,27 @@ def free_udp_port(ip: str) -> int:
         return s.getsockname()[1]
 
 
+def free_media_port(ip: str, attempts: int = 200) -> int:
+    """An even port P with P..P+3 free: sipp binds audio RTP/RTCP and video RTP/RTCP there."""
+    import random
+
+    for _ in range(attempts):
+        base = random.randrange(20000, 60000, 2)
+        sockets = []
+        try:
+            for offset in range(4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(s)
+                s.bind((ip, base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no four free consecutive UDP ports on {ip}")
+
+
 def dtmf_key(digit: str) -> str:
     return {"#": "pound", "*": "star"}.get(digit, digit)
 
@@ -375,7 +396,7 @@ class SippRunner:
             path = SCENARIOS / scenario
         port = port or free_udp_port(ip)
         cmd = ["sipp", "-sf", str(path), "-i", ip, "-p", str(port), "-mi", ip,
-               "-mp", str(free_udp_port(ip)), "-m", str(calls), "-nostdin", "-nr",
+               "-mp", str(free_media_port(ip)), "-m", str(calls), "-nostdin", "-nr",
                "-error_file", str(self.workdir / f"{name}.err"), "-trace_err"]
         if trace:
             cmd += ["-trace_msg", "-message_file", str(self.workdir / f"{name}.msg")]
