@@ -13,7 +13,7 @@ from acd import states
 from acd.store import AgentRecord, QueuedCall
 from core.timeutil import utcnow
 from ivr.ari import AriError
-from ivr.call_types import HANGUP_EVENTS, Leg, Offer, leg_id
+from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Offer, leg_id
 from ivr.messages import CallAnswered, CallOffered, CallQueued, mask_number
 from ivr.prompt_texts import queue_position_text
 
@@ -154,16 +154,35 @@ class QueueMixin:
         if not await self.w.store.answered(call_id=self.call_id, user_id=leg.user_id, now=time.time()):
             # the offer was withdrawn meanwhile (agent logged out by a supervisor …)
             await self.w.calls.hangup(leg.channel_id)
-            leg.gone = True
-            self.drop_leg(leg)
-            self.phase = "queued"
-            await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
-                                                  entered_at=self.entered_at or time.time(), app=self.app,
-                                                  caller_number=self.caller_number, urgent=self.urgent))
+            await self.back_to_queue(leg, release=False)
             return False
         leg.answered = True
-        await self.connect(leg)
+        try:
+            await self.connect(leg)
+        except AriError as exc:
+            if exc.status not in (400, 404, 409, 422):
+                raise
+            # one side left before the bridge was made (a very short answer, or the caller)
+            if not await self.w.calls.exists(self.caller):
+                self.caller_gone = True
+                raise CallerGone() from exc
+            log.warning("agent left before the bridge", extra={"call_id": self.call_id, "agent": leg.target})
+            await self.back_to_queue(leg, release=True)
+            return False
         return True
+
+    async def back_to_queue(self, leg: Leg, *, release: bool) -> None:
+        """The offer came to nothing: the agent is released, the caller waits again (same place)."""
+        leg.gone = True
+        self.drop_leg(leg)
+        if release:
+            await self.w.store.call_ended(leg.user_id, self.call_id, time.time(), self.w.settings.wrap_up_seconds)
+            self.w.background(self.w.agent_changed(leg.user_id))
+        self.phase = "queued"
+        await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
+                                              entered_at=self.entered_at or time.time(), app=self.app,
+                                              caller_number=self.caller_number, urgent=self.urgent))
+        self.w.dispatcher.wake()
 
     async def connect(self, leg: Leg) -> None:
         """Bridge the caller with the agent and start recording both."""
@@ -172,7 +191,9 @@ class QueueMixin:
             self.bridge_id = f"call-{self.call_id}"
             await self.w.calls.bridge(self.bridge_id, f"hotline call {self.call_id}")
             self.w.index_bridge(self.bridge_id, self)
+        if not self.caller_bridged:
             await self.w.calls.add(self.bridge_id, self.caller, leg.channel_id)
+            self.caller_bridged = True
             self.recording_name = f"call-{self.call_id}-{int(time.time())}"
             self.recording_done = self.w.recording_finished_waiter(self.recording_name)
             try:
@@ -191,9 +212,9 @@ class QueueMixin:
         self.record(phase="bridged", bridge_id=self.bridge_id, recording_name=self.recording_name,
                     event="answered", detail={"agent_id": leg.user_id, "extension": leg.target,
                                               "username": user.get("username")}, **first)
-        await self.w.notify("call.answered", CallAnswered(
+        self.w.background(self.w.notify("call.answered", CallAnswered(
             call_id=self.call_id, agent_id=leg.user_id, extension=leg.target, queue=self.queue,
             caller_number=self.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
-            agent_id=leg.user_id, broadcast=False)
-        await self.w.agent_changed(leg.user_id)
-        await self.w.publish_queue_stats()
+            agent_id=leg.user_id, broadcast=False))
+        self.w.background(self.w.agent_changed(leg.user_id))
+        self.w.background(self.w.publish_queue_stats())

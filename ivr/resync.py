@@ -24,7 +24,6 @@ class ResyncMixin:
 
     async def resync(self, app: str) -> None:
         """Make our picture match Asterisk's: called after every (re)connect of app."""
-        await self.filter_events(app)
         channels, bridges = await self.calls.channels(), await self.calls.bridges()
         for session in [s for s in self.sessions.values() if s.app == app]:
             session.post(Resync(channels, bridges))
@@ -75,6 +74,7 @@ class ResyncMixin:
         bridge = bridges.get(call.bridge_id or "")
         if call.phase == "bridged" and bridge is not None:
             session.bridge_id = call.bridge_id
+            session.caller_bridged = call.channel_id in bridge.get("channels", [])
             if call.recording_name:
                 session.recording_done = self.recording_finished_waiter(call.recording_name)
             self.index_bridge(call.bridge_id, session)

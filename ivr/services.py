@@ -37,6 +37,15 @@ class CallServices:
     async def hangup(self, channel_id: str, reason: str = "normal") -> None:
         await self._tolerant(self.ari.channels.hangup(channelId=channel_id, reason=reason))
 
+    async def exists(self, channel_id: str) -> bool:
+        try:
+            await self.ari.channels.get(channelId=channel_id)
+        except AriError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     async def variable(self, channel_id: str, name: str) -> str | None:
         try:
             return (await self.ari.channels.getChannelVar(channelId=channel_id, variable=name)).get("value")

@@ -47,6 +47,7 @@ class CallSession(QueueMixin, ControlMixin):
         self.entered_at: float | None = None
         self.agent: Leg | None = None  # the agent (or transfer target) controlling the call
         self.bridge_id: str | None = None
+        self.caller_bridged = False  # the caller is in the call's bridge (stays there when requeued)
         self.recording_name: str | None = None
         self.answered = False
         self.answered_once = False

@@ -21,7 +21,7 @@ from acd.store import AcdStore
 from calls.repository import CallRecords
 from core.settings import Settings
 from core.timeutil import utcnow
-from ivr.ari import AriClient, AriError
+from ivr.ari import AriClient
 from ivr.connection import AppConnection
 from ivr.messages import QueueStats, RecordingReady
 from ivr.notifier import Notifier
@@ -296,15 +296,6 @@ class Worker(ResyncMixin):
         if browser:
             return f"PJSIP/webrtc{extension}"
         return f"PJSIP/{extension}" if phone else None
-
-    async def filter_events(self, app: str) -> None:
-        """Ask Asterisk to send app only the event types we act on (a call causes ~50 events,
-        most of them ChannelVarset): less JSON on the websocket and in the worker."""
-        allowed = [{"type": t} for t in sorted(ROUTED_EVENTS | {"ApplicationReplaced"})]
-        try:
-            await self.ari.applications.filter(applicationName=app, filter={"allowed": allowed})
-        except AriError as exc:  # an Asterisk without filters: we filter ourselves (on_event)
-            log.warning("event filter refused", extra={"app": app, "error": str(exc)})
 
     async def endpoint_online(self, resource: str) -> bool:
         """From the endpoint states Asterisk pushes to our app (no request on the ring path);
