@@ -51,8 +51,15 @@ class QueueMixin:
 
     async def wait_in_queue(self) -> None:
         """Music, periodic position, and offers from the dispatcher until an agent answers."""
-        if self.phase == "queued" and not await self.w.store.get_call(self.call_id):
+        queued = await self.w.store.get_call(self.call_id)
+        if self.phase == "queued" and not queued:
             await self.enqueue(fresh=self.entered_at is None)
+        elif queued and self.entered_at is None:
+            # adopted from a worker that died after putting the call in the ACD but before its
+            # record was written: the ACD's entry time is the truth, record it now
+            self.entered_at = queued.entered_at
+            self.record(phase="queued", queue=self.queue,
+                        entered_queue_at=datetime.fromtimestamp(self.entered_at, UTC))
         await self.w.calls.moh(self.caller, True)
         loop = asyncio.get_running_loop()
         every = self.w.settings.queue_announce_seconds
