@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -88,19 +89,43 @@ class ResyncMixin:
                 session.phase = "bridged"  # nobody left with the caller: finish will end it
                 session.caller_gone = False
         else:
-            for leg in legs:  # offers in flight when the worker died: withdraw them
-                await self.calls.hangup(leg.channel_id)
-                if leg.user_id:
-                    await self.store.offer_failed(call_id=call.id, user_id=leg.user_id, now=time.time(),
-                                                  outcome="cancelled")
-            if call.phase in ("queued", "ringing", "bridged"):
-                session.phase = "queued"
-                await self.store.remove_call(call.id)  # re-enqueued with its original entry time
+            await self.withdraw_offers(call.id, legs)
+            await self.requeue_resumed(session, call)
         self.index_call(session)
         await self.records.event(call.id, "resumed", detail={"app": app, "worker": self.settings.worker_id,
                                                              "phase": call.phase})
         session.start(fresh=False)
         log.warning("call resumed", extra={"call_id": call.id, "phase": call.phase, "app": app})
+
+    async def withdraw_offers(self, call_id: int, legs: list[Leg]) -> None:
+        """Offers in flight when the worker died: hang up their legs, give the agents back."""
+        now = time.time()
+        for leg in legs:
+            await self.calls.hangup(leg.channel_id)
+        for agent in await self.store.agents():
+            if agent.call_id == call_id and agent.state.state == "ringing":
+                await self.store.offer_failed(call_id=call_id, user_id=agent.user_id, now=now, outcome="cancelled")
+                await self.agent_changed(agent.user_id)
+
+    async def requeue_resumed(self, session: CallSession, call: Call) -> None:
+        """A call that was waiting (or ringing) goes back into its queue at its place. The ACD's
+        entry is the truth: the record may lag behind it (records are written after the fact)."""
+        from acd.store import QueuedCall
+
+        acd = await self.store.get_call(call.id)
+        if acd is None and call.phase not in ("queued", "ringing", "bridged"):
+            return  # still in the voice menu: it starts again
+        session.phase = "queued"
+        if acd is not None:
+            session.queue, session.urgent, session.entered_at = acd.queue, acd.urgent, acd.entered_at
+        if session.entered_at is None:
+            session.entered_at = time.time()
+        await self.store.enqueue(QueuedCall(call_id=call.id, queue=session.queue or "general",
+                                            entered_at=session.entered_at, app=session.app,
+                                            caller_number=call.caller_number, urgent=session.urgent))
+        if call.entered_queue_at is None or call.phase == "ivr":
+            session.record(phase="queued", queue=session.queue,
+                           entered_queue_at=datetime.fromtimestamp(session.entered_at, UTC))
 
     async def _legs_of(self, call_id: int, channels: dict) -> list[Leg]:
         legs = []
