@@ -70,3 +70,20 @@ async def test_skills_are_queue_names(client, session):
     assert response.status_code == 200 and response.json() == ["expert:market", "general"]
     bad = await client.put(f"/api/v1/acd/agents/{uid}/skills", json={"skills": ["nonsense"]}, headers=sup)
     assert bad.status_code == 422
+
+
+async def test_supervisor_marks_a_waiting_call_special_urgent(client, redis):
+    store = AcdStore(redis)
+    now = time.time()
+    await store.enqueue(QueuedCall(call_id=911, queue="general", entered_at=now - 60, app="x"))
+    await store.enqueue(QueuedCall(call_id=912, queue="general", entered_at=now - 5, app="x"))
+    sup = await login(client, "supervisor")
+    response = await client.put("/api/v1/acd/calls/912/urgency", json={"urgent": True}, headers=sup)
+    assert response.status_code == 200 and response.json() == {"call_id": 912, "urgent": True}
+    from acd.routing import call_order
+
+    assert [c.call_id for c in call_order(c.waiting() for c in await store.waiting_calls())] == [912, 911]
+    assert (await client.put("/api/v1/acd/calls/999/urgency", json={"urgent": True}, headers=sup)).status_code == 404
+    agent = await login(client, "agent1001")
+    assert (await client.put("/api/v1/acd/calls/912/urgency", json={"urgent": False},
+                             headers=agent)).status_code == 403

@@ -130,3 +130,23 @@ async def test_emergency_hand_off_then_agent_leaves(asterisk, workers, sipp, bus
     assert call.disposition == "emergency"
     types = [e.type for e in await call_events(engine, call_id)]
     assert types.count("emergency") == 2 and "agent_left" in types
+
+
+async def test_blind_transfer_to_an_expert_queue(asterisk, workers, sipp, bus, client, engine, ari, tone_pcap):
+    """The agent hands the caller to the housing experts' queue: the caller waits there ahead
+    of others (urgent) and the expert seat with that skill takes the call (R-06)."""
+    call_id, ctx = await answered_call(sipp, bus, client, asterisk, tone_pcap=tone_pcap, number="13800138015")
+    expert_phone = sipp.phone("2003", asterisk.sip_password("2003"), name="expert")
+    expert = await ready(client, "expert2003")  # skill expert:housing (seeded from the unit's domain)
+    result = await post(client, f"/api/v1/calls/{call_id}/transfer", ctx["headers"],
+                        {"mode": "blind", "queue": "expert:housing"})
+    assert result["data"] == {"queue": "expert:housing"}
+    assert ctx["phone"].wait(15) == 0  # the agent is released at once
+    requeued = bus.wait_for("call.queued", timeout=20, call_id=call_id, queue="expert:housing")
+    assert requeued["data"]["urgent"] is True
+    bus.wait_for("call.answered", timeout=20, call_id=call_id, extension="2003")
+    await post(client, f"/api/v1/calls/{call_id}/hangup", expert)
+    assert ctx["caller"].wait(15) == 0 and expert_phone.wait(15) == 0
+    call = await wait_call(engine, call_id, lambda c: c.ended_at is not None)
+    assert call.queue == "expert:housing" and call.extension == "1001"  # the first agent stays on record
+    assert "requeued" in [e.type for e in await call_events(engine, call_id)]
