@@ -65,8 +65,11 @@ class CommandServer:
     async def run(self) -> None:
         while True:
             keys = [command_key(app) for app in self.worker.apps]
+            if not keys:  # no application right now (reconnecting, taken over): nothing to serve
+                await asyncio.sleep(1)
+                continue
             try:
-                item = await self.redis.blpop(keys, timeout=1) if keys else None
+                item = await self.redis.blpop(keys, timeout=1)
             except asyncio.CancelledError:
                 raise
             except Exception:

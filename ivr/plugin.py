@@ -80,12 +80,18 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     command_task = asyncio.create_task(commands.run())
     log.info("worker running", extra={"app": worker.own_app, "worker_id": settings.worker_id,
                                       "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}"})
+    lost = asyncio.create_task(worker.lost_own.wait())
+    stopped = asyncio.create_task(stop.wait())
     try:
-        await stop.wait()
+        await asyncio.wait([lost, stopped], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        lost.cancel()
+        stopped.cancel()
         command_task.cancel()
         await asyncio.gather(command_task, return_exceptions=True)
         await agi.stop()
         await worker.stop()
         await worker.ari.aclose()
         await resources.close()
+    if worker.lost_own.is_set():
+        raise SystemExit("another worker took over this worker's Stasis application")

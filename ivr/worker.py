@@ -64,6 +64,7 @@ class Worker(ResyncMixin):
         self._user_cache: dict[int, dict] = {}
         self._last_stats: dict[str, tuple[int, float]] = {}
         self.stopping = False
+        self.lost_own = asyncio.Event()  # set when another process took our own application
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -139,12 +140,18 @@ class Worker(ResyncMixin):
     async def adoption_loop(self) -> None:
         db_apps: set[str] = set()
         last_db = 0.0
+        orphaned_since: dict[str, float] = {}
         while True:
             try:
                 if time.monotonic() - last_db > 5:
                     db_apps, last_db = await self.records.open_apps(self.ownership.node), time.monotonic()
-                for app in await self.ownership.orphans(also=db_apps):
-                    if app not in self.apps and await self.ownership.hold(app):
+                orphans = set(await self.ownership.orphans(also=db_apps)) - set(self.apps)
+                now = time.monotonic()
+                orphaned_since = {app: orphaned_since.get(app, now) for app in orphans}
+                for app, since in orphaned_since.items():
+                    # an owner key missing for a whole TTL: its worker is dead, not just re-holding
+                    # its key after a Redis restart or flush
+                    if now - since >= self.ownership.ttl and await self.ownership.hold(app):
                         log.warning("adopting application of a dead worker", extra={"app": app})
                         self.connect_app(app)
                 await self.hold_fallback_app()
@@ -167,7 +174,12 @@ class Worker(ResyncMixin):
             await self.ownership.release(app, forget=True)
 
     async def lost_app(self, app: str) -> None:
-        """Another worker holds the app now: let go of its calls without touching them."""
+        """Another worker holds the app now: let go of its calls without touching them. Our own
+        application taken means a second worker runs with our id: this one stops."""
+        if app == self.own_app:
+            log.error("our own application was taken over (same worker id running twice?); stopping",
+                      extra={"app": app})
+            self.lost_own.set()
         conn = self.apps.pop(app, None)
         if conn is not None:
             conn.replaced = True
