@@ -66,6 +66,7 @@ class Dispatcher:
         """One planning round; returns the number of offers made."""
         calls, agents = await self.store.snapshot()
         now = time.time()
+        await self._reenter_lost_calls({c.call_id for c in calls})
         await self._expire_stale_offers(agents, now)
         if not calls:
             return 0
@@ -84,6 +85,14 @@ class Dispatcher:
                 made += 1
                 self.offers += 1
         return made
+
+    async def _reenter_lost_calls(self, known: set[int]) -> None:
+        """Our callers waiting in a queue that Redis no longer knows (Redis restarted or was
+        flushed): put them back, at their place (their original entry time)."""
+        for session in list(self.sessions.values()):
+            if session.phase == "queued" and session.call_id not in known and session.entered_at:
+                log.warning("call re-entered into the ACD", extra={"call_id": session.call_id})
+                await session.reenter_acd()
 
     async def _expire_stale_offers(self, agents, now: float) -> None:
         for agent in agents:

@@ -61,82 +61,33 @@ class StepResult:
 # ------------------------------------------------------------------ scenarios
 def agent_scenario(talk_ms: int) -> str:
     """A phone answering every INVITE at once, logging when it arrived and for whom."""
-    from tests.telephony_sipp import _HEAD, _SDP, _uas_hangup
+    from tests.telephony_sipp import _HEAD, _answer_ok, _uas_hangup
 
-    return _HEAD.format(name="bench agent") + f"""
+    return _HEAD.format(name="bench agent") + """
   <recv request="INVITE">
     <action>
-      <ereg regexp="[0-9]{{6,}}" search_in="hdr" header="From:" assign_to="caller"/>
+      <ereg regexp="[0-9]{6,}" search_in="hdr" header="From:" assign_to="caller"/>
       <ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_from"/>
       <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="remote_contact"/>
       <log message="INVITE [timestamp] [$caller]"/>
     </action>
   </recv>
-  <send retrans="500"><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      {_SDP}
-  ]]></send>
-  <recv request="ACK" crlf="true"/>
-""" + _uas_hangup(talk_ms)
+""" + _answer_ok() + _uas_hangup(talk_ms)
 
 
 def caller_scenario(prefix: str, dtmf_pcap: str) -> str:
     """A caller keying 1 in the menu, then waiting (bounded) for the agent's BYE."""
-    from tests.telephony_sipp import _HEAD, _SDP
+    from tests.telephony_sipp import _HEAD, _ack, _answer_bye, _invite
 
     number = f"{prefix}[call_number]"
-    return _HEAD.format(name="bench caller") + f"""
-  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "{number}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:{number}@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      {_SDP}
-  ]]></send>
+    return _HEAD.format(name="bench caller") + _invite(number, display=number) + """
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200"/>
-  <send><![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "{number}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-  ]]></send>
-  <pause milliseconds="300"/>
+""" + _ack(number, display=number) + f"""  <pause milliseconds="300"/>
   <nop><action><exec play_pcap_audio="{dtmf_pcap}"/></action></nop>
-  <recv request="BYE" timeout="{PATIENCE_MS}"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-  ]]></send>
-</scenario>
-"""
+""" + _answer_bye(timeout_ms=PATIENCE_MS) + "</scenario>\n"
 
 
 # ------------------------------------------------------------------ set-up

@@ -42,6 +42,12 @@ class QueueMixin:
                     **fields)
         self.w.background(self.announce_queued())
 
+    async def reenter_acd(self) -> None:
+        """Back into the ACD's shared state with the entry time we know (see Dispatcher)."""
+        await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
+                                              entered_at=self.entered_at, app=self.app,
+                                              caller_number=self.caller_number, urgent=self.urgent))
+
     async def announce_queued(self) -> None:
         position = await self.w.queue_position(self.call_id)
         await self.w.notify("call.queued", CallQueued(

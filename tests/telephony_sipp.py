@@ -78,37 +78,12 @@ def caller_scenario(*, number: str = "13800138000", digits: str | list[tuple[int
     """A carrier-side caller: INVITE 12345 (answered by the voice menu), key `digits` after
     `digit_delay_ms` (or a list of (pause ms, keys) steps), wait `audio_delay_ms`, send
     speech, then hang up `talk_ms` later (or wait for the platform's BYE)."""
-    xml = [_HEAD.format(name="hotline caller"), f"""
-  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:{number}@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      {_SDP}
-  ]]></send>
+    xml = [_HEAD.format(name="hotline caller"), _invite(number), """
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rtd="true"/>
-  <send><![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: <sip:{number}@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Length: 0
-  ]]></send>
-"""]
+""", _ack(number)]
     steps = [(digit_delay_ms, digits)] if isinstance(digits, str) and digits else list(digits or [])
     presses = 0
     for pause_ms, keys in steps:
@@ -137,11 +112,20 @@ def caller_scenario(*, number: str = "13800138000", digits: str | list[tuple[int
 def rejected_scenario(*, number: str, code: int = 403, early_media: bool = True) -> str:
     """A caller the dialplan turns away: early media (the notice, 183) then `code`."""
     media = '  <recv response="183"/>\n' if early_media else '  <recv response="183" optional="true"/>\n'
-    return _HEAD.format(name="rejected caller") + f"""
+    return (_HEAD.format(name="rejected caller") + _invite(number) + f"""
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+{media}  <recv response="{code}"/>
+""" + _ack(number, contact=False) + "</scenario>\n")
+
+
+def _invite(number: str, display: str = "Caller") -> str:
+    """The carrier's INVITE to the service number ([service]) from `number`, with our SDP."""
+    return f"""
   <send retrans="500"><![CDATA[
       INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      From: "{display}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>
       Call-ID: [call_id]
       CSeq: 1 INVITE
@@ -151,21 +135,41 @@ def rejected_scenario(*, number: str, code: int = 403, early_media: bool = True)
       Content-Length: [len]
 
       {_SDP}
-  ]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-{media}  <recv response="{code}"/>
-  <send><![CDATA[
+  ]]></send>"""
+
+
+def _ack(number: str, display: str = "Caller", *, contact: bool = True) -> str:
+    """The ACK of _invite's final response (a 2xx, or an error when contact=False)."""
+    contact_line = f"\n      Contact: <sip:{number}@[local_ip]:[local_port]>" if contact else ""
+    return f"""  <send><![CDATA[
       ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      From: "{display}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
       Call-ID: [call_id]
-      CSeq: 1 ACK
+      CSeq: 1 ACK{contact_line}
       Max-Forwards: 70
       Content-Length: 0
   ]]></send>
-</scenario>
+"""
+
+
+def _answer_ok() -> str:
+    """The answering side's 200 OK (with our SDP) to the INVITE just received."""
+    return f"""  <send retrans="500"><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      {_SDP}
+  ]]></send>
+  <recv request="ACK" crlf="true"/>
 """
 
 
@@ -184,8 +188,10 @@ def _bye(number: str) -> str:
 """
 
 
-def _answer_bye() -> str:
-    return """  <recv request="BYE"/>
+def _answer_bye(timeout_ms: int | None = None) -> str:
+    """Wait for the far end's BYE (at most timeout_ms, if given) and answer it."""
+    timeout = f' timeout="{timeout_ms}"' if timeout_ms else ""
+    return f"""  <recv request="BYE"{timeout}/>
   <send><![CDATA[
       SIP/2.0 200 OK
       [last_Via:]
@@ -245,22 +251,7 @@ def answerer_scenario(*, ring_ms: int = 300, audio: str | None = None, talk_ms: 
 </scenario>
 """)
         return "".join(xml)
-    xml.append(f"""  <pause milliseconds="{ring_ms}"/>
-  <send retrans="500"><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      {_SDP}
-  ]]></send>
-  <recv request="ACK" crlf="true"/>
-""")
+    xml.append(f'  <pause milliseconds="{ring_ms}"/>\n' + _answer_ok())
     if audio:
         xml.append(f'  <nop><action><exec play_pcap_audio="{audio}"/></action></nop>\n')
     if talk_ms is not None:

@@ -145,3 +145,19 @@ async def user_id(engine, username: str) -> int:
 
     async with AsyncSession(engine) as session:
         return await session.scalar(select(User.id).where(User.username == username))
+
+
+async def test_redis_flushed_while_a_caller_waits(asterisk, workers, sipp, bus, client, engine):
+    """Redis restarted empty (live ACD state lost): the waiting caller is put back into the
+    ACD at its place, the worker keeps its application, the agent who goes ready takes it."""
+    caller = sipp.caller(number="13900004001", audio=None, hang_up=False, name="waiting")
+    call_id = bus.wait_for("call.queued", timeout=30, caller_masked="139****4001")["data"]["call_id"]
+    workers.redis.flushdb()
+    phone = sipp.phone("1002", asterisk.sip_password("1002"), name="agent-1002")
+    headers = await ready(client, "agent1002")
+    answered = bus.wait_for("call.answered", timeout=20, call_id=call_id)
+    assert answered["data"]["extension"] == "1002"
+    await client.post(f"/api/v1/calls/{call_id}/hangup", headers=headers)
+    assert caller.wait(20) == 0 and phone.wait(20) == 0
+    call = await wait_call(engine, call_id, lambda c: c.ended_at is not None)
+    assert call.disposition == "answered" and workers.alive[0].alive
