@@ -59,7 +59,7 @@ async def test_expired_token_is_refused(client, resources, session):
 
 async def test_forged_token_is_refused(client, session):
     user = await session.scalar(select(User).where(User.username == "admin"))
-    token = issue_token(user_id=user.id, token_version=user.token_version, key="someone-elses-key", ttl=timedelta(hours=1))
+    token = issue_token(user_id=user.id, token_version=user.token_version, key="someone-elses-key-of-the-right-length-0123", ttl=timedelta(hours=1))
     assert (await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
 
 
