@@ -29,6 +29,7 @@ class Dispatcher:
         self.ring_timeout = ring_timeout
         self._wake = asyncio.Event()
         self.offers = 0  # claims won (tests, health)
+        self.epoch: str | None = None  # the ACD state's epoch as last seen (acd.store)
 
     def wake(self) -> None:
         self._wake.set()
@@ -64,9 +65,14 @@ class Dispatcher:
 
     async def dispatch_once(self) -> int:
         """One planning round; returns the number of offers made."""
-        calls, agents = await self.store.snapshot()
+        view = await self.store.snapshot()
+        if view.epoch != self.epoch:
+            lost, self.epoch = self.epoch is not None, view.epoch
+            if lost:
+                await self._reenter_lost_calls()
+                view = await self.store.snapshot()
+        calls, agents = view.calls, view.agents
         now = time.time()
-        await self._reenter_lost_calls({c.call_id for c in calls})
         await self._expire_stale_offers(agents, now)
         if not calls:
             return 0
@@ -86,11 +92,13 @@ class Dispatcher:
                 self.offers += 1
         return made
 
-    async def _reenter_lost_calls(self, known: set[int]) -> None:
-        """Our callers waiting in a queue that Redis no longer knows (Redis restarted or was
-        flushed): put them back, at their place (their original entry time)."""
+    async def _reenter_lost_calls(self) -> None:
+        """Redis lost the ACD's keys (restarted, flushed): our callers waiting in a queue go
+        back in at their place (their original entry time). Decided by the epoch, not by a
+        call missing from the snapshot: a call between its state change and its Redis write
+        is missing too, and must not be entered twice."""
         for session in list(self.sessions.values()):
-            if session.phase == "queued" and session.call_id not in known and session.entered_at:
+            if session.phase == "queued" and session.entered_at:
                 log.warning("call re-entered into the ACD", extra={"call_id": session.call_id})
                 await session.reenter_acd()
 

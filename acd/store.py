@@ -5,6 +5,9 @@ Keys (prefix `hotline:acd`):
   agents           set of user ids not logged out
   call:{call_id}   hash: a call waiting for / offered to / talking with an agent
   waiting          set of call ids in a queue (waiting or offered)
+  epoch            a random token set by the first snapshot after the keys were lost (Redis
+                   restarted or flushed): a changed epoch tells each worker to put its
+                   waiting callers back
 Offers are atomic Lua scripts (an agent is never offered two calls, a call never two agents,
 whatever the number of workers racing); manual state changes are versioned compare-and-set
 writes of the pure acd.states transitions.
@@ -12,6 +15,7 @@ writes of the pure acd.states transitions.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -85,9 +89,11 @@ redis.call('SREM', KEYS[3], ARGV[2])
 return 1
 """
 
-# The whole centre in one round trip: every waiting call and every agent not logged out.
-# KEYS: waiting set, agents set; ARGV: call key prefix, agent key prefix.
+# The whole centre in one round trip: every waiting call, every agent not logged out, and
+# the epoch (set to ARGV[3] if missing). KEYS: waiting set, agents set, epoch;
+# ARGV: call key prefix, agent key prefix, candidate epoch.
 _SNAPSHOT = """
+redis.call('SET', KEYS[3], ARGV[3], 'NX')
 local calls, agents = {}, {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   calls[#calls + 1] = redis.call('HGETALL', ARGV[1] .. id)
@@ -95,7 +101,7 @@ end
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   agents[#agents + 1] = redis.call('HGETALL', ARGV[2] .. id)
 end
-return {calls, agents}
+return {calls, agents, redis.call('GET', KEYS[3])}
 """
 
 # Versioned write: apply field/value pairs if the hash's version is still ARGV[1].
@@ -185,6 +191,13 @@ class QueuedCall:
         return WaitingCall(self.call_id, self.queue, self.entered_at, self.urgent, self.state, self.excluded)
 
 
+@dataclass
+class Snapshot:
+    calls: list[QueuedCall]
+    agents: list[AgentRecord]
+    epoch: str  # changes only when Redis lost the ACD's keys
+
+
 def _state_fields(st: AgentState) -> dict[str, str]:
     return {"state": st.state, "reason": st.reason, "since": repr(st.since), "idle_since": repr(st.idle_since),
             "wrap_until": "" if st.wrap_until is None else repr(st.wrap_until),
@@ -218,6 +231,10 @@ class AcdStore:
     @property
     def waiting_key(self) -> str:
         return f"{self.prefix}:waiting"
+
+    @property
+    def epoch_key(self) -> str:
+        return f"{self.prefix}:epoch"
 
     # ---------------------------------------------------------------- agents
     async def upsert_profile(self, *, user_id: int, username: str, display_name: str, extension: str,
@@ -346,13 +363,15 @@ class AcdStore:
             rows = await pipe.execute()
         return [QueuedCall.from_hash(r) for r in rows if r.get("call_id")]
 
-    async def snapshot(self) -> tuple[list[QueuedCall], list[AgentRecord]]:
-        """Waiting calls and agents, read atomically in one round trip (the dispatcher's view)."""
-        calls, agents = await self._snapshot(keys=[self.waiting_key, self.agents_key],
-                                             args=[f"{self.prefix}:call:", f"{self.prefix}:agent:"])
+    async def snapshot(self) -> Snapshot:
+        """Waiting calls, agents and the epoch, read atomically in one round trip (the
+        dispatcher's view)."""
+        calls, agents, epoch = await self._snapshot(
+            keys=[self.waiting_key, self.agents_key, self.epoch_key],
+            args=[f"{self.prefix}:call:", f"{self.prefix}:agent:", secrets.token_hex(8)])
         queued = [QueuedCall.from_hash(d) for d in map(_pairs, calls) if d.get("call_id")]
         present = [AgentRecord.from_hash(d) for d in map(_pairs, agents) if d.get("user_id")]
-        return queued, sorted(present, key=lambda a: a.user_id)
+        return Snapshot(queued, sorted(present, key=lambda a: a.user_id), epoch)
 
     async def wake(self, reason: str = "") -> None:
         """Tell every worker's dispatcher to look again (agent ready, call queued …)."""

@@ -32,6 +32,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class PlainFormatter(logging.Formatter):
+    """For people reading a terminal: time, level, logger, message, then the fields as key=value."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = [f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")]
+        request_id = request_id_var.get()
+        if request_id:
+            fields.insert(0, f"request_id={request_id}")
+        if not fields:
+            return line
+        head, sep, tail = line.partition("\n")  # a traceback stays below the fields
+        return f"{head} {' '.join(fields)}{sep}{tail}"
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     """Install one handler on the root logger (idempotent)."""
     root = logging.getLogger()
@@ -41,7 +59,7 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler._hotline = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
     root.addHandler(handler)
     # migration chatter is not operational information
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))

@@ -30,9 +30,7 @@ class QueueMixin:
         if self.entered_at is None:
             self.entered_at = now
         self.phase = "queued"
-        await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
-                                              entered_at=self.entered_at, app=self.app,
-                                              caller_number=self.caller_number, urgent=self.urgent))
+        await self.w.store.enqueue(self.acd_entry())
         self.w.dispatcher.wake()
         await self.w.store.wake("queued")
         fields: dict[str, Any] = {"phase": "queued", "queue": self.queue, "urgent": self.urgent}
@@ -42,11 +40,13 @@ class QueueMixin:
                     **fields)
         self.w.background(self.announce_queued())
 
+    def acd_entry(self) -> QueuedCall:
+        return QueuedCall(call_id=self.call_id, queue=self.queue or "general", entered_at=self.entered_at,
+                          app=self.app, caller_number=self.caller_number, urgent=self.urgent)
+
     async def reenter_acd(self) -> None:
         """Back into the ACD's shared state with the entry time we know (see Dispatcher)."""
-        await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
-                                              entered_at=self.entered_at, app=self.app,
-                                              caller_number=self.caller_number, urgent=self.urgent))
+        await self.w.store.enqueue(self.acd_entry())
 
     async def announce_queued(self) -> None:
         position = await self.w.queue_position(self.call_id)
@@ -192,9 +192,9 @@ class QueueMixin:
             await self.w.store.call_ended(leg.user_id, self.call_id, time.time(), self.w.settings.wrap_up_seconds)
             self.w.background(self.w.agent_changed(leg.user_id))
         self.phase = "queued"
-        await self.w.store.enqueue(QueuedCall(call_id=self.call_id, queue=self.queue or "general",
-                                              entered_at=self.entered_at or time.time(), app=self.app,
-                                              caller_number=self.caller_number, urgent=self.urgent))
+        if self.entered_at is None:
+            self.entered_at = time.time()
+        await self.w.store.enqueue(self.acd_entry())
         self.w.dispatcher.wake()
 
     async def connect(self, leg: Leg) -> None:

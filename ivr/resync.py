@@ -110,8 +110,6 @@ class ResyncMixin:
     async def requeue_resumed(self, session: CallSession, call: Call) -> None:
         """A call that was waiting (or ringing) goes back into its queue at its place. The ACD's
         entry is the truth: the record may lag behind it (records are written after the fact)."""
-        from acd.store import QueuedCall
-
         acd = await self.store.get_call(call.id)
         if acd is None and call.phase not in ("queued", "ringing", "bridged"):
             return  # still in the voice menu: it starts again
@@ -120,9 +118,7 @@ class ResyncMixin:
             session.queue, session.urgent, session.entered_at = acd.queue, acd.urgent, acd.entered_at
         if session.entered_at is None:
             session.entered_at = time.time()
-        await self.store.enqueue(QueuedCall(call_id=call.id, queue=session.queue or "general",
-                                            entered_at=session.entered_at, app=session.app,
-                                            caller_number=call.caller_number, urgent=session.urgent))
+        await self.store.enqueue(session.acd_entry())
         if call.entered_queue_at is None or call.phase == "ivr":
             session.record(phase="queued", queue=session.queue,
                            entered_queue_at=datetime.fromtimestamp(session.entered_at, UTC))

@@ -145,7 +145,10 @@ class Worker(ResyncMixin):
             try:
                 if time.monotonic() - last_db > 5:
                     db_apps, last_db = await self.records.open_apps(self.ownership.node), time.monotonic()
-                orphans = set(await self.ownership.orphans(also=db_apps)) - set(self.apps)
+                # the fallback application too: after a Redis flush its holder re-takes its key
+                # within a heartbeat, so no one else may grab it before a whole TTL has passed
+                candidates = db_apps | {self.settings.ari_app}
+                orphans = set(await self.ownership.orphans(also=candidates)) - set(self.apps)
                 now = time.monotonic()
                 orphaned_since = {app: orphaned_since.get(app, now) for app in orphans}
                 for app, since in orphaned_since.items():
@@ -154,7 +157,6 @@ class Worker(ResyncMixin):
                     if now - since >= self.ownership.ttl and await self.ownership.hold(app):
                         log.warning("adopting application of a dead worker", extra={"app": app})
                         self.connect_app(app)
-                await self.hold_fallback_app()
                 await self.release_idle_adoptions()
             except Exception:
                 log.warning("adoption check failed", exc_info=True)

@@ -157,7 +157,8 @@ async def test_redis_flushed_while_a_caller_waits(asterisk, workers, sipp, bus, 
     headers = await ready(client, "agent1002")
     answered = bus.wait_for("call.answered", timeout=20, call_id=call_id)
     assert answered["data"]["extension"] == "1002"
-    await client.post(f"/api/v1/calls/{call_id}/hangup", headers=headers)
+    hangup = await client.post(f"/api/v1/calls/{call_id}/hangup", headers=headers)
+    assert hangup.status_code == 200, hangup.text
     assert caller.wait(20) == 0 and phone.wait(20) == 0
     call = await wait_call(engine, call_id, lambda c: c.ended_at is not None)
     assert call.disposition == "answered" and workers.alive[0].alive
