@@ -14,8 +14,16 @@ from core.context import client_ip_var
 from core.errors import Forbidden, NotFound, TooManyRequests
 from core.timeutil import utcnow
 from knowledge import service
-from knowledge.schemas import (ArticleContent, ArticleCreate, ArticleOut, FeedbackCreate, FeedbackOut, ReviewNote,
-                               RevisionOut, SearchHit)
+from knowledge.schemas import (
+    ArticleContent,
+    ArticleCreate,
+    ArticleOut,
+    FeedbackCreate,
+    FeedbackOut,
+    ReviewNote,
+    RevisionOut,
+    SearchHit,
+)
 from knowledge.service import PublishedEntry, SearchCache
 from knowledge.workflow import ArticleAction
 from models import KnowledgeArticle, KnowledgeFeedback, KnowledgeRevision, OrgUnit

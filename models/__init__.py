@@ -1,26 +1,31 @@
 """ORM models, one file per table; importing this package registers them all on Base.metadata."""
+from models.agent_skill import AgentSkill
+from models.answer_rate_alarm import AnswerRateAlarm
 from models.audit_event import AuditEvent
 from models.base import Base
+from models.blocked_caller import BlockedCaller
+from models.calendar_day import CalendarDay
+from models.call import Call
+from models.call_event import CallEvent
+from models.dispatch_precedent import DispatchPrecedent
+from models.knowledge_article import KnowledgeArticle
+from models.knowledge_feedback import KnowledgeFeedback
+from models.knowledge_revision import KnowledgeRevision
 from models.org_unit import OrgUnit
+from models.recording import Recording
 from models.region import Region
+from models.supervision_record import SupervisionRecord
+from models.ticket import Ticket
+from models.ticket_assignment import TicketAssignment
+from models.ticket_caller import TicketCaller
+from models.ticket_event import TicketEvent
+from models.ticket_sequence import TicketSequence
+from models.time_limit_policy import TimeLimitPolicyVersion
 from models.user import User
 
-__all__ = ["AuditEvent", "Base", "OrgUnit", "Region", "User"]
-from models.calendar_day import CalendarDay  # noqa: E402  (workorders)
-from models.time_limit_policy import TimeLimitPolicyVersion  # noqa: E402  (workorders)
-from models.dispatch_precedent import DispatchPrecedent  # noqa: E402  (workorders)
-from models.ticket import Ticket  # noqa: E402  (workorders)
-from models.ticket_caller import TicketCaller  # noqa: E402  (workorders)
-from models.ticket_assignment import TicketAssignment  # noqa: E402  (workorders)
-from models.ticket_event import TicketEvent  # noqa: E402  (workorders)
-from models.ticket_sequence import TicketSequence  # noqa: E402  (workorders)
-from models.supervision_record import SupervisionRecord  # noqa: E402  (workorders)
-from models.call import Call  # noqa: E402  (telephony)
-from models.call_event import CallEvent  # noqa: E402  (telephony)
-from models.recording import Recording  # noqa: E402  (telephony)
-from models.blocked_caller import BlockedCaller  # noqa: E402  (telephony)
-from models.agent_skill import AgentSkill  # noqa: E402  (telephony)
-from models.answer_rate_alarm import AnswerRateAlarm  # noqa: E402  (stats)
-from models.knowledge_article import KnowledgeArticle  # noqa: E402  (knowledge)
-from models.knowledge_revision import KnowledgeRevision  # noqa: E402  (knowledge)
-from models.knowledge_feedback import KnowledgeFeedback  # noqa: E402  (knowledge)
+__all__ = [
+    "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
+    "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
+    "OrgUnit", "Recording", "Region", "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller",
+    "TicketEvent", "TicketSequence", "TimeLimitPolicyVersion", "User"
+]

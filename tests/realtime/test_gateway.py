@@ -46,18 +46,17 @@ async def test_desktop_gets_only_its_own_events(client, resources):
     me = await _user_id(client, "agent1001")
     other = await _user_id(client, "agent1002")
     bus = EventBus.for_resources(resources)
-    async with live_server(resources) as base:
-        async with await _open(base, "/ws/desktop", token) as ws:
-            welcome = await _recv(ws)
-            assert welcome == {"v": 1, "op": "welcome", "code": None,
-                               "data": {"user_id": me, "role": "agent", "username": "agent1001"}}
-            await bus.publish("call.offered", {"call_id": 7}, audience=Audience(user_ids=[other]))
-            await bus.publish("call.offered", {"call_id": 8}, audience=Audience(user_ids=[me]))
-            frame = await _recv(ws)
-            assert frame["op"] == "event"
-            assert frame["data"]["type"] == "call.offered" and frame["data"]["data"] == {"call_id": 8}
-            await bus.publish("notice", {"text": "全体注意"}, audience=Audience(roles=["agent"]))
-            assert (await _recv(ws))["data"]["data"] == {"text": "全体注意"}
+    async with live_server(resources) as base, await _open(base, "/ws/desktop", token) as ws:
+        welcome = await _recv(ws)
+        assert welcome == {"v": 1, "op": "welcome", "code": None,
+                           "data": {"user_id": me, "role": "agent", "username": "agent1001"}}
+        await bus.publish("call.offered", {"call_id": 7}, audience=Audience(user_ids=[other]))
+        await bus.publish("call.offered", {"call_id": 8}, audience=Audience(user_ids=[me]))
+        frame = await _recv(ws)
+        assert frame["op"] == "event"
+        assert frame["data"]["type"] == "call.offered" and frame["data"]["data"] == {"call_id": 8}
+        await bus.publish("notice", {"text": "全体注意"}, audience=Audience(roles=["agent"]))
+        assert (await _recv(ws))["data"]["data"] == {"text": "全体注意"}
 
 
 async def test_bad_auth_and_bad_frames_close_with_codes(client, resources):
@@ -79,32 +78,30 @@ async def test_bad_auth_and_bad_frames_close_with_codes(client, resources):
 async def test_ping_pong_and_ping_timeout(client, resources):
     fast = Resources(**{**resources.__dict__, "settings": resources.settings.model_copy(update={"ws_ping_seconds": 0.2})})
     token = await _token(client, "agent1003")
-    async with live_server(fast) as base:
-        async with await _open(base, "/ws/desktop", token) as ws:
-            await _recv(ws)
-            for _ in range(3):  # answered pings keep the socket open
-                assert (await _recv(ws))["op"] == "ping"
-                await ws.send(json.dumps({"v": 1, "op": "pong"}))
+    async with live_server(fast) as base, await _open(base, "/ws/desktop", token) as ws:
+        await _recv(ws)
+        for _ in range(3):  # answered pings keep the socket open
             assert (await _recv(ws))["op"] == "ping"
-            assert await _close_code(ws) == CloseCode.PING_TIMEOUT
+            await ws.send(json.dumps({"v": 1, "op": "pong"}))
+        assert (await _recv(ws))["op"] == "ping"
+        assert await _close_code(ws) == CloseCode.PING_TIMEOUT
 
 
 async def test_token_refresh_over_the_socket(client, resources):
     token = await _token(client, "agent1004")
-    async with live_server(resources) as base:
-        async with await _open(base, "/ws/desktop", token) as ws:
-            await _recv(ws)
-            await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": await _token(client, "agent1004")}}))
-            assert (await _recv(ws))["op"] == "token.refreshed"
-            await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": await _token(client, "agent1005")}}))
-            assert await _close_code(ws) == CloseCode.UNAUTHORIZED
+    async with live_server(resources) as base, await _open(base, "/ws/desktop", token) as ws:
+        await _recv(ws)
+        await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": await _token(client, "agent1004")}}))
+        assert (await _recv(ws))["op"] == "token.refreshed"
+        await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": await _token(client, "agent1005")}}))
+        assert await _close_code(ws) == CloseCode.UNAUTHORIZED
 
 
 async def test_fan_out_reaches_clients_of_every_api_instance(client, resources):
     """Two app instances (as two API processes would be) share one Redis: one publish reaches both."""
     supervisor = await _token(client, "supervisor")
     bus = EventBus.for_resources(resources)
-    async with live_server(resources) as first, live_server(resources) as second:
+    async with live_server(resources) as first, live_server(resources) as second:  # noqa: SIM117
         # opened one after the other: the test's database connection serves one query at a time
         async with await _open(first, "/ws/wallboard", supervisor) as a:
             assert (await _recv(a))["op"] == "welcome"
