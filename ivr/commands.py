@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 
-from ivr.ownership import owner_key
+from ivr.ownership import OWNER_TTL_SECONDS, owner_key
 
 if TYPE_CHECKING:
     from ivr.worker import Worker
@@ -43,7 +43,7 @@ class CommandUnavailable(Exception):
 async def send_command(redis: Redis, *, app: str, call_id: int, action: str, args: dict[str, Any],
                        actor_id: int, actor_role: str, timeout: float = COMMAND_TIMEOUT + 2) -> dict:
     """Ask the worker owning `app` to act on the call; returns its reply."""
-    if await redis.get(owner_key(app)) is None:
+    if not await _owned_soon(redis, app):
         raise CommandUnavailable("no worker serves this call right now")
     command_id = secrets.token_hex(8)
     message = {"id": command_id, "call_id": call_id, "action": action, "args": args,
@@ -53,6 +53,18 @@ async def send_command(redis: Redis, *, app: str, call_id: int, action: str, arg
     if reply is None:
         raise CommandUnavailable("the worker did not answer in time")
     return json.loads(reply[1])
+
+
+async def _owned_soon(redis: Redis, app: str) -> bool:
+    """Whether a worker holds `app`, waiting up to one owner TTL: after a Redis restart or a
+    takeover the key is back within a heartbeat, and the command should not fail meanwhile."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + OWNER_TTL_SECONDS
+    while await redis.get(owner_key(app)) is None:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.1)  # polling period; bounded by the deadline above
+    return True
 
 
 class CommandServer:

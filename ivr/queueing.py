@@ -53,7 +53,7 @@ class QueueMixin:
         await self.w.notify("call.queued", CallQueued(
             call_id=self.call_id, queue=self.queue or "general", urgent=self.urgent, position=position,
             caller_masked=mask_number(self.caller_number)))
-        await self.w.publish_queue_stats()
+        self.w.queue_stats_changed()
 
     async def wait_in_queue(self) -> None:
         """Music, periodic position, and offers from the dispatcher until an agent answers."""
@@ -230,4 +230,4 @@ class QueueMixin:
             caller_number=self.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
             agent_id=leg.user_id, broadcast=False))
         self.w.background(self.w.agent_changed(leg.user_id))
-        self.w.background(self.w.publish_queue_stats())
+        self.w.queue_stats_changed()

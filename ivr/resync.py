@@ -155,5 +155,5 @@ class ResyncMixin:
         await self.records.update(call.id, phase="ended", ended_at=utcnow(), disposition=disposition,
                                   ended_by="system", recording_id=recording_id, event="ended",
                                   detail={"disposition": disposition, "resynced": True})
-        await self.publish_queue_stats()
+        self.queue_stats_changed()
         log.warning("call closed after re-sync", extra={"call_id": call.id, "disposition": disposition})

@@ -289,7 +289,7 @@ class CallSession(QueueMixin, ControlMixin):
             call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
             duration_seconds=round((ended - self.started_at).total_seconds(), 3),
             caller_masked=mask_number(self.caller_number)))
-        await self.w.publish_queue_stats()
+        self.w.queue_stats_changed()
         await self.w.store.wake("call ended")
         log.info("call ended", extra={"call_id": self.call_id, "disposition": disposition})
 

@@ -39,6 +39,7 @@ ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupR
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
 HEARTBEAT_SECONDS = 1.0
 RECORDING_WAIT_SECONDS = 5.0
+QUEUE_STATS_INTERVAL = 0.5  # queue.stats at most this often: a burst of calls is one scan, not one each
 
 
 class Worker(ResyncMixin):
@@ -65,6 +66,7 @@ class Worker(ResyncMixin):
         self._last_stats: dict[str, tuple[int, float]] = {}
         self.stopping = False
         self.lost_own = asyncio.Event()  # set when another process took our own application
+        self._stats_due = asyncio.Event()
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -75,7 +77,7 @@ class Worker(ResyncMixin):
             raise RuntimeError(f"application {self.own_app} is owned by another worker")
         self.connect_app(self.own_app)
         await self.hold_fallback_app()
-        for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run()):
+        for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run(), self.queue_stats_loop()):
             self._tasks.append(asyncio.create_task(loop))
 
     async def stop(self) -> None:
@@ -286,6 +288,20 @@ class Worker(ResyncMixin):
     async def queue_position(self, call_id: int) -> int | None:
         calls = await self.store.waiting_calls()
         return queue_position([c.waiting() for c in calls], call_id)
+
+    def queue_stats_changed(self) -> None:
+        """A queue's length or longest wait changed; queue_stats_loop publishes soon."""
+        self._stats_due.set()
+
+    async def queue_stats_loop(self) -> None:
+        while True:
+            await self._stats_due.wait()
+            self._stats_due.clear()
+            try:
+                await self.publish_queue_stats()
+            except Exception:
+                log.warning("queue stats failed", exc_info=True)
+            await asyncio.sleep(QUEUE_STATS_INTERVAL)  # the coalescing period itself
 
     async def publish_queue_stats(self) -> None:
         now = time.time()
