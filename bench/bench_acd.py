@@ -264,6 +264,7 @@ async def main() -> int:
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--talk-ms", type=int, default=1000,
                         help="how long an agent talks before hanging up (20 agents × 1 s: 20 calls/s)")
+    parser.add_argument("--systems", default="acd,app_queue", help="which to run: acd, app_queue or both")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     if os.geteuid() != 0:
@@ -308,7 +309,7 @@ async def main() -> int:
                          name=f"agent-{ext}", trace=False, extra=("-trace_logs",))
         dtmf = str(write_dtmf_pcap(workdir / "dtmf1.pcap", "1", index=0))
         await acd_agents_ready(settings, users, extensions)
-        for system in ("acd", "app_queue"):
+        for system in [name for name in ("acd", "app_queue") if name in args.systems.split(",")]:
             for step, rate in enumerate(rates, start=1):
                 result = await run_step(system, rate, args.seconds, settings=settings, runner=runner,
                                         workdir=workdir, dtmf_pcap=dtmf, step=step, console_log=console_log)
