@@ -118,7 +118,7 @@ class AriClient:
     def __init__(self, base_url: str, user: str, password: str, *, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = httpx.AsyncClient(base_url=self.base_url, auth=(user, password), timeout=timeout,
-                                      limits=httpx.Limits(max_connections=ARI_CONNECTIONS, max_keepalive_connections=ARI_CONNECTIONS))
+                                      limits=httpx.Limits(max_connections=ARI_CONNECTIONS))  # all kept alive
         self.operations: dict[tuple[str, str], Operation] = {}
 
     async def aclose(self) -> None:

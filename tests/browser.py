@@ -10,7 +10,7 @@ import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from core.settings import REPO_ROOT
 
@@ -35,6 +35,14 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+DESK_VIEWPORT = {"width": 1366, "height": 768}  # the smallest screen the agent desktop supports
+
+
+async def desk_page(browser: Browser) -> Page:
+    """A page as an agent's workstation shows it: 1366×768, Chinese, Beijing time."""
+    return await browser.new_page(viewport=DESK_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
 
 
 def artifact_path(name: str) -> Path:

@@ -23,13 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import utcnow
 from models import Call, Recording, Ticket, User
-from tests.browser import artifact_path, chromium
+from tests.browser import artifact_path, chromium, desk_page
 from tests.conftest import DEMO_PASSWORD
 from tests.live_server import live_server
 from tests.telephony_sipp import CARRIER_IP, EMERGENCY_IP, answerer_scenario, caller_scenario
 
 pytestmark = pytest.mark.timeout(240)
-VIEWPORT = {"width": 1366, "height": 768}
 STEP_MS = 15_000
 RING_MS = 40_000  # menu (key 1) + queue + offer, with the worker's prompts
 
@@ -110,7 +109,7 @@ async def test_call_rings_is_answered_ticketed_and_wrapped_up(
     number = "13800138001"
     async with live_server(pbx_resources) as base, chromium() as browser:
         seeded = await seed_history(pbx_resources, base, number)
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = await desk_page(browser)
         await sign_in_ready(page, base, "agent1001")
         await shot(page, "01-ready")
 
@@ -206,7 +205,7 @@ async def test_emergency_handoff_from_the_page_reaches_110(
     centre = desk_sipp.start(answerer_scenario(ring_ms=200), ip=EMERGENCY_IP, port=int(port), target=False,
                              name="emergency-centre")
     async with live_server(pbx_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = await desk_page(browser)
         await sign_in_ready(page, base, "agent1002")
         caller = start_caller(desk_sipp, "13800138002")
         await expect(page.locator("#call-panel")).to_have_attribute("data-call", "ringing", timeout=RING_MS)
@@ -233,7 +232,7 @@ async def test_attended_transfer_to_an_expert_seat(pbx_resources, pbx_settings, 
     completes the transfer and is free for wrap-up; every step is shown as it happens."""
     expert = desk_sipp.phone("2003", pbx_settings.demo_password.get_secret_value(), name="expert-2003")
     async with live_server(pbx_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = await desk_page(browser)
         await sign_in_ready(page, base, "agent1003")
         caller = start_caller(desk_sipp, "13800138003")
         await expect(page.locator("#call-panel")).to_have_attribute("data-call", "ringing", timeout=RING_MS)

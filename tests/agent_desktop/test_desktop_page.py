@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.browser import artifact_path, chromium
+from tests.browser import artifact_path, chromium, desk_page
 from tests.conftest import DEMO_PASSWORD
 from tests.live_server import live_server
 
-VIEWPORT = {"width": 1366, "height": 768}
 WAIT_MS = 10_000
 
 
@@ -24,7 +23,7 @@ async def test_sign_in_and_live_channel(live_resources):
     """Wrong password is said plainly; the right one opens the desk with its websocket connected,
     and a dropped socket reconnects and reloads the state over REST."""
     async with live_server(live_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = await desk_page(browser)
         await sign_in(page, base, "agent1001", "wrong-password")
         await expect(page.locator("#login-error")).to_contain_text("用户名或密码错误", timeout=WAIT_MS)
         await page.screenshot(path=str(artifact_path("desktop-01-login-error.png")))
@@ -46,7 +45,7 @@ async def test_sign_in_and_live_channel(live_resources):
 async def test_ticket_draft_survives_a_reload_and_errors_show_in_place(live_resources):
     """Everything typed (region picker included) is back after a reload; missing fields are marked."""
     async with live_server(live_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = await desk_page(browser)
         await sign_in(page, base, "agent1002")
         form = page.locator("#ticket-form")
         await expect(page.locator("#desk-view")).to_be_visible(timeout=WAIT_MS)
@@ -77,7 +76,7 @@ async def test_ticket_draft_survives_a_reload_and_errors_show_in_place(live_reso
 async def test_microphone_refusal_is_said_plainly(live_resources):
     """A refused microphone (what a browser's permission prompt answers) is shown in words, not a code."""
     async with live_server(live_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN")
+        page = await desk_page(browser)
         await page.add_init_script("navigator.mediaDevices.getUserMedia = () => "
                                    "Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));")
         await sign_in(page, base, "agent1004")
@@ -89,7 +88,7 @@ async def test_direct_answer_and_server_errors_in_place(live_resources):
     """R-06: a direct answer is recorded instead of a ticket; a server refusal (time of the matter
     in the future) is shown at the form and nothing typed is lost."""
     async with live_server(live_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = await desk_page(browser)
         await sign_in(page, base, "agent1005")
         form = page.locator("#ticket-form")
         await expect(page.locator("#desk-view")).to_be_visible(timeout=WAIT_MS)

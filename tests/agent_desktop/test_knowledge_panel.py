@@ -5,14 +5,14 @@ from playwright.async_api import expect
 from sqlalchemy import select
 
 from models import KnowledgeFeedback
-from tests.agent_desktop.test_desktop_page import VIEWPORT, WAIT_MS, sign_in
-from tests.browser import artifact_path, chromium
+from tests.agent_desktop.test_desktop_page import WAIT_MS, sign_in
+from tests.browser import artifact_path, chromium, desk_page
 from tests.live_server import live_server
 
 
 async def test_agent_finds_an_entry_quotes_it_and_reports_an_error(live_resources):
     async with live_server(live_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = await desk_page(browser)
         await sign_in(page, base, "agent1003")
         form = page.locator("#ticket-form")
         await expect(page.locator("#desk-view")).to_be_visible(timeout=WAIT_MS)

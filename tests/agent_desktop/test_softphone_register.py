@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from pbx import process
-from tests.agent_desktop.test_desktop_page import VIEWPORT, sign_in
-from tests.browser import artifact_path, chromium
+from tests.agent_desktop.test_desktop_page import sign_in
+from tests.browser import artifact_path, chromium, desk_page
 from tests.live_server import live_server
 
 WAIT_MS = 15_000
@@ -14,7 +14,7 @@ WAIT_MS = 15_000
 
 async def test_softphone_registers_over_websocket(pbx_resources, pbx_settings):
     async with live_server(pbx_resources) as base, chromium() as browser:
-        page = await browser.new_page(viewport=VIEWPORT, locale="zh-CN")
+        page = await desk_page(browser)
         await sign_in(page, base, "agent1003")
         await expect(page.locator("body")).to_have_attribute("data-sip", "registered", timeout=WAIT_MS)
         await expect(page.locator("#sip-status")).to_have_text("软电话：已注册")

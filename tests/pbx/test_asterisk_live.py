@@ -22,6 +22,7 @@ from websockets.sync.client import connect
 from core.secrets import ari_password, sip_password
 from core.settings import Settings
 from pbx import process, prompt_sound, rootfs
+from tests.telephony_fixtures import not_here
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 CARRIER_IP = "127.0.0.2"  # the default settings.pstn_address
@@ -69,12 +70,6 @@ def settings(tmp_path_factory) -> Settings:
     return Settings(var_dir=base / "var", prompts_dir=base / "prompts", agi_scripts_dir=base / "agi",
                     sip_port=env.sip_port + 2, ari_port=env.ari_port + 2,
                     rtp_start=env.rtp_end + 1, rtp_end=env.rtp_end + 1 + (env.rtp_end - env.rtp_start))
-
-
-def not_here(reason: str):
-    """Locally another engineer's Asterisk may hold the root or the ports: skip. In CI
-    nothing else runs, so the same situation is a failure, never a silent skip."""
-    (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -13,6 +13,7 @@ from models import AuditEvent, TicketEvent, TicketSequence
 from tests.conftest import login
 from tests.workorders.helpers import act, create, ticket_body, unit_id
 from workorders.service import next_number
+from worktime import SHANGHAI, seeded_calendar
 
 
 async def test_create_returns_number_status_policy_and_dispatch_deadline(client, session):
@@ -33,15 +34,24 @@ async def test_create_returns_number_status_policy_and_dispatch_deadline(client,
                                                          AuditEvent.resource_id == str(ticket["id"])))
 
 
+def ordinary_monday_before(today: date) -> date:
+    """The latest Monday at least a week back whose Monday and Tuesday are both working days
+    (a hand-over must lie in the past year: a fixed date would age out of the API's window)."""
+    calendar = seeded_calendar(today.year - 1)
+    day = today - timedelta(days=7 + today.weekday())
+    while not (calendar.is_workday(day) and calendar.is_workday(day + timedelta(days=1))):
+        day -= timedelta(days=7)
+    return day
+
+
 async def test_handed_over_ticket_is_timed_from_its_original_acceptance(client):
     agent = await login(client, "agent1001")
-    received = datetime(2026, 11, 23, 10, 0, tzinfo=UTC).astimezone()  # Monday 18:00 Beijing time
-    now = datetime.now(UTC)
-    if now - received > timedelta(days=300):
-        pytest.skip("clock far from the fixture date")
+    monday = ordinary_monday_before(datetime.now(SHANGHAI).date())
+    received = datetime.combine(monday, time(18, 0), SHANGHAI)  # after Monday's working hours
     ticket = await create(client, agent, channel="national_platform", received_at=received.isoformat())
-    assert ticket["received_at"].startswith("2026-11-23T18:00:00")
-    assert ticket["deadlines"]["dispatch_due_at"] == "2026-11-24T12:00:00+08:00"  # 3 WH from Tuesday 09:00
+    assert ticket["received_at"].startswith(f"{monday.isoformat()}T18:00:00")
+    tuesday = monday + timedelta(days=1)
+    assert ticket["deadlines"]["dispatch_due_at"] == f"{tuesday.isoformat()}T12:00:00+08:00"  # 3 WH from 09:00
 
 
 @pytest.mark.parametrize("missing", ["address", "occurred_at"])
