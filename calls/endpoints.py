@@ -28,8 +28,8 @@ from calls.schemas import (
     TransferRequest,
 )
 from core.errors import NotFound
+from core.masking import mask_phone
 from core.timeutil import utcnow
-from ivr.messages import mask_number
 from models import Call, Recording, User
 
 router = APIRouter(prefix="/calls", tags=["calls"])
@@ -47,7 +47,7 @@ async def _agents(session: AsyncSession, calls: list[Call]) -> dict[int, str]:
 
 
 def _out(call: Call, agents: dict[int, str], principal: Principal) -> dict[str, Any]:
-    number = call.caller_number if principal.can(Permission.PERSONAL_DATA_READ) else mask_number(call.caller_number)
+    number = call.caller_number if principal.can(Permission.PERSONAL_DATA_READ) else mask_phone(call.caller_number)
     return {"id": call.id, "caller_number": number, "called_number": call.called_number, "phase": call.phase,
             "disposition": call.disposition, "queue": call.queue, "urgent": call.urgent,
             "menu_choice": call.menu_choice, "agent": agents.get(call.agent_id) if call.agent_id else None,

@@ -17,6 +17,7 @@ from access.permissions import Permission
 from access.principal import Principal
 from acd.queues import QUEUES
 from core.errors import Conflict, NotFound
+from core.masking import mask_phone
 from core.timeutil import utcnow
 from desktop.schemas import (
     BlockOut,
@@ -29,7 +30,6 @@ from desktop.schemas import (
 )
 from models import BlockedCaller, Call, CallEvent, OrgUnit, Ticket, TicketCaller, User
 from workorders import repository, service
-from workorders.serialize import mask_phone
 from workorders.state_machine import OPEN_STATES, STATUS_LABELS, Status
 
 HISTORY_LIMIT = 10

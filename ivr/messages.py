@@ -110,9 +110,3 @@ TYPES: dict[str, type[BaseModel]] = {
     **{f"call.{a}": CallAction for a in ACTIONS},
 }
 
-
-def mask_number(number: str) -> str:
-    """138****8000 style; short numbers are shown with the middle hidden."""
-    if len(number) >= 7:
-        return f"{number[:3]}****{number[-4:]}"
-    return number[:1] + "*" * max(0, len(number) - 1)

@@ -11,10 +11,11 @@ from typing import Any
 
 from acd import states
 from acd.store import AgentRecord, QueuedCall
+from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr.ari import AriError
 from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Offer, leg_id
-from ivr.messages import CallAnswered, CallOffered, CallQueued, mask_number
+from ivr.messages import CallAnswered, CallOffered, CallQueued
 from ivr.prompt_texts import queue_position_text
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class QueueMixin:
         position = await self.w.queue_position(self.call_id)
         await self.w.notify("call.queued", CallQueued(
             call_id=self.call_id, queue=self.queue or "general", urgent=self.urgent, position=position,
-            caller_masked=mask_number(self.caller_number)))
+            caller_masked=mask_phone(self.caller_number)))
         self.w.queue_stats_changed()
 
     async def wait_in_queue(self) -> None:

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from acd.store import AgentRecord
 from calls.disposition import final_disposition
+from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr import menu
 from ivr.call_types import HANGUP_EVENTS, CallerGone, Command, Leg, Offer, Resync
 from ivr.control import ControlMixin
-from ivr.messages import AgentStateChanged, CallEnded, CallStarted, mask_number
+from ivr.messages import AgentStateChanged, CallEnded, CallStarted
 from ivr.prompt_texts import ticket_status_text
 from ivr.queueing import QueueMixin
 
@@ -171,7 +172,7 @@ class CallSession(QueueMixin, ControlMixin):
     async def begin(self) -> None:
         await self.w.calls.answer(self.caller)
         await self.w.notify("call.started", CallStarted(call_id=self.call_id,
-                                                       caller_masked=mask_number(self.caller_number)))
+                                                       caller_masked=mask_phone(self.caller_number)))
         notice = await self.w.calls.variable(self.caller, "HOTLINE_NOTICE")
         if notice == "warned":
             self.record(event="caller_warned")
@@ -288,7 +289,7 @@ class CallSession(QueueMixin, ControlMixin):
         await self.w.notify("call.ended", CallEnded(
             call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
             duration_seconds=round((ended - self.started_at).total_seconds(), 3),
-            caller_masked=mask_number(self.caller_number)))
+            caller_masked=mask_phone(self.caller_number)))
         self.w.queue_stats_changed()
         await self.w.store.wake("call ended")
         log.info("call ended", extra={"call_id": self.call_id, "disposition": disposition})

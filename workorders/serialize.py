@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.masking import mask_name, mask_phone
 from core.timeutil import business_time
 from models import Ticket, TicketAssignment, TicketCaller
 from workorders.deadlines import DEADLINE_FIELDS
@@ -27,18 +28,6 @@ def hidden_from(viewer: Viewer, ticket: Ticket, caller: TicketCaller) -> bool:
     if not viewer.personal:
         return True
     return viewer.side is Side.UNIT and (caller.confidential or ticket.category == "report")
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    return phone[:3] + "*" * max(len(phone) - 7, 1) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
-
-
-def mask_name(name: str | None) -> str | None:
-    if not name:
-        return name
-    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 
 def caller_out(ticket: Ticket, caller: TicketCaller, viewer: Viewer, *, full: bool) -> dict:

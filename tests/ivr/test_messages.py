@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ivr.messages import TYPES, CallAnswered, CallQueued, mask_number
+from core.masking import mask_phone
+from ivr.messages import TYPES, CallAnswered, CallQueued
 from ivr.notifier import Notifier
 from realtime.bus import EventBus
 
@@ -16,7 +17,7 @@ async def test_published_shape_and_audience(redis, settings):
     await pubsub.subscribe(settings.events_channel)
     notifier = Notifier(EventBus(redis, settings.events_channel))
     await notifier.publish("call.queued", CallQueued(call_id=1, queue="general", urgent=False, position=2,
-                                                     caller_masked=mask_number("13800138000")))
+                                                     caller_masked=mask_phone("13800138000")))
     await notifier.publish("call.answered", CallAnswered(call_id=1, agent_id=7, extension="1001", queue="general",
                                                          caller_number="13800138000", waited_seconds=3.2),
                            agent_id=7, broadcast=False)
@@ -43,4 +44,4 @@ async def test_wrong_model_for_a_type_is_a_bug(redis):
 def test_every_type_is_documented():
     for type_, model in TYPES.items():
         assert model.__doc__, type_
-    assert mask_number("12345") == "1****"
+    assert mask_phone("12345") == "****5"
