@@ -10,7 +10,12 @@ from models.base import Base
 
 
 class TicketCaller(Base):
-    """Name and phone are personal data: hidden from units for confidential callers and all reports (R-25)."""
+    """Name and phone are personal data: hidden from units for confidential callers and reporters (R-25).
+
+    Whether units may see a caller is decided once, at intake, and stored here with the caller
+    (`hidden_from_units`): it travels with the caller through merges, returns and redos, so a
+    reporter merged into an ordinary ticket stays hidden. It is only ever set, never cleared.
+    """
 
     __tablename__ = "ticket_callers"
 
@@ -19,6 +24,8 @@ class TicketCaller(Base):
     name: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32), index=True)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    # confidential, or the caller of a report (举报) — decided at intake, kept through every merge
+    hidden_from_units: Mapped[bool] = mapped_column(Boolean, default=False)
     # the ticket the caller first called about (differs from ticket_id after a merge)
     source_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     callback_result: Mapped[str | None] = mapped_column(String(32))

@@ -22,7 +22,7 @@ from core.timeutil import business_time, utcnow
 from models import DispatchPrecedent, Ticket
 from workorders import actions, repository, service
 from workorders.schemas import EventOut, MergeIn, Moment, TicketCreate, TicketOut, TicketPage
-from workorders.serialize import Viewer, reveals_identity, ticket_out
+from workorders.serialize import Viewer, history_out, reveals_identity, ticket_out
 from workorders.state_machine import STATUS_LABELS, Action, Side, Status
 
 router = APIRouter(tags=["work orders"])
@@ -137,7 +137,7 @@ async def export_tickets(
         for caller in data["callers"] or [{"name": None, "phone": None}]:
             row = {**data, **data["deadlines"], "caller_name": caller["name"], "caller_phone": caller["phone"]}
             writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
-    revealed = [t.id for t in tickets if reveals_identity(t, callers[t.id], viewer)]
+    revealed = [t.id for t in tickets if reveals_identity(callers[t.id], viewer)]
     await record(session, action="tickets_exported", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="ticket", detail={"count": len(tickets)})
     if revealed:
@@ -188,7 +188,7 @@ async def read_ticket(ticket_id: IdPath, session: SessionDep, principal: Reader)
     ticket = await repository.get_visible(session, principal, ticket_id)
     data = await _detail(session, principal, ticket, full=True)
     callers = (await repository.callers_of(session, [ticket.id]))[ticket.id]
-    if reveals_identity(ticket, callers, viewer_of(principal)):
+    if reveals_identity(callers, viewer_of(principal)):
         await _personal_view(session, principal, [ticket.id], "detail")
         await session.commit()
     return data
@@ -196,9 +196,10 @@ async def read_ticket(ticket_id: IdPath, session: SessionDep, principal: Reader)
 
 @router.get("/tickets/{ticket_id}/history", response_model=list[EventOut])
 async def ticket_history(ticket_id: IdPath, session: SessionDep, principal: Reader) -> list:
-    """Every step of the ticket: who, when, what, note."""
+    """Every step of the ticket: who, when, what, note (hidden callers' names and numbers blanked, R-25)."""
     await repository.get_visible(session, principal, ticket_id)
-    return await service.history(session, ticket_id)
+    callers = (await repository.callers_of(session, [ticket_id]))[ticket_id]
+    return history_out(await service.history(session, ticket_id), callers, viewer_of(principal))
 
 
 @router.get("/tickets/{ticket_id}/dispatch-suggestions")

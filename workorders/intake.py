@@ -16,6 +16,15 @@ def missing_elements(values: dict[str, object], *, disposition: str | None) -> l
             (isinstance(values.get(name), str) and not str(values[name]).strip())]
 
 
+def hidden_from_units(*, category: str, confidential: bool) -> bool:
+    """R-25: units never learn who a confidential caller or a reporter (举报) is.
+
+    Decided for each caller when they call (and again when they join a report by a merge, with
+    `confidential` their current flag): the answer is stored with the caller and never cleared.
+    """
+    return confidential or category == "report"
+
+
 def initial_status(*, disposition: str | None, direct_answer: str | None) -> Status:
     """Out-of-scope (R-04) and direct answers (R-06) close at acceptance; everything else awaits dispatch."""
     if disposition and direct_answer:

@@ -121,7 +121,7 @@ class CallerOut(BaseModel):
     phone: str | None
     confidential: bool
     hidden: bool = False  # true when this principal may not see the caller
-    source_ticket_id: int
+    source_ticket_id: int | None  # None when the caller is hidden from you (it would name a report)
     callback_result: str | None
     callback_round: int | None
 

@@ -1,18 +1,22 @@
 """Ticket responses per principal: what a handling unit may not see is never serialised (R-25).
 
-For confidential callers and for every report (举报) a unit-side principal gets no name
-and no phone, in every response and export. Hotline-side lists mask them; full values
-appear only in the detail view and the export, which the endpoints audit.
+For a caller hidden from units (`TicketCaller.hidden_from_units`: confidential, or a
+reporter — decided at intake and kept through merges) a unit-side principal gets no name,
+no phone and no source ticket, in every response and export; and wherever such a name or
+number was typed into free text the unit reads (content, reply, history notes …), it is
+replaced by REDACTED. Hotline-side lists mask them; full values appear only in the detail
+view and the export, which the endpoints audit.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.masking import mask_name, mask_phone
 from core.timeutil import business_time
-from models import Ticket, TicketAssignment, TicketCaller
+from models import Ticket, TicketAssignment, TicketCaller, TicketEvent
 from workorders.deadlines import DEADLINE_FIELDS
 from workorders.state_machine import STATUS_LABELS, Side, Status, allowed_actions
 
@@ -23,15 +27,19 @@ class Viewer:
     personal: bool  # holds PERSONAL_DATA_READ (an expert seat, say, does not)
 
 
-def hidden_from(viewer: Viewer, ticket: Ticket, caller: TicketCaller) -> bool:
-    """True when this viewer must never see the caller's identity."""
+REDACTED = "[保密]"
+TEXT_FIELDS = ("content", "address", "reply", "disposition_note", "direct_answer")
+
+
+def hidden_from(viewer: Viewer, caller: TicketCaller) -> bool:
+    """True when this viewer must never see the caller's identity (decided per caller, at intake)."""
     if not viewer.personal:
         return True
-    return viewer.side is Side.UNIT and (caller.confidential or ticket.category == "report")
+    return viewer.side is Side.UNIT and caller.hidden_from_units
 
 
-def caller_out(ticket: Ticket, caller: TicketCaller, viewer: Viewer, *, full: bool) -> dict:
-    hidden = hidden_from(viewer, ticket, caller)
+def caller_out(caller: TicketCaller, viewer: Viewer, *, full: bool) -> dict:
+    hidden = hidden_from(viewer, caller)
     if hidden:
         name = phone = None
     elif full:
@@ -39,13 +47,52 @@ def caller_out(ticket: Ticket, caller: TicketCaller, viewer: Viewer, *, full: bo
     else:
         name, phone = mask_name(caller.name), mask_phone(caller.phone)
     return {"id": caller.id, "name": name, "phone": phone, "confidential": caller.confidential, "hidden": hidden,
-            "source_ticket_id": caller.source_ticket_id, "callback_result": caller.callback_result,
-            "callback_round": caller.callback_round}
+            # the source ticket of a hidden caller would name the report it came from
+            "source_ticket_id": None if hidden else caller.source_ticket_id,
+            "callback_result": caller.callback_result, "callback_round": caller.callback_round}
 
 
-def reveals_identity(ticket: Ticket, callers: Sequence[TicketCaller], viewer: Viewer) -> bool:
+def reveals_identity(callers: Sequence[TicketCaller], viewer: Viewer) -> bool:
     """Whether a full view of this ticket shows someone's name or phone (→ audit it)."""
-    return any(not hidden_from(viewer, ticket, c) for c in callers)
+    return any(not hidden_from(viewer, c) for c in callers)
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Blanks hidden callers' names and numbers out of free text (an agent may have typed them in a note)."""
+
+    pattern: re.Pattern | None
+
+    def text(self, value: str | None) -> str | None:
+        return value if value is None or self.pattern is None else self.pattern.sub(REDACTED, value)
+
+    def matches(self, value: str | None) -> bool:
+        return value is not None and self.pattern is not None and self.pattern.search(value) is not None
+
+    def deep(self, value):
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.deep(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        return value
+
+
+def redactor_for(callers: Sequence[TicketCaller], viewer: Viewer) -> Redactor:
+    """What this viewer may not read in the ticket's texts: the names and numbers of its hidden callers."""
+    parts = set()
+    for caller in callers:
+        if not hidden_from(viewer, caller):
+            continue
+        digits = re.sub(r"\D", "", caller.phone or "")
+        if len(digits) >= 5:  # written with spaces or dashes between the digits too
+            parts.add(r"[\s\-]?".join(digits))
+        if caller.name and len(caller.name.strip()) >= 2:  # one character would blank every use of it
+            parts.add(re.escape(caller.name.strip()))
+    if not parts:
+        return Redactor(None)
+    return Redactor(re.compile("|".join(sorted(parts, key=len, reverse=True))))
 
 
 def ticket_out(
@@ -62,11 +109,23 @@ def ticket_out(
         "overdue_kinds")}
     data["status_label"] = STATUS_LABELS[Status(ticket.status)]
     data["deadlines"] = _deadlines(ticket)
-    data["callers"] = [caller_out(ticket, c, viewer, full=full) for c in callers]
+    redactor = redactor_for(callers, viewer)
+    for field in TEXT_FIELDS:
+        data[field] = redactor.text(data[field])
+    data["callers"] = [caller_out(c, viewer, full=full) for c in callers]
     data["assignments"] = [{"unit_id": a.unit_id, "unit_name": names.get(a.unit_id), "role": a.role,
                             "active": a.active, "assigned_at": a.assigned_at} for a in assignments]
     data["allowed_actions"] = [a.value for a in allowed_actions(ticket.status, viewer.side)]
     return _localised(data)
+
+
+def history_out(events: Sequence[TicketEvent], callers: Sequence[TicketCaller], viewer: Viewer) -> list[dict]:
+    """The ticket's steps as this viewer may read them (notes and details redacted for units)."""
+    redactor = redactor_for(callers, viewer)
+    return [{"id": e.id, "at": e.at, "action": e.action, "side": e.side,
+             "actor_username": e.actor_username, "unit_id": e.unit_id, "from_status": e.from_status,
+             "to_status": e.to_status, "note": redactor.text(e.note), "detail": redactor.deep(e.detail or {})}
+            for e in events]
 
 
 def _localised(value):

@@ -22,7 +22,7 @@ from organisation.units_data import DOMAIN_NAMES
 from workorders import deadlines, repository, similarity
 from workorders.calendar_service import get_calendar
 from workorders.dispatch_rules import area_prefix
-from workorders.intake import initial_status, missing_elements
+from workorders.intake import hidden_from_units, initial_status, missing_elements
 from workorders.policy_service import active_version_name, policy_by_version
 from workorders.schemas import TicketCreate
 from workorders.state_machine import OPEN_STATES, Action, IllegalTransition, Side, Status, transition
@@ -171,7 +171,9 @@ async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings,
     session.add(ticket)
     await session.flush()
     caller = TicketCaller(ticket_id=ticket.id, name=body.caller.name, phone=body.caller.phone,
-                          confidential=body.caller.confidential, source_ticket_id=ticket.id)
+                          confidential=body.caller.confidential, source_ticket_id=ticket.id,
+                          hidden_from_units=hidden_from_units(category=ticket.category,
+                                                              confidential=body.caller.confidential))
     session.add(caller)
     await add_event(session, ticket, action="create", side=Side.HOTLINE, actor=principal, from_status=None,
                     to_status=ticket.status, note=ticket.disposition_note or ticket.direct_answer,
@@ -229,8 +231,9 @@ async def _fold(session, principal, primary: Ticket, duplicate: Ticket, note: st
     except IllegalTransition as error:
         raise Conflict(f"工单 {duplicate.number}: {error.message}", code="illegal_transition") from None
     callers = (await session.scalars(select(TicketCaller).where(TicketCaller.ticket_id == duplicate.id))).all()
-    for caller in callers:
+    for caller in callers:  # a hidden caller stays hidden; one joining a report becomes a reporter
         caller.ticket_id = primary.id
+        caller.hidden_from_units = hidden_from_units(category=primary.category, confidential=caller.hidden_from_units)
     for assignment in await repository.active_assignments(session, duplicate.id):
         assignment.active, assignment.ended_at = False, utcnow()
     before = duplicate.status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import AuditEvent
+from models import AuditEvent, TicketCaller
 from tests.conftest import login
 from tests.workorders.helpers import act, create, unit_id
 
@@ -88,3 +88,126 @@ async def test_csv_cells_cannot_carry_formulas(client, session):
     await create(client, agent, content="=HYPERLINK(\"http://x\")小区停水", domain="water")
     export = await client.get("/api/v1/tickets/export.csv", headers=agent)
     assert "'=HYPERLINK" in export.text
+
+
+# --- every unit-facing response, after merges, returns, redos (R-25) ---------------------------
+
+UNIT_USERS = ("wh_zjj", "wh_zjj_lead")
+
+
+async def unit_side_texts(client, headers: dict, ticket: dict, word: str) -> list[str]:
+    """Every response a unit user can get that concerns this ticket (reads, refusals included)."""
+    tid, texts = ticket["id"], []
+    for path, params in (
+        (f"/api/v1/tickets/{tid}", None), (f"/api/v1/tickets/{tid}/history", None),
+        ("/api/v1/tickets", {"limit": 200}), ("/api/v1/tickets", {"q": word}),
+        ("/api/v1/tickets", {"number": ticket["number"]}), ("/api/v1/tickets/export.csv", None),
+        ("/api/v1/tickets/export.csv", {"number": ticket["number"]}), ("/api/v1/supervision/overdue", None),
+        ("/api/v1/supervision/records", {"ticket_id": tid}),
+    ):
+        response = await client.get(path, headers=headers, params=params)
+        assert response.status_code == 200, (path, response.text)
+        texts.append(response.text)
+    shown = (await client.get(f"/api/v1/tickets/{tid}", headers=headers)).json()
+    assert shown["id"] == tid  # the walk reads the ticket itself, not an empty page
+    for path, params in (
+        ("/api/v1/tickets", {"phone": REPORTER_PHONE}), ("/api/v1/tickets/export.csv", {"phone": REPORTER_PHONE}),
+        ("/api/v1/tickets/open-by-phone", {"phone": REPORTER_PHONE}),
+        ("/api/v1/tickets/duplicates", {"content": word, "region_code": "510107"}),
+        (f"/api/v1/tickets/{tid}/dispatch-suggestions", None),
+    ):
+        response = await client.get(path, headers=headers, params=params)
+        assert response.status_code == 403, (path, response.status_code)  # no probing by phone, no hotline tools
+        texts.append(response.text)
+    return texts
+
+
+def assert_never_shown(texts: list[str], *secrets: str) -> None:
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text, (secret, text[:300])
+
+
+def hidden_callers(ticket_json: dict) -> list[dict]:
+    return [c for c in ticket_json["callers"] if c["hidden"]]
+
+
+async def test_a_reporter_merged_into_a_complaint_stays_hidden_from_its_units(client, session):
+    agent, staff, lead, gov = [await login(client, u) for u in ("agent1001", *UNIT_USERS, "wh_gov")]
+    zjj, whgov = await unit_id(session, "WH-ZJJ"), await unit_id(session, "WH-GOV")
+    complaint = await create(client, agent, category="complaint", content="投诉玉林小区物业公司乱收停车费",
+                             caller={"name": OPEN_NAME, "phone": OPEN_PHONE, "confidential": False})
+    await act(client, agent, complaint["id"], "dispatch", {"lead_unit_id": zjj})
+    report = await create(client, agent, category="report", content="举报玉林小区物业公司乱收停车费并挪用维修基金",
+                          caller={"name": REPORTER_NAME, "phone": REPORTER_PHONE, "confidential": False})
+    merged = await client.post(f"/api/v1/tickets/{complaint['id']}/merge", headers=agent,
+                               json={"duplicate_ids": [report["id"]], "note": "同一物业公司，并单处理"})
+    assert merged.status_code == 200, merged.text
+    assert len(merged.json()["callers"]) == 2
+    secrets = (REPORTER_NAME, REPORTER_PHONE)
+
+    texts = []
+    for headers in (staff, lead):
+        texts += await unit_side_texts(client, headers, complaint, "停车费")
+        detail = (await client.get(f"/api/v1/tickets/{complaint['id']}", headers=headers)).json()
+        assert [c["name"] for c in detail["callers"] if not c["hidden"]] == [OPEN_NAME]  # the complainant is shown
+        assert len(hidden_callers(detail)) == 1  # the reporter is there, without a name or number
+    assert_never_shown(texts, *secrets)
+
+    # every unit answer of the workflow, a callback note naming the reporter, a redo, a return and re-dispatch
+    steps = [await act(client, staff, complaint["id"], "sign"),
+             await act(client, staff, complaint["id"], "progress", {"note": "已约谈物业"}),
+             await act(client, staff, complaint["id"], "complete", {"reply": "已责令退还停车费"})]
+    callers = {c["id"]: c for c in (await client.get(f"/api/v1/tickets/{complaint['id']}", headers=agent)).json()
+               ["callers"]}
+    reporter_id = next(i for i, c in callers.items() if c["name"] == REPORTER_NAME)
+    await act(client, agent, complaint["id"], "callback",
+              {"result": "dissatisfied_reasonable", "caller_id": reporter_id,
+               "note": f"回访{REPORTER_NAME}（{REPORTER_PHONE[:3]}-{REPORTER_PHONE[3:7]}-{REPORTER_PHONE[7:]}）：不满意"})
+    redone = await act(client, agent, complaint["id"], "callback", {"result": "satisfied"})
+    assert redone["status"] == "in_progress" and redone["redo_count"] == 1  # 重办
+    steps.append(await act(client, staff, complaint["id"], "return", {"reason": "不属于本单位职责", "legal_basis": "《物业管理条例》第五条",
+                                                                "suggested_unit_id": whgov}))
+    await act(client, agent, complaint["id"], "dispatch", {"lead_unit_id": whgov})
+    texts = [s_.__repr__() for s_ in steps]
+    texts += await unit_side_texts(client, gov, complaint, "停车费")
+    texts.append((await act(client, gov, complaint["id"], "sign")).__repr__())
+    assert_never_shown(texts, *secrets)
+    history = (await client.get(f"/api/v1/tickets/{complaint['id']}/history", headers=agent)).json()
+    assert any(REPORTER_NAME in (e["note"] or "") for e in history)  # the hotline keeps its note whole
+
+
+async def test_hiding_is_decided_at_intake_and_kept_through_every_merge(client, session):
+    agent = await login(client, "agent1001")
+    zjj = await unit_id(session, "WH-ZJJ")
+    report = await create(client, agent, category="report", content="举报某餐馆使用地沟油",
+                          caller={"name": REPORTER_NAME, "phone": REPORTER_PHONE, "confidential": False})
+    help_ = await create(client, agent, category="help", content="某餐馆油烟扰民",
+                         caller={"name": OPEN_NAME, "phone": OPEN_PHONE, "confidential": False})
+    last = await create(client, agent, category="suggestion", content="建议加强餐馆检查",
+                        caller={"name": "李建议", "phone": "13700001111", "confidential": False})
+    into_report = await create(client, agent, category="report", content="举报某餐馆无证经营",
+                               caller={"name": "周另举", "phone": "13500002222", "confidential": False})
+    plain = await create(client, agent, category="help", content="餐馆门前占道",
+                         caller={"name": "吴普通", "phone": "13300003333", "confidential": False})
+    stored = {c.phone: c.hidden_from_units for c in (await session.scalars(select(TicketCaller))).all()}
+    assert stored[REPORTER_PHONE] is True and stored[OPEN_PHONE] is False
+    # report → help → suggestion: the reporter is hidden on the last ticket, which is no report
+    for primary, duplicate in ((help_, report), (last, help_)):
+        response = await client.post(f"/api/v1/tickets/{primary['id']}/merge", headers=agent,
+                                     json={"duplicate_ids": [duplicate["id"]]})
+        assert response.status_code == 200, response.text
+    # an ordinary caller merged into a report becomes a reporter of it
+    response = await client.post(f"/api/v1/tickets/{into_report['id']}/merge", headers=agent,
+                                 json={"duplicate_ids": [plain["id"]]})
+    assert response.status_code == 200, response.text
+    for ticket in (last, into_report):
+        await act(client, agent, ticket["id"], "dispatch", {"lead_unit_id": zjj})
+    unit = await login(client, "wh_zjj")
+    seen = (await client.get(f"/api/v1/tickets/{last['id']}", headers=unit)).json()
+    assert sorted((c["name"] or "", c["hidden"]) for c in seen["callers"]) == sorted([
+        ("", True), ("李建议", False), (OPEN_NAME, False)])
+    seen = (await client.get(f"/api/v1/tickets/{into_report['id']}", headers=unit)).json()
+    assert [c["hidden"] for c in seen["callers"]] == [True, True]
+    texts = await unit_side_texts(client, unit, last, "餐馆") + await unit_side_texts(client, unit, into_report, "餐馆")
+    assert_never_shown(texts, REPORTER_NAME, REPORTER_PHONE, "周另举", "13500002222", "吴普通", "13300003333")
