@@ -5,8 +5,6 @@ each has its own typed body in the OpenAPI document.
 """
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -17,6 +15,7 @@ from access.permissions import Permission
 from access.principal import Principal
 from api.deps import IdPath, PrincipalDep, ResourcesDep, SessionDep, require
 from audit.service import record
+from core.csv_export import csv_document
 from core.errors import Forbidden
 from core.timeutil import business_time, utcnow
 from models import DispatchPrecedent, Ticket
@@ -108,12 +107,6 @@ CSV_COLUMNS = ("number", "status", "category", "channel", "region_code", "addres
                "satisfaction")
 
 
-def _cell(value) -> str:
-    """CSV cell; formulas are neutralised (a leading = + - @ is quoted)."""
-    text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @router.get("/tickets/export.csv", response_class=Response)
 async def export_tickets(
     session: SessionDep, principal: Reader, status: StatusQ = None,
@@ -129,21 +122,19 @@ async def export_tickets(
                                        limit=EXPORT_LIMIT, offset=0)
     callers = await repository.callers_of(session, [t.id for t in tickets])
     viewer = viewer_of(principal)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for ticket in tickets:
         data = ticket_out(ticket, callers[ticket.id], viewer, full=True)
         for caller in data["callers"] or [{"name": None, "phone": None}]:
             row = {**data, **data["deadlines"], "caller_name": caller["name"], "caller_phone": caller["phone"]}
-            writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+            rows.append([row.get(column) for column in CSV_COLUMNS])
     revealed = [t.id for t in tickets if reveals_identity(callers[t.id], viewer)]
     await record(session, action="tickets_exported", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="ticket", detail={"count": len(tickets)})
     if revealed:
         await _personal_view(session, principal, revealed, "export")
     await session.commit()
-    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(csv_document(CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})
 
 

@@ -1,6 +1,9 @@
 """R-25: a handling unit never sees a confidential caller's or any reporter's name or phone; R-35: views audited."""
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import select
 
 from models import AuditEvent, TicketCaller
@@ -84,10 +87,26 @@ async def test_hotline_views_of_identity_are_audited_and_lists_masked(client, se
 
 
 async def test_csv_cells_cannot_carry_formulas(client, session):
+    """The ticket export (the platform's CSV export): typed text never becomes a formula (R-35)."""
     agent = await login(client, "agent1001")
-    await create(client, agent, content="=HYPERLINK(\"http://x\")小区停水", domain="water")
+    typed = {"=HYPERLINK(\"http://x\")小区停水": "@SUM(A1)玉林街", "+1+cmd|' /C calc'!A0": "-2+3 路口",
+             "-1 小区积水": "=1+1 号"}
+    numbers = set()
+    for index, (content, address) in enumerate(typed.items()):
+        ticket = await create(client, agent, content=content, address=address, domain="water",
+                              caller={"name": "=cmd" if index == 0 else "@周", "phone": "+86138000011" + f"{index:02d}",
+                                      "confidential": False})
+        numbers.add(ticket["number"])
     export = await client.get("/api/v1/tickets/export.csv", headers=agent)
-    assert "'=HYPERLINK" in export.text
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    ours = [r for r in rows if r["number"] in numbers]
+    assert {r["content"] for r in ours} == {"'" + c for c in typed}
+    assert {r["address"] for r in ours} == {"'" + a for a in typed.values()}
+    assert {r["caller_name"] for r in ours} == {"'=cmd", "'@周"}
+    assert all(r["caller_phone"].startswith("'+86") for r in ours)
+    for row in rows:  # nothing in the whole file starts like a formula
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
 
 
 # --- every unit-facing response, after merges, returns, redos (R-25) ---------------------------
