@@ -299,19 +299,30 @@ async def _auto_close(step: Step, _body) -> None:
 
 
 async def _terminate(step: Step, body: schemas.TerminateIn) -> None:
-    """R-20: only for a caller's repeat of a matter already handled lawfully, with a written opinion."""
+    """R-20: only for a caller's repeat of a matter already handled lawfully, with a written opinion.
+
+    Callers are compared as (phone, hidden from units): a reporter matches only a caller the unit
+    cannot see either, so the answer never ties a hidden caller to a name the unit can read, and
+    only tickets the unit may see count (R-25: no oracle on who reported what).
+    """
     ticket, session = step.ticket, step.session
-    phones = set((await session.scalars(select(TicketCaller.phone).where(TicketCaller.ticket_id == ticket.id))).all())
+    callers = await _caller_keys(session, ticket.id)
+    finished = {s.value for s in CLOSED_STATES} | {Status.ARCHIVED.value}
     for previous_id in body.previous_ticket_ids:
-        previous = await session.get(Ticket, previous_id)
-        finished = {s.value for s in CLOSED_STATES} | {Status.ARCHIVED.value}
-        shared = set((await session.scalars(select(TicketCaller.phone).where(
-            TicketCaller.ticket_id == previous_id))).all()) & phones if previous else set()
+        previous = await session.scalar(select(Ticket).where(
+            Ticket.id == previous_id, repository.visible_clause(step.principal.scope)))
+        shared = callers & await _caller_keys(session, previous_id) if previous else set()
         if previous is None or previous.id == ticket.id or previous.status not in finished or not shared:
             raise Unprocessable(f"工单 {previous_id} 不是同一诉求人已办结的同一事项 (R-20: not an earlier, finished "
                                 "ticket of the same caller)", code="not_a_repeat")
     ticket.closed_at = step.now
     step.detail = {"opinion": body.opinion, "previous_ticket_ids": body.previous_ticket_ids}
+
+
+async def _caller_keys(session: AsyncSession, ticket_id: int) -> set[tuple[str, bool]]:
+    rows = await session.execute(select(TicketCaller.phone, TicketCaller.hidden_from_units)
+                                 .where(TicketCaller.ticket_id == ticket_id))
+    return set(rows.tuples().all())
 
 
 async def _dispute(step: Step, body: schemas.DisputeIn) -> None:

@@ -94,6 +94,7 @@ async def list_tickets(
     """Search visible tickets (scope-limited); names and phones are masked in lists."""
     filters = _filters(status, unit_id, category, region, overdue, created_from, created_to, q, phone, number,
                        principal)
+    filters = await service.without_hidden_matches(session, principal, viewer_of(principal), filters)
     tickets, total = await repository.page(session, repository.filtered_query(principal.scope, filters),
                                            limit=limit, offset=offset)
     callers = await repository.callers_of(session, [t.id for t in tickets])
@@ -118,6 +119,7 @@ async def export_tickets(
     """CSV of visible tickets (at most 10 000); units never get hidden callers' identity; audited."""
     filters = _filters(status, unit_id, category, region, overdue, created_from, created_to, q, phone, number,
                        principal)
+    filters = await service.without_hidden_matches(session, principal, viewer_of(principal), filters)
     tickets, _ = await repository.page(session, repository.filtered_query(principal.scope, filters),
                                        limit=EXPORT_LIMIT, offset=0)
     callers = await repository.callers_of(session, [t.id for t in tickets])

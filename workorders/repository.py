@@ -57,6 +57,7 @@ class TicketFilters:
     q: str | None = None
     phone: str | None = None
     number: str | None = None
+    excluded_ids: Sequence[int] = ()  # matched `q` only inside text this principal does not get (R-25)
 
 
 def filtered_query(scope: Scope, filters: TicketFilters) -> Select[tuple[Ticket]]:
@@ -92,7 +93,17 @@ def _conditions(f: TicketFilters) -> list[ColumnElement[bool]]:
         conditions.append(Ticket.id.in_(select(TicketCaller.ticket_id).where(TicketCaller.phone == f.phone)))
     if f.number:
         conditions.append(Ticket.number == f.number)
+    if f.excluded_ids:
+        conditions.append(Ticket.id.not_in(list(f.excluded_ids)))
     return conditions
+
+
+def with_hidden_callers(query: Select, *, every_caller: bool) -> Select:
+    """Only the tickets having a caller hidden from units (any caller with every_caller: no personal:read)."""
+    callers = select(TicketCaller.ticket_id)
+    if not every_caller:
+        callers = callers.where(TicketCaller.hidden_from_units.is_(True))
+    return query.where(Ticket.id.in_(callers))
 
 
 async def page(session: AsyncSession, query: Select, *, limit: int, offset: int) -> tuple[list[Ticket], int]:

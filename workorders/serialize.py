@@ -109,6 +109,8 @@ def ticket_out(
         "overdue_kinds")}
     data["status_label"] = STATUS_LABELS[Status(ticket.status)]
     data["deadlines"] = _deadlines(ticket)
+    if viewer.side is Side.UNIT:
+        data["call_id"] = None  # the call record holds the caller's number; units handle no calls
     redactor = redactor_for(callers, viewer)
     for field in TEXT_FIELDS:
         data[field] = redactor.text(data[field])

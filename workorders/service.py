@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,7 @@ from workorders.dispatch_rules import area_prefix
 from workorders.intake import hidden_from_units, initial_status, missing_elements
 from workorders.policy_service import active_version_name, policy_by_version
 from workorders.schemas import TicketCreate
+from workorders.serialize import Viewer, redactor_for
 from workorders.state_machine import OPEN_STATES, Action, IllegalTransition, Side, Status, transition
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -242,6 +244,30 @@ async def _fold(session, principal, primary: Ticket, duplicate: Ticket, note: st
     refresh_overdue(duplicate, utcnow())
     await add_event(session, duplicate, action="merged_into", side=Side.HOTLINE, actor=principal, from_status=before,
                     to_status=target.value, note=note, detail={"into": primary.id, "into_number": primary.number})
+
+
+# --- searching without an oracle (R-25) ---------------------------------------------------------
+
+
+async def without_hidden_matches(session: AsyncSession, principal: Principal, viewer: Viewer,
+                                 filters: repository.TicketFilters) -> repository.TicketFilters:
+    """Leave out tickets that match `q` only where a hidden caller's name or number was blanked.
+
+    A unit searching the content for a name it suspects would otherwise learn, from the ticket
+    being found, what the answer did not show it: who reported the matter.
+    """
+    if not filters.q or (viewer.side is Side.HOTLINE and viewer.personal):
+        return filters
+    query = repository.with_hidden_callers(repository.filtered_query(principal.scope, filters),
+                                           every_caller=not viewer.personal)
+    rows = (await session.execute(query.with_only_columns(Ticket.id, Ticket.content, Ticket.address))).all()
+    callers = await repository.callers_of(session, [row.id for row in rows])
+    excluded = []
+    for row in rows:
+        redactor = redactor_for(callers[row.id], viewer)
+        if not any(filters.q in (redactor.text(text) or "") for text in (row.content, row.address)):
+            excluded.append(row.id)
+    return dataclasses.replace(filters, excluded_ids=excluded) if excluded else filters
 
 
 # --- look-ups while a ticket is being entered ------------------------------------------------

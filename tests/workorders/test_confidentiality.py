@@ -230,3 +230,52 @@ async def test_hiding_is_decided_at_intake_and_kept_through_every_merge(client, 
     assert [c["hidden"] for c in seen["callers"]] == [True, True]
     texts = await unit_side_texts(client, unit, last, "餐馆") + await unit_side_texts(client, unit, into_report, "餐馆")
     assert_never_shown(texts, REPORTER_NAME, REPORTER_PHONE, "周另举", "13500002222", "吴普通", "13300003333")
+
+
+async def test_a_unit_cannot_find_a_reporter_by_searching_for_their_name(client, session):
+    agent, unit = await login(client, "agent1001"), await login(client, "wh_zjj")
+    zjj = await unit_id(session, "WH-ZJJ")
+    report = await create(client, agent, category="report", call_id="call-4711",
+                          content=f"{REPORTER_NAME}（{REPORTER_PHONE}）举报玉林小区物业挪用维修基金",
+                          caller={"name": REPORTER_NAME, "phone": REPORTER_PHONE, "confidential": False})
+    await act(client, agent, report["id"], "dispatch", {"lead_unit_id": zjj})
+    detail = (await client.get(f"/api/v1/tickets/{report['id']}", headers=unit)).json()
+    assert detail["content"] == "[保密]（[保密]）举报玉林小区物业挪用维修基金" and detail["call_id"] is None
+    for probe in (REPORTER_NAME, REPORTER_PHONE, "钱举", "报（138", REPORTER_PHONE[3:9]):
+        for path in ("/api/v1/tickets", "/api/v1/tickets/export.csv"):
+            found = await client.get(path, headers=unit, params={"q": probe})
+            assert found.status_code == 200 and report["number"] not in found.text, (probe, path)
+    found = (await client.get("/api/v1/tickets", headers=unit, params={"q": "维修基金"})).json()
+    assert [t["id"] for t in found["items"]] == [report["id"]] and found["total"] == 1
+    hotline = (await client.get("/api/v1/tickets", headers=agent, params={"q": REPORTER_NAME})).json()
+    assert [t["id"] for t in hotline["items"]] == [report["id"]]  # the hotline searches whole texts
+    assert (await client.get(f"/api/v1/tickets/{report['id']}", headers=agent)).json()["call_id"] == "call-4711"
+
+
+async def _finished(client, agent, staff, ticket: dict, unit: int) -> None:
+    await act(client, agent, ticket["id"], "dispatch", {"lead_unit_id": unit})
+    await act(client, staff, ticket["id"], "sign")
+    await act(client, staff, ticket["id"], "complete", {"reply": "已依法处理"})
+    await act(client, agent, ticket["id"], "callback", {"result": "satisfied"})
+
+
+async def test_termination_is_no_oracle_on_who_reported(client, session):
+    """R-20 matches a repeat by the caller's phone; the answer must not tie a reporter to a visible name."""
+    agent, staff, lead, gov = [await login(client, u) for u in ("agent1001", "wh_zjj", "wh_zjj_lead", "wh_gov")]
+    zjj, whgov = await unit_id(session, "WH-ZJJ"), await unit_id(session, "WH-GOV")
+    reporter = {"name": REPORTER_NAME, "phone": REPORTER_PHONE, "confidential": False}
+    openly = await create(client, agent, category="help", content="玉林小区违规搭建", caller=reporter)
+    await _finished(client, agent, staff, openly, zjj)  # the unit saw this caller's name here
+    elsewhere = await create(client, agent, category="report", content="举报玉林小区违规搭建", caller=reporter)
+    await _finished(client, agent, gov, elsewhere, whgov)  # another unit's ticket, invisible to WH-ZJJ
+    report = await create(client, agent, category="report", content="举报玉林小区违规搭建（再次）", caller=reporter)
+    await act(client, agent, report["id"], "dispatch", {"lead_unit_id": zjj})
+    await act(client, staff, report["id"], "sign")
+    answers = []
+    for previous in (openly, elsewhere):
+        refused = await client.post(f"/api/v1/tickets/{report['id']}/actions/terminate", headers=lead,
+                                    json={"opinion": "已依法处理", "previous_ticket_ids": [previous["id"]]})
+        assert refused.status_code == 422 and refused.json()["code"] == "not_a_repeat", refused.text
+        answers.append(refused.json()["detail"].replace(str(previous["id"]), "N"))
+    assert answers[0] == answers[1]  # the same answer as for any unrelated ticket
+    assert (await client.get(f"/api/v1/tickets/{report['id']}", headers=lead)).json()["status"] == "in_progress"
