@@ -42,6 +42,7 @@ async def test_unit_responses_never_contain_hidden_identities(client, session):
             caller = detail.json()["callers"][0]
             assert caller["hidden"] is True and caller["name"] is None and caller["phone"] is None
             texts += [detail.text, (await client.get(f"/api/v1/tickets/{ticket['id']}/history", headers=unit)).text]
+            texts += await unit_side_texts(client, unit, ticket, ticket["content"][:4])
         listing = await client.get("/api/v1/tickets", headers=unit, params={"limit": 200})
         assert {confidential["id"], report["id"]} <= {t["id"] for t in listing.json()["items"]}
         search = await client.get("/api/v1/tickets", headers=unit, params={"q": "维修基金"})
