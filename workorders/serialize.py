@@ -66,9 +66,6 @@ class Redactor:
     def text(self, value: str | None) -> str | None:
         return value if value is None or self.pattern is None else self.pattern.sub(REDACTED, value)
 
-    def matches(self, value: str | None) -> bool:
-        return value is not None and self.pattern is not None and self.pattern.search(value) is not None
-
     def deep(self, value):
         if isinstance(value, str):
             return self.text(value)
@@ -85,14 +82,27 @@ def redactor_for(callers: Sequence[TicketCaller], viewer: Viewer) -> Redactor:
     for caller in callers:
         if not hidden_from(viewer, caller):
             continue
-        digits = re.sub(r"\D", "", caller.phone or "")
-        if len(digits) >= 5:  # written with spaces or dashes between the digits too
+        for digits in _number_forms(caller.phone):  # written with spaces or dashes between the digits too
             parts.add(r"[\s\-]?".join(digits))
         if caller.name and len(caller.name.strip()) >= 2:  # one character would blank every use of it
             parts.add(re.escape(caller.name.strip()))
     if not parts:
         return Redactor(None)
     return Redactor(re.compile("|".join(sorted(parts, key=len, reverse=True))))
+
+
+def _number_forms(phone: str | None) -> set[str]:
+    """The digits of a number as people write it: whole, without +86, and its last eight (a landline's local part).
+
+    Alternatives are tried longest first, so where the whole number was written it is blanked whole.
+    """
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 5:
+        return set()
+    forms = {digits, digits[-8:]}
+    if digits.startswith("86") and len(digits) > 11:
+        forms.add(digits[2:])
+    return forms
 
 
 def ticket_out(

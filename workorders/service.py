@@ -262,10 +262,10 @@ async def without_hidden_matches(session: AsyncSession, principal: Principal, vi
                                            every_caller=not viewer.personal)
     rows = (await session.execute(query.with_only_columns(Ticket.id, Ticket.content, Ticket.address))).all()
     callers = await repository.callers_of(session, [row.id for row in rows])
-    excluded = []
+    wanted, excluded = filters.q.casefold(), []  # casefold: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
     for row in rows:
         redactor = redactor_for(callers[row.id], viewer)
-        if not any(filters.q in (redactor.text(text) or "") for text in (row.content, row.address)):
+        if not any(wanted in (redactor.text(text) or "").casefold() for text in (row.content, row.address)):
             excluded.append(row.id)
     return dataclasses.replace(filters, excluded_ids=excluded) if excluded else filters
 
