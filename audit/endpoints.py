@@ -18,14 +18,14 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 @router.get("/events", response_model=list[AuditEventOut])
 async def list_events(
-    session: SessionDep, _: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
+    session: SessionDep, principal: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
     actor: str | None = Query(default=None, max_length=64), action: str | None = Query(default=None, max_length=48),
     resource_type: str | None = Query(default=None, max_length=32),
     resource_id: str | None = Query(default=None, max_length=64),
     since: Moment | None = None, until: Moment | None = None,
     limit: int = Query(default=100, ge=1, le=1000), offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> list[AuditEvent]:
-    """Audit events, newest first, filtered by actor, action, resource and time."""
-    query = search_query(actor=actor, action=action, resource_type=resource_type, resource_id=resource_id,
-                         since=since, until=until).limit(limit).offset(offset)
+    """Audit events within one's organisation scope, newest first, filtered by actor, action, resource and time."""
+    query = search_query(scope=principal.scope, actor=actor, action=action, resource_type=resource_type,
+                         resource_id=resource_id, since=since, until=until).limit(limit).offset(offset)
     return list((await session.scalars(query)).all())
