@@ -9,7 +9,7 @@ from access.permissions import Permission
 from access.principal import Principal
 from api.deps import SessionDep, require
 from audit.schemas import AuditEventOut
-from audit.service import search_query
+from audit.service import record, search_query
 from core.types import Moment
 from models import AuditEvent
 
@@ -28,4 +28,12 @@ async def list_events(
     """Audit events within one's organisation scope, newest first, filtered by actor, action, resource and time."""
     query = search_query(scope=principal.scope, actor=actor, action=action, resource_type=resource_type,
                          resource_id=resource_id, since=since, until=until).limit(limit).offset(offset)
-    return list((await session.scalars(query)).all())
+    events = list((await session.scalars(query)).all())
+    # the log names callers' numbers (searches, block list): reading it is a view of personal data too
+    filters = {"actor": actor, "action": action, "resource_type": resource_type, "resource_id": resource_id,
+               "since": since.isoformat() if since else None, "until": until.isoformat() if until else None}
+    await record(session, action="audit_viewed", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="audit_log", detail={**{k: v for k, v in filters.items() if v is not None},
+                                                    "count": len(events)})
+    await session.commit()
+    return events

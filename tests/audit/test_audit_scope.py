@@ -47,3 +47,14 @@ async def test_the_province_auditor_still_reads_everything(client, session, admi
     events = (await client.get("/api/v1/audit/events?limit=1000", headers=await login(client, "auditor"))).json()
     actors = {e["actor_username"] for e in events}
     assert {"admin", "cd_auditor2", "somebody", "auditor"} <= actors
+
+
+async def test_reading_the_log_is_itself_recorded(client):
+    """The log names callers' numbers, so who read it, and what they looked for, is on record (R-35)."""
+    auditor = await login(client, "auditor")
+    first = await client.get("/api/v1/audit/events?action=caller_blocked&limit=5", headers=auditor)
+    assert first.status_code == 200
+    reads = (await client.get("/api/v1/audit/events?action=audit_viewed", headers=auditor)).json()
+    assert reads and reads[0]["actor_username"] == "auditor"
+    assert reads[0]["detail"] == {"action": "caller_blocked", "count": len(first.json())}
+    assert reads[0]["resource_type"] == "audit_log"
