@@ -17,7 +17,6 @@ from audit.service import record
 from core.errors import NotFound
 from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier
-from models import User
 from realtime.bus import EventBus
 
 router = APIRouter(prefix="/acd", tags=["acd"])
@@ -46,8 +45,8 @@ async def set_my_state(body: StateRequest, session: SessionDep, redis: RedisDep,
 @router.put("/agents/{user_id}/state", response_model=AgentOut)
 async def set_agent_state(user_id: IdPath, body: StateRequest, session: SessionDep, redis: RedisDep,
                           principal: Manager, resources: ResourcesDep) -> AgentOut:
-    """A supervisor sets any seat's state (e.g. logs out an agent who left)."""
-    user = await service.seat_user(session, user_id)
+    """A supervisor sets the state of a seat in their scope (e.g. logs out an agent who left)."""
+    user = await service.seat_user(session, user_id, scope=principal.scope)
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
     await record(session, action="agent_state_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"state": body.state, "reason": body.reason})
@@ -65,9 +64,9 @@ async def my_state(session: SessionDep, redis: RedisDep, principal: Self) -> Age
 
 
 @router.get("/agents", response_model=list[AgentOut])
-async def list_agents(session: SessionDep, redis: RedisDep, _: Viewer) -> list[AgentOut]:
-    """Every seat with its live state (wallboards, supervisors)."""
-    return await service.list_agents(session, AcdStore(redis))
+async def list_agents(session: SessionDep, redis: RedisDep, principal: Viewer) -> list[AgentOut]:
+    """Every seat in one's organisation scope with its live state (supervisors, unit leaders)."""
+    return await service.list_agents(session, AcdStore(redis), scope=principal.scope)
 
 
 @router.get("/queues", response_model=list[QueueOut])
@@ -79,10 +78,8 @@ async def list_queues(redis: RedisDep, _: Viewer) -> list[QueueOut]:
 @router.put("/agents/{user_id}/skills", response_model=list[str])
 async def set_skills(user_id: IdPath, body: SkillsRequest, session: SessionDep, redis: RedisDep,
                      principal: Manager) -> list[str]:
-    """Which queues a seat serves (skills are queue names: general, enterprise, expert:<domain>)."""
-    user = await session.get(User, user_id)
-    if user is None or user.role not in service.SEAT_ROLES:
-        raise NotFound(f"坐席 {user_id} 不存在 (no such agent)")
+    """Which queues a seat of one's scope serves (skills are queue names: general, enterprise, expert:<domain>)."""
+    user = await service.seat_user(session, user_id, scope=principal.scope, need_extension=False)
     skills = await service.replace_skills(session, AcdStore(redis), user=user, skills=body.skills)
     await record(session, action="agent_skills_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"skills": sorted(skills)})

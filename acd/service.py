@@ -6,6 +6,7 @@ import time
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.scope import Scope
 from acd import states
 from acd.queues import ENTERPRISE, GENERAL, QUEUES, expert_queue, is_queue
 from acd.routing import is_available
@@ -24,10 +25,19 @@ async def skills_of(session: AsyncSession, user_id: int) -> frozenset[str]:
     return frozenset(rows.all())
 
 
-async def seat_user(session: AsyncSession, user_id: int) -> User:
+async def seat_user(session: AsyncSession, user_id: int, *, scope: Scope | None = None,
+                    need_extension: bool = True) -> User:
+    """The seat user_id; with scope (a supervisor acting on someone else's seat), only a seat of
+    that scope: a city centre's supervisors manage their region's seats, not the province's."""
     user = await session.get(User, user_id)
     if user is None or user.role not in SEAT_ROLES:
         raise NotFound(f"坐席 {user_id} 不存在 (no such agent)")
+    if scope is not None and not scope.everything:
+        unit = await session.get(OrgUnit, user.org_unit_id)
+        if unit is None or not (scope.covers_region(unit.region_code) or scope.covers_unit(unit.id)):
+            raise NotFound(f"坐席 {user_id} 不存在 (no such agent)")
+    if not need_extension:
+        return user
     if not user.extension:
         raise Conflict("该账号没有分机，不能接听电话 (account has no extension)")
     return user
@@ -62,9 +72,11 @@ def agent_view(user: User, skills: frozenset[str], record: AgentRecord | None, n
                     pending_state=st.pending_state)
 
 
-async def list_agents(session: AsyncSession, store: AcdStore) -> list[AgentOut]:
-    """Every seat (agents and experts) with its live state."""
-    users = (await session.scalars(select(User).where(User.role.in_(SEAT_ROLES), User.active.is_(True))
+async def list_agents(session: AsyncSession, store: AcdStore, *, scope: Scope) -> list[AgentOut]:
+    """Every seat (agents and experts) inside scope with its live state."""
+    users = (await session.scalars(select(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                                   .where(User.role.in_(SEAT_ROLES), User.active.is_(True),
+                                          scope.org_clause(OrgUnit.region_code, OrgUnit.id))
                                    .order_by(User.extension, User.id))).all()
     skill_rows = (await session.execute(select(AgentSkill.user_id, AgentSkill.skill))).all()
     skills: dict[int, set[str]] = {}

@@ -39,6 +39,11 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         version="1.0",
         description="Sichuan 12345 government service hotline platform",
         lifespan=lifespan,
+        # the interactive pages load Swagger UI / ReDoc from a public CDN: third-party script on the
+        # origin where desktops keep ticket drafts (callers' names and numbers) and people type
+        # passwords; off unless asked for. /openapi.json (no script) stays.
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     if resources is not None:
         app.state.resources = resources

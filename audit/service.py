@@ -7,8 +7,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.scope import Scope
 from core.context import client_ip_var, request_id_var
-from models import AuditEvent
+from models import AuditEvent, OrgUnit, User
+
+WHOLE_PROVINCE = Scope(everything=True)  # internal readers; the API always passes the reader's scope
 
 
 async def record(
@@ -39,6 +42,7 @@ async def record(
 
 def search_query(
     *,
+    scope: Scope = WHOLE_PROVINCE,
     actor: str | None = None,
     action: str | None = None,
     resource_type: str | None = None,
@@ -46,8 +50,17 @@ def search_query(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Select[tuple[AuditEvent]]:
-    """Audit events matching every given filter, newest first."""
+    """Audit events of actors inside scope matching every given filter, newest first.
+
+    A region's auditors and admins read what their region's staff did (R-31, R-35): the log
+    names callers' numbers and province-wide actions, which are not theirs to read. Events
+    without a known actor (failed logins, the scheduler) belong to the province only.
+    """
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if not scope.everything:
+        actors_in_scope = (select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                           .where(scope.org_clause(OrgUnit.region_code, OrgUnit.id)))
+        query = query.where(AuditEvent.actor_id.in_(actors_in_scope))
     if actor:
         query = query.where(AuditEvent.actor_username == actor)
     if action:

@@ -41,13 +41,18 @@ def _enable_sqlite_foreign_keys(engine: AsyncEngine) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for the configured database."""
+    """An async engine for the configured database.
+
+    Its errors never quote the statement's parameters (callers' numbers, names, request texts):
+    they end up in logs, which operators read (R-35).
+    """
     url = async_url(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         _enable_sqlite_foreign_keys(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=20,
+                               pool_pre_ping=True)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

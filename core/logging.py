@@ -3,12 +3,33 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from core.context import request_id_var
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+# A database error names the values it refused: PostgreSQL's DETAIL line ("Key (number)=(138…)
+# already exists", "Failing row contains (…)") and SQLAlchemy's parameter list carry callers'
+# numbers, names and request texts. Logs are read by operators, not by people entitled to those
+# (R-35): the lines are withheld, the error's kind, constraint and statement stay.
+_PERSONAL_DATA_LINES = (
+    (re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE), r"\1  (withheld: may contain personal data)"),
+    (re.compile(r"^\[parameters: .*$", re.MULTILINE), "[parameters withheld: may contain personal data]"),
+)
+
+
+def redact(text: str) -> str:
+    """Text with the lines of database errors that quote stored values withheld."""
+    for pattern, replacement in _PERSONAL_DATA_LINES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _field(value: object) -> object:
+    return value if isinstance(value, (int, float, bool, type(None))) else redact(str(value))
 
 
 class JsonFormatter(logging.Formatter):
@@ -19,16 +40,16 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, (int, float, bool, type(None))) else str(value)
+                entry[key] = _field(value)
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -39,8 +60,8 @@ class PlainFormatter(logging.Formatter):
         super().__init__("%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s", "%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        fields = [f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")]
+        line = redact(super().format(record))  # message and traceback
+        fields = [f"{k}={_field(v)}" for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")]
         request_id = request_id_var.get()
         if request_id:
             fields.insert(0, f"request_id={request_id}")

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     business_timezone: str = "Asia/Shanghai"
     events_channel: str = "hotline:events"  # Redis pub/sub channel of the event bus
     ws_ping_seconds: float = 20.0  # websocket server ping period; a missed pong closes the socket
+    api_docs: bool = False  # /docs and /redoc: their scripts come from a public CDN into the platform's origin
 
     # --- working time (工作时间) ------------------------------------------------
     working_periods: str = "09:00-12:00,13:30-17:30"

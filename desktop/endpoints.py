@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Response
 
 from access.permissions import Permission
 from access.principal import Principal
+from acd.store import AcdStore
 from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from desktop import service
@@ -48,10 +49,11 @@ async def experts(_: Controller, session: SessionDep, redis: RedisDep) -> list[E
 
 
 @router.get("/screen-pop/{call_id}", response_model=ScreenPopOut)
-async def read_screen_pop(call_id: IdPath, principal: CallReader, session: SessionDep,
+async def read_screen_pop(call_id: IdPath, principal: CallReader, session: SessionDep, redis: RedisDep,
                           response: Response) -> ScreenPopOut:
-    """Caller, IVR path, history, open tickets with progress (R-07), block status (R-26); audited (R-35)."""
-    pop = await screen_pop(session, principal=principal, call_id=call_id)
+    """Caller, IVR path, history, open tickets with progress (R-07), block status (R-26); audited (R-35).
+    A seat sees the calls it takes part in only."""
+    pop = await screen_pop(session, AcdStore(redis), principal=principal, call_id=call_id)
     if pop.caller.usable:
         await record(session, action="personal_data_viewed", actor_id=principal.user_id,
                      actor_username=principal.username, resource_type="call", resource_id=call_id,
@@ -63,9 +65,10 @@ async def read_screen_pop(call_id: IdPath, principal: CallReader, session: Sessi
 
 @router.post("/screen-pop/{call_id}/progress-told", response_model=ProgressToldOut, status_code=201)
 async def progress_told(call_id: IdPath, body: ProgressToldIn, principal: Controller,
-                        session: SessionDep) -> ProgressToldOut:
+                        session: SessionDep, redis: RedisDep) -> ProgressToldOut:
     """R-07: record that the caller was told their open ticket's progress (no duplicate ticket)."""
-    told = await tell_progress(session, principal=principal, call_id=call_id, ticket_id=body.ticket_id)
+    told = await tell_progress(session, AcdStore(redis), principal=principal, call_id=call_id,
+                               ticket_id=body.ticket_id)
     await record(session, action="progress_told", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="call", resource_id=call_id, detail={"ticket_id": body.ticket_id})
     await session.commit()

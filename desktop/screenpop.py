@@ -5,6 +5,10 @@ caller chose, earlier requests and calls from the number, the tickets still in p
 their latest step (R-07: tell the progress instead of opening a duplicate) and the number's
 warning or suspension (R-26); the endpoints audit the view (R-35). Plus the record that a
 repeat caller was told the progress instead of getting a duplicate ticket.
+
+A seat (agent, expert) pops only the calls it takes part in: offered to it, answered, or
+transferred or added to it; supervisors, admins and auditors any call. Otherwise any agent
+could walk the call ids and read every caller's number and requests (R-35).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.permissions import Permission
 from access.principal import Principal
 from acd.queues import QUEUES
+from acd.store import AcdStore
 from core.errors import Conflict, NotFound
 from core.masking import mask_phone
 from core.timeutil import utcnow
@@ -59,6 +64,42 @@ def caller_view(principal: Principal, number: str) -> CallerOut:
     if principal.can(Permission.PERSONAL_DATA_READ):
         return CallerOut(number=number, masked=False, usable=True)
     return CallerOut(number=mask_phone(number), masked=True, usable=False)
+
+
+def oversees_calls(principal: Principal) -> bool:
+    """Supervisors, admins and auditors look at any call; seats only at their own."""
+    return principal.can(Permission.ACD_MANAGE) or principal.can(Permission.AUDIT_READ)
+
+
+def took_part(principal: Principal, call: Call, events: list[CallEvent]) -> bool:
+    """True when the call was offered, answered, transferred or added to this seat (pure)."""
+    if call.agent_id == principal.user_id:
+        return True
+    for event in events:
+        detail = event.detail or {}
+        if detail.get("agent_id") == principal.user_id or event.actor_id == principal.user_id:
+            return True
+        if principal.extension and event.type.startswith(("transfer", "party")) \
+                and detail.get("target") == principal.extension:
+            return True
+    return False
+
+
+async def call_for(session: AsyncSession, acd: AcdStore, *, principal: Principal, call_id: int) -> Call:
+    """The call, if this principal may pop it; NotFound otherwise (another seat's call is not shown to exist)."""
+    call = await session.get(Call, call_id)
+    missing = NotFound(f"通话 {call_id} 不存在 (call not found)")
+    if call is None:
+        raise missing
+    if oversees_calls(principal):
+        return call
+    seat = await acd.get_agent(principal.user_id)
+    if seat is not None and seat.call_id == call.id:  # ringing or talking now (its records may lag)
+        return call
+    events = list((await session.scalars(select(CallEvent).where(CallEvent.call_id == call.id))).all())
+    if took_part(principal, call, events):
+        return call
+    raise missing
 
 
 async def block_status(session: AsyncSession, number: str, now: datetime) -> BlockOut:
@@ -106,11 +147,9 @@ async def _past_calls(session: AsyncSession, call: Call, since: datetime) -> tup
             for c, name in rows], int(recent or 0)
 
 
-async def screen_pop(session: AsyncSession, *, principal: Principal, call_id: int) -> ScreenPopOut:
-    """Everything the desk shows for call_id (NotFound for an unknown call)."""
-    call = await session.get(Call, call_id)
-    if call is None:
-        raise NotFound(f"通话 {call_id} 不存在 (call not found)")
+async def screen_pop(session: AsyncSession, acd: AcdStore, *, principal: Principal, call_id: int) -> ScreenPopOut:
+    """Everything the desk shows for call_id (NotFound for an unknown call or one not the principal's)."""
+    call = await call_for(session, acd, principal=principal, call_id=call_id)
     now = utcnow()
     caller = caller_view(principal, call.caller_number)
     pop = ScreenPopOut(call_id=call.id, caller=caller, ivr_path=ivr_path(call), queue=call.queue,
@@ -128,12 +167,11 @@ async def screen_pop(session: AsyncSession, *, principal: Principal, call_id: in
     return pop
 
 
-async def tell_progress(session: AsyncSession, *, principal: Principal, call_id: int, ticket_id: int) -> ProgressToldOut:
+async def tell_progress(session: AsyncSession, acd: AcdStore, *, principal: Principal, call_id: int,
+                        ticket_id: int) -> ProgressToldOut:
     """R-07: the caller's open ticket's progress was told on this call instead of a new ticket;
     recorded on the call (call_events) - Conflict unless the ticket is this caller's and open."""
-    call = await session.get(Call, call_id)
-    if call is None:
-        raise NotFound(f"通话 {call_id} 不存在 (call not found)")
+    call = await call_for(session, acd, principal=principal, call_id=call_id)
     ticket = await repository.get_visible(session, principal, ticket_id)
     phones = set((await session.scalars(select(TicketCaller.phone).where(TicketCaller.ticket_id == ticket.id))).all())
     if call.caller_number not in phones:

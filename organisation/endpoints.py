@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from access.permissions import Permission
 from access.principal import Principal
+from access.scope import Scope
 from api.deps import IdPath, SessionDep, require
 from audit.service import record
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 from models import OrgUnit, Region
 from organisation.schemas import RegionOut, UnitCreate, UnitOut, UnitUpdate
 from organisation.service import get_unit
@@ -72,6 +73,28 @@ async def _check_references(session, *, region_code=None, parent_id=None, oversi
             await get_unit(session, unit_id)
 
 
+# A city centre's admins change the city's part of the tree, a unit's admins the units below
+# theirs (R-31): never the province's departments or another city's units.
+OUTSIDE_SCOPE = "超出本单位管辖范围 (outside your organisation scope)"
+
+
+def _covers(scope: Scope, unit: OrgUnit) -> bool:
+    return scope.everything or scope.covers_region(unit.region_code) or scope.covers_unit(unit.id)
+
+
+async def _check_new_unit(session, principal: Principal, body: UnitCreate) -> None:
+    scope = principal.scope
+    if scope.everything:
+        return
+    parent = await get_unit(session, body.parent_id) if body.parent_id else None
+    if scope.is_unit_scope:
+        inside = parent is not None and scope.covers_unit(parent.id)
+    else:
+        inside = scope.covers_region(body.region_code) and (parent is None or _covers(scope, parent))
+    if not inside:
+        raise Forbidden(OUTSIDE_SCOPE)
+
+
 @router.post("/units", response_model=UnitOut, status_code=201)
 async def create_unit(body: UnitCreate, session: SessionDep, principal: Writer) -> OrgUnit:
     """Add a unit to the tree."""
@@ -79,6 +102,7 @@ async def create_unit(body: UnitCreate, session: SessionDep, principal: Writer) 
         raise Conflict(f"单位编码 {body.code} 已存在 (unit code taken)")
     await _check_references(session, region_code=body.region_code, parent_id=body.parent_id,
                             oversight_unit_id=body.oversight_unit_id)
+    await _check_new_unit(session, principal, body)
     unit = OrgUnit(**body.model_dump())
     session.add(unit)
     await session.flush()
@@ -92,6 +116,8 @@ async def create_unit(body: UnitCreate, session: SessionDep, principal: Writer) 
 async def update_unit(unit_id: IdPath, body: UnitUpdate, session: SessionDep, principal: Writer) -> OrgUnit:
     """Rename a unit, change its domains, oversight body or status."""
     unit = await get_unit(session, unit_id)
+    if not _covers(principal.scope, unit):
+        raise Forbidden(OUTSIDE_SCOPE)
     changes = body.model_dump(exclude_unset=True)
     await _check_references(session, oversight_unit_id=changes.get("oversight_unit_id"))
     for key, value in changes.items():

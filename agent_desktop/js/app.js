@@ -58,6 +58,7 @@ class Desktop {
   }
 
   async signOut() {
+    if (this.form) this.form.discardDraft();
     this.stop();
     await acd.setState("logged_out").catch(() => {});
     setToken(null);

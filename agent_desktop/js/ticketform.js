@@ -126,6 +126,12 @@ export class TicketForm {
     return true;
   }
 
+  // Signing out on purpose ends the work: the caller's name, number and request must not stay in
+  // the browser for the next person at this workstation. A lost session keeps its draft.
+  discardDraft() {
+    localStorage.removeItem(this.draftKey);
+  }
+
   clear() {
     this.form.reset();
     this.regions.load();

@@ -110,3 +110,23 @@ async def test_direct_answer_and_server_errors_in_place(live_resources):
         await expect(page.locator("#form-ok")).to_contain_text("直接答复办结", timeout=WAIT_MS)
         await expect(page.locator("#count-answers")).to_have_text("1")
         assert await form.locator("[name=content]").input_value() == ""
+
+
+async def test_signing_out_leaves_no_callers_data_in_the_browser(live_resources):
+    """R-35: the ticket draft (caller's name, number, request) goes with a deliberate sign-out, so
+    the next person at the workstation finds nothing of it in the browser's storage."""
+    async with live_server(live_resources) as base, chromium() as browser:
+        page = await desk_page(browser)
+        await sign_in(page, base, "agent1003")
+        form = page.locator("#ticket-form")
+        await expect(page.locator("#desk-view")).to_be_visible(timeout=WAIT_MS)
+        await form.locator("[name=caller_name]").fill("王先生")
+        await form.locator("[name=caller_phone]").fill("13900139000")
+        await form.locator("[name=content]").fill("反映小区供水水压不足。")
+        await expect(page.locator("#draft-state")).to_have_text("草稿已自动保存", timeout=WAIT_MS)
+        stored = "JSON.stringify(Object.entries(localStorage))"
+        assert "13900139000" in await page.evaluate(stored)  # the draft that survives a reload
+        await page.click("#btn-logout")
+        await expect(page.locator("#login-view")).to_be_visible(timeout=WAIT_MS)
+        left = await page.evaluate(stored)
+        assert "13900139000" not in left and "王先生" not in left

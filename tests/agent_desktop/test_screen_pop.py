@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from acd.store import AcdStore
 from core.timeutil import utcnow
 from models import AuditEvent, BlockedCaller, Call, CallEvent, User
 from tests.conftest import login
@@ -43,6 +44,7 @@ async def test_screen_pop_gathers_history_open_tickets_and_block(client, session
                              direct_answer={"answer": "携带身份证到社保经办网点办理"})
     session.add(BlockedCaller(number=CALLER, status="warned", reason="多次无故来电"))
     call = await _call(session, menu_choice="2", queue="enterprise", phase="ringing")
+    session.add(CallEvent(call_id=call.id, type="offered", detail={"agent_id": agent.id, "extension": "1001"}))
     await session.commit()
 
     response = await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=headers)
@@ -77,8 +79,9 @@ async def test_expired_suspension_and_withheld_numbers(client, session):
     """An expired suspension is no longer shown; a withheld number has no history and is never prefilled."""
     session.add(BlockedCaller(number=CALLER, status="suspended", reason="威胁话务员",
                               until=utcnow() - timedelta(minutes=1)))
-    call = await _call(session)
-    hidden = await _call(session, number="anonymous")
+    agent = await session.scalar(select(User).where(User.username == "agent1002"))
+    call = await _call(session, agent_id=agent.id)
+    hidden = await _call(session, number="anonymous", agent_id=agent.id)
     await session.commit()
     headers = await login(client, "agent1002")
     pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=headers)).json()
@@ -90,7 +93,8 @@ async def test_expired_suspension_and_withheld_numbers(client, session):
 
 async def test_screen_pop_masks_the_number_for_experts_and_refuses_units(client, session):
     """Expert seats lack personal-data access: masked number; handling units may not read calls."""
-    call = await _call(session)
+    expert = await session.scalar(select(User).where(User.username == "expert2001"))
+    call = await _call(session, agent_id=expert.id)
     await session.commit()
     pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=await login(client, "expert2001"))).json()
     assert pop["caller"] == {"number": "139****5678", "masked": True, "usable": False}
@@ -126,8 +130,48 @@ async def test_progress_of_another_callers_ticket_is_refused(client, session):
     """Only the caller's own open tickets can be told (R-07, R-25: no one else's matters)."""
     headers = await login(client, "agent1001")
     other = await _ticket(client, headers, "别人的诉求：道路积水")
-    call = await _call(session, number="13600136000")
+    agent = await session.scalar(select(User).where(User.username == "agent1001"))
+    call = await _call(session, number="13600136000", agent_id=agent.id)
     await session.commit()
     response = await client.post(f"/api/v1/desktop/screen-pop/{call.id}/progress-told",
                                  json={"ticket_id": other["id"]}, headers=headers)
     assert response.status_code == 409 and "不是本来电人" in response.json()["detail"]
+
+
+async def _user(session, username: str) -> User:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def test_a_seat_pops_only_the_calls_it_takes_part_in(client, session, redis):
+    """R-35: another agent's caller (number, requests, history) is not shown to exist; the
+    seat a call rings at, that answered it, or that it was transferred to sees it."""
+    mine = await _user(session, "agent1001")
+    answered = await _call(session, agent_id=mine.id, phase="ended", disposition="answered")
+    offered = await _call(session, phase="ringing")
+    session.add(CallEvent(call_id=offered.id, type="offered", detail={"agent_id": mine.id, "extension": "1001"}))
+    transferred = await _call(session, phase="bridged")
+    session.add(CallEvent(call_id=transferred.id, type="transferred", detail={"target": "1001", "mode": "blind"}))
+    ringing_now = await _call(session, phase="ringing")  # the offer's record may not be written yet
+    await session.commit()
+    seat = AcdStore(redis)
+    await redis.hset(seat.agent_key(mine.id), mapping={"user_id": mine.id, "state": "ringing",
+                                                       "call_id": ringing_now.id})
+    own, other = await login(client, "agent1001"), await login(client, "agent1002")
+    for call in (answered, offered, transferred, ringing_now):
+        pop = await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=own)
+        assert pop.status_code == 200 and pop.json()["caller"]["number"] == CALLER
+        refused = await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=other)
+        assert refused.status_code == 404 and CALLER not in refused.text
+    told = await client.post(f"/api/v1/desktop/screen-pop/{answered.id}/progress-told", json={"ticket_id": 1},
+                             headers=other)
+    assert told.status_code == 404
+    expert = await client.get(f"/api/v1/desktop/screen-pop/{answered.id}", headers=await login(client, "expert2002"))
+    assert expert.status_code == 404
+
+
+async def test_supervisors_and_auditors_pop_any_call(client, session):
+    call = await _call(session, agent_id=(await _user(session, "agent1003")).id)
+    await session.commit()
+    for username in ("supervisor", "auditor", "admin"):
+        pop = await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=await login(client, username))
+        assert pop.status_code == 200, (username, pop.text)
