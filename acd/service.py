@@ -26,7 +26,7 @@ async def skills_of(session: AsyncSession, user_id: int) -> frozenset[str]:
 
 async def seat_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
-    if user is None or user.role not in SEAT_ROLES:
+    if user is None or user.role not in SEAT_ROLES or not user.active:  # a disabled seat takes no calls
         raise NotFound(f"坐席 {user_id} 不存在 (no such agent)")
     if not user.extension:
         raise Conflict("该账号没有分机，不能接听电话 (account has no extension)")
