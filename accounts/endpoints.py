@@ -11,7 +11,7 @@ from sqlalchemy import select
 from access.permissions import ROLE_PERMISSIONS, Permission, Role
 from access.principal import Principal
 from accounts import service
-from accounts.revocation import end_sessions, revocation_reasons
+from accounts.revocation import end_sessions, revocation_reasons, rotate_seat
 from accounts.schemas import MeOut, PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
 from accounts.security import hash_password, issue_token, verify_password
 from accounts.throttle import LoginThrottle
@@ -72,6 +72,7 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
     user.token_version += 1
     await record(session, action="password_changed", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
+    await rotate_seat(session, user)
     await session.commit()
     await end_sessions(resources, user=user, reasons=["password"])
 
@@ -131,6 +132,8 @@ async def update_user(
     reasons = revocation_reasons(before=before, after={"active": user.active, "role": user.role,
                                                        "org_unit_id": user.org_unit_id},
                                  password_changed=bool(password))
+    if reasons:
+        await rotate_seat(session, user)
     await session.commit()
     if reasons:
         await end_sessions(resources, user=user, reasons=reasons)

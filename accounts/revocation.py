@@ -1,13 +1,16 @@
 """What a change of a person's access sets off (R-35): their open websockets close (in every
 API process: the signal travels on the event bus), their seat leaves the ACD so it is never
-offered another call, and their seat's SIP secret is rotated.
+offered another call, and their seat's SIP secret is rotated (pbx.seat_secrets).
 
-`revocation_reasons` is the pure rule; `end_sessions` the I/O after the change is committed.
+`revocation_reasons` is the pure rule; `rotate_seat` runs inside the change's transaction,
+`end_sessions` after it is committed.
 """
 from __future__ import annotations
 
 import logging
 import time
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd import states
 from acd.store import AcdStore
@@ -15,6 +18,8 @@ from api.resources import Resources
 from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier
 from models import User
+from pbx import seat_secrets
+from pbx.seat_secrets import SEAT_SECRETS_CHANGED
 from realtime.bus import EventBus
 from realtime.messages import SESSION_REVOKED, Audience
 
@@ -39,6 +44,12 @@ def revocation_reasons(*, before: dict, after: dict, password_changed: bool) -> 
     return reasons
 
 
+async def rotate_seat(session: AsyncSession, user: User) -> None:
+    """A new SIP secret for the user's seat, committed with the change itself."""
+    if user.extension:
+        await seat_secrets.rotate(session, user.extension)
+
+
 async def end_sessions(resources: Resources, *, user: User, reasons: list[str]) -> None:
     """After the change is committed: log the seat out of the ACD, then close every socket."""
     bus = EventBus.for_resources(resources)
@@ -55,3 +66,5 @@ async def end_sessions(resources: Resources, *, user: User, reasons: list[str]) 
                 pending_state=agent.state.pending_state))
     await bus.publish(SESSION_REVOKED, {"user_id": user.id, "reasons": reasons},
                       audience=Audience(user_ids=[user.id]))
+    if user.extension:  # the workers beside Asterisk re-render and reload res_pjsip
+        await bus.publish(SEAT_SECRETS_CHANGED, {"extension": user.extension})

@@ -143,13 +143,6 @@ def render_config(settings: Settings, ari_password: str, sip_passwords: Mapping[
     return files
 
 
-def secrets_for(settings: Settings) -> tuple[str, dict[str, str]]:
-    """(ARI password, {extension: SIP password}) from core.secrets."""
-    from core.secrets import ari_password, sip_password
-
-    return ari_password(settings), {ext: sip_password(settings, ext) for ext in SEAT_EXTENSIONS}
-
-
 def write_config(files: Mapping[str, str], lay: Layout) -> Path:
     """Replace the config directory's *.conf files with `files` (0600: they hold secrets)."""
     target = lay.host_dir("etc")
@@ -165,8 +158,3 @@ def write_config(files: Mapping[str, str], lay: Layout) -> Path:
             f.write(text)
         os.replace(tmp, target / name)  # Asterisk never reads a half-written file
     return target
-
-
-def render_and_write(settings: Settings, lay: Layout) -> Path:
-    ari, sip = secrets_for(settings)
-    return write_config(render_config(settings, ari, sip, lay), lay)

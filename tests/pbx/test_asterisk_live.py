@@ -19,9 +19,10 @@ import pytest
 import websockets
 from websockets.sync.client import connect
 
-from core.secrets import ari_password, sip_password
+from core.secrets import ari_password
 from core.settings import Settings
 from pbx import process, prompt_sound, rootfs
+from pbx.seat_secrets import load_seat_passwords
 from tests.telephony_fixtures import not_here
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -262,7 +263,7 @@ def test_no_ari_app_connected_gives_notice_and_503(settings, asterisk, tmp_path)
 def test_register_with_digest(settings, asterisk, tmp_path):
     target = f"{settings.sip_host}:{settings.sip_port}"
     good = sipp(tmp_path, "uac_register.xml", "127.0.0.1", target, "-s", "1001",
-                "-au", "1001", "-ap", sip_password(settings, "1001"))
+                "-au", "1001", "-ap", load_seat_passwords(settings)["1001"])
     assert finish(good) == 0, good.stderr.read().decode()[-2000:]
     bad = sipp(tmp_path, "uac_register.xml", "127.0.0.1", target, "-s", "1001",
                "-au", "1001", "-ap", "wrong-password", "-timeout", "5s")

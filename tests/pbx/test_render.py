@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.secrets import ari_password, sip_password
+from core.secrets import ari_password
 from core.settings import Settings
-from pbx import render, rootfs
+from pbx import render, rootfs, seat_secrets
 from pbx.render import SEAT_EXTENSIONS, render_config, split_host_port, write_config
 
 ARI_SECRET = "ari-Secret-7f3a9c"
@@ -178,10 +178,10 @@ def test_missing_password_fails_the_render(settings):
 
 
 def test_no_secret_in_templates(settings):
-    """Render with the real secret derivation, then grep asterisk_conf/ for every value."""
-    real_ari, real_sip = render.secrets_for(settings)
-    assert real_ari == ari_password(settings) and real_sip["1001"] == sip_password(settings,
-                                                                                   "1001")
+    """Render with the real secrets (derived ARI password, random seat secrets), then grep
+    asterisk_conf/ for every value."""
+    real_ari, (real_sip, created) = ari_password(settings), seat_secrets.plan(settings, {})
+    assert created == real_sip and len(set(real_sip.values())) == len(SEAT_EXTENSIONS)  # one each
     rendered = render_config(settings, real_ari, real_sip, rootfs.chroot_layout(settings))
     assert real_ari in rendered["ari.conf"]
     secrets = {real_ari, ARI_SECRET, *real_sip.values(), *sip_secrets().values()}
