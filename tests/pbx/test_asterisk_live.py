@@ -19,6 +19,7 @@ import pytest
 import websockets
 from websockets.sync.client import connect
 
+from core.migrate import upgrade
 from core.secrets import ari_password
 from core.settings import Settings
 from pbx import process, prompt_sound, rootfs
@@ -68,7 +69,11 @@ def settings(tmp_path_factory) -> Settings:
     # (tests/telephony_fixtures.py) runs on the configured ports during the same pytest run;
     # instances on distinct ports share the root without sharing anything else.
     env = Settings()
+    # the seats' SIP secrets live in the database: a migrated SQLite file of this module's own
+    database_url = f"sqlite+aiosqlite:///{base / 'hotline.db'}"
+    upgrade(database_url)
     return Settings(var_dir=base / "var", prompts_dir=base / "prompts", agi_scripts_dir=base / "agi",
+                    database_url=database_url,
                     sip_port=env.sip_port + 2, ari_port=env.ari_port + 2,
                     rtp_start=env.rtp_end + 1, rtp_end=env.rtp_end + 1 + (env.rtp_end - env.rtp_start))
 
