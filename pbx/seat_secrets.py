@@ -7,10 +7,12 @@ seat leaves the demo password behind too).
 
 How a rotation reaches the running Asterisk: the API commits it and publishes
 SEAT_SECRETS_CHANGED on the event bus; every ARI worker (they run beside Asterisk and can
-write its configuration) re-renders the configuration from the database and reloads
-res_pjsip over ARI (`apply`). We re-render rather than push the auth object through ARI's
-dynamic configuration: objects read from pjsip.conf are read-only to ARI (the config wizard
-cannot update), and the rendered file is what a restarted Asterisk reads anyway.
+write its configuration) re-renders pjsip_seats.conf — the seats' auth objects, included by
+pjsip.conf and depending on nothing but the seats and their secrets, so the worker's own
+settings never leak into Asterisk's configuration — from the database and reloads res_pjsip
+over ARI (`apply`). We re-render rather than push the auth object through ARI's dynamic
+configuration: objects read from pjsip.conf are read-only to ARI (the config wizard cannot
+update them), and the rendered file is what a restarted Asterisk reads anyway.
 """
 from __future__ import annotations
 
@@ -121,24 +123,25 @@ def render_and_write(settings: Settings, lay: rootfs.Layout) -> Path:
     return render.write_config(render.render_config(settings, ari, sip, lay), lay)
 
 
-def write_config(settings: Settings, passwords: Mapping[str, str]) -> bool:
-    """Render every file with these seat passwords into Asterisk's configuration directory;
-    True when pjsip.conf changed (then res_pjsip must reload)."""
-    lay = rootfs.layout(settings)
-    files = render.render_config(settings, ari_password(settings), passwords, lay)
-    current = lay.host_dir("etc") / "pjsip.conf"
-    before = current.read_text() if current.exists() else None
-    render.write_config(files, lay)
-    return before != files["pjsip.conf"]
+def write_seats(settings: Settings, passwords: Mapping[str, str]) -> bool:
+    """Rewrite only pjsip_seats.conf in Asterisk's configuration directory (everything else
+    stays as the renderer wrote it, with its own settings); True when it changed."""
+    target = rootfs.layout(settings).host_dir("etc")
+    path, text = target / render.SEATS_FILE, render.render_seats(passwords)
+    if path.exists() and path.read_text() == text:
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    render.write_file(target, render.SEATS_FILE, text)
+    return True
 
 
 async def apply(settings: Settings, sessionmaker, ari) -> bool:
-    """Bring the running Asterisk to the stored secrets: re-render, reload res_pjsip over ARI.
-    Returns True when something changed."""
+    """Bring the running Asterisk to the stored secrets: rewrite pjsip_seats.conf, reload
+    res_pjsip over ARI. Returns True when something changed."""
     async with sessionmaker() as session:
         passwords = await seat_passwords(session, settings)
         await session.commit()
-    if not write_config(settings, passwords):
+    if not write_seats(settings, passwords):
         return False
     await ari.asterisk.reloadModule(moduleName="res_pjsip.so")
     log.info("seat secrets applied: res_pjsip reloaded")
