@@ -168,6 +168,14 @@ async def test_a_city_admin_manages_only_users_of_its_region(client, session, ad
     assert moved_out.status_code == 403
     await session.refresh(province_agent)
     assert province_agent.active and province_agent.role == "agent"
+    # the city centre's supervisor (demo `chengdu`) sees only its region's users and, holding no
+    # user:write, changes none (supervisors do not administer accounts anywhere)
+    supervisor = await login(client, "chengdu")
+    seen = {u["username"] for u in (await client.get("/api/v1/users?limit=1000", headers=supervisor)).json()}
+    assert {"wh_zjj", "cd_water", "chengdu", "wh_new"} <= seen and not seen & {"agent1001", "admin", "expert2001"}
+    assert (await client.post("/api/v1/users", headers=supervisor, json={
+        "username": "cd_sup_new", "password": "cd-sup-pass1", "role": "unit_staff",
+        "org_unit_id": await _unit_id(session, "WH-ZJJ")})).status_code == 403
     # the province admin still manages everyone
     assert (await client.patch(f"/api/v1/users/{inside.json()['id']}", json={"org_unit_id": outside_unit},
                                headers=admin_headers)).status_code == 200
