@@ -142,6 +142,9 @@ async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, wants: EventFi
                 allowed: Callable[[Principal], bool], ping_seconds: float) -> None:
     """Run one websocket connection from accept to close."""
     await ws.accept()
+    # a revocation published while the user is being read from the database must not be missed
+    early: list[BusEvent] = []
+    hub.add(early.append)
     try:
         principal, expires_at = await _first_frame(ws, resources)
         if not allowed(principal):
@@ -156,8 +159,13 @@ async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, wants: EventFi
         with contextlib.suppress(Exception):
             await ws.close(code=1011, reason="internal error")
         return
+    finally:
+        hub.discard(early.append)
     conn = Connection(ws, resources, principal, expires_at, wants)
     hub.add(conn.on_event)
+    for event in early:
+        if event.type == SESSION_REVOKED:
+            conn.on_event(event)
     await ws.send_text(Frame(op="welcome", data={"user_id": principal.user_id, "role": principal.role,
                                                   "username": principal.username}).model_dump_json())
     tasks = [asyncio.create_task(coro) for coro in
