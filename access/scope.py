@@ -41,6 +41,14 @@ class Scope:
         """True when unit_id is one of this scope's units."""
         return self.everything or (unit_id is not None and unit_id in self.unit_ids)
 
+    def covers_org(self, region_code: str | None, unit_id: int | None) -> bool:
+        """In Python what org_clause is in SQL: something of an org unit with this region and id."""
+        if self.everything:
+            return True
+        if self.region_prefix:
+            return self.covers_region(region_code)
+        return self.covers_unit(unit_id)
+
     def region_clause(self, column: ColumnClause) -> ColumnElement[bool]:
         """SQL filter on a region-code column."""
         if self.everything:

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from access.permissions import ROLE_PERMISSIONS, Permission, Role
 from access.principal import Principal
 from accounts import service
+from accounts.revocation import end_sessions, revocation_reasons, rotate_seat
 from accounts.schemas import MeOut, PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
 from accounts.security import hash_password, issue_token, verify_password
 from accounts.throttle import LoginThrottle
 from api.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from core.context import client_ip_var
-from core.errors import NotFound, Unauthorized
+from core.errors import Forbidden, NotFound, Unauthorized
 from models import OrgUnit, User
 from organisation.service import get_unit
 
@@ -61,8 +62,9 @@ async def me(principal: PrincipalDep, session: SessionDep) -> MeOut:
 
 
 @router.post("/auth/password", status_code=204)
-async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep) -> None:
-    """Change one's own password; every earlier token stops working."""
+async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep,
+                          resources: ResourcesDep) -> None:
+    """Change one's own password; every earlier token and open socket stops working."""
     user = await session.get(User, principal.user_id)
     if not verify_password(user.password_hash, body.current_password):
         raise Unauthorized("当前密码错误 (current password is wrong)")
@@ -70,7 +72,9 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
     user.token_version += 1
     await record(session, action="password_changed", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
+    await rotate_seat(session, user)
     await session.commit()
+    await end_sessions(resources, user=user, reasons=["password"])
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -92,7 +96,8 @@ async def list_users(
 async def create_user(
     body: UserCreate, session: SessionDep, principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))],
 ) -> User:
-    """Create an account (administrators)."""
+    """Create an account (administrators; a city centre's only inside its region)."""
+    await _unit_in_scope(session, principal, body.org_unit_id)
     user = await service.create_user(session, **body.model_dump())
     await record(session, action="user_created", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="user", resource_id=user.id, detail={"username": user.username, "role": user.role})
@@ -103,16 +108,19 @@ async def create_user(
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def update_user(
     user_id: IdPath, body: UserUpdate, session: SessionDep,
-    principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))],
+    principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))], resources: ResourcesDep,
 ) -> User:
-    """Change an account's role, unit, status or password; revokes its tokens."""
+    """Change an account's role, unit, status or password; revokes its tokens. Disabling it or
+    changing its password, role or unit also closes its sockets and logs its seat out of the ACD."""
     user = await session.get(User, user_id)
-    if user is None:
+    if user is None or not await _in_scope(session, principal, user.org_unit_id):
         raise NotFound(f"用户 {user_id} 不存在 (user not found)")
-    changes = body.model_dump(exclude_unset=True)
+    # null means "no change", never a null column
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if "org_unit_id" in changes:
-        await get_unit(session, changes["org_unit_id"])
+        await _unit_in_scope(session, principal, changes["org_unit_id"])
     password = changes.pop("password", None)
+    before = {"active": user.active, "role": user.role, "org_unit_id": user.org_unit_id}
     for key, value in changes.items():
         setattr(user, key, value)
     if password:
@@ -121,5 +129,25 @@ async def update_user(
     await record(session, action="user_updated", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="user", resource_id=user.id,
                  detail={**changes, **({"password": "reset"} if password else {})})
+    reasons = revocation_reasons(before=before, after={"active": user.active, "role": user.role,
+                                                       "org_unit_id": user.org_unit_id},
+                                 password_changed=bool(password))
+    if reasons:
+        await rotate_seat(session, user)
     await session.commit()
+    if reasons:
+        await end_sessions(resources, user=user, reasons=reasons)
     return user
+
+
+async def _in_scope(session: SessionDep, principal: Principal, unit_id: int) -> bool:
+    """True when the unit lies inside the principal's organisation scope (R-31)."""
+    unit = await session.get(OrgUnit, unit_id)
+    return unit is not None and principal.scope.covers_org(unit.region_code, unit.id)
+
+
+async def _unit_in_scope(session: SessionDep, principal: Principal, unit_id: int) -> None:
+    """A unit may receive users only from someone whose scope covers it (404 if there is none)."""
+    await get_unit(session, unit_id)
+    if not await _in_scope(session, principal, unit_id):
+        raise Forbidden(f"单位 {unit_id} 不在您的管辖范围内 (unit outside your region)")

@@ -30,7 +30,7 @@ async def seat_user(session: AsyncSession, user_id: int, *, scope: Scope | None 
     """The seat user_id; with scope (a supervisor acting on someone else's seat), only a seat of
     that scope: a city centre's supervisors manage their region's seats, not the province's."""
     user = await session.get(User, user_id)
-    if user is None or user.role not in SEAT_ROLES:
+    if user is None or user.role not in SEAT_ROLES or not user.active:  # a disabled seat takes no calls
         raise NotFound(f"坐席 {user_id} 不存在 (no such agent)")
     if scope is not None and not scope.everything:
         unit = await session.get(OrgUnit, user.org_unit_id)

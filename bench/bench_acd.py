@@ -274,8 +274,8 @@ async def main() -> int:
     import tempfile
 
     from core.migrate import upgrade
-    from core.secrets import sip_password
     from pbx import layout, process
+    from pbx.seat_secrets import load_seat_passwords
     from tests.telephony_fixtures import WorkerPool, free_tcp_port
     from tests.telephony_sipp import SippRunner, write_dtmf_pcap
 
@@ -303,8 +303,9 @@ async def main() -> int:
     try:
         pool.start("bench")
         extensions = [str(n) for n in range(1001, 1001 + args.agents)]
+        passwords = load_seat_passwords(settings)
         for ext in extensions:
-            port = runner.register(ext, sip_password(settings, ext))
+            port = runner.register(ext, passwords[ext])
             runner.start(agent_scenario(args.talk_ms), ip="127.0.0.1", port=port, target=False, calls=100_000,
                          name=f"agent-{ext}", trace=False, extra=("-trace_logs",))
         dtmf = str(write_dtmf_pcap(workdir / "dtmf1.pcap", "1", index=0))

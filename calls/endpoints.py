@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import IdPath, RedisDep, SessionDep, require
+from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from calls import blocklist
 from calls.control import control
+from calls.outside import authorise
 from calls.repository import call_events, recent_calls
 from calls.schemas import (
     BlockIn,
@@ -131,8 +132,15 @@ async def transfer_cancel(call_id: IdPath, session: SessionDep, redis: RedisDep,
 
 @router.post("/{call_id}/parties", response_model=ControlResult)
 async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, redis: RedisDep,
-                    principal: Controller) -> ControlResult:
-    """Three-way call: bring an expert seat, extension or outside number into the call (R-06)."""
+                    principal: Controller, resources: ResourcesDep) -> ControlResult:
+    """Three-way call: bring an expert seat, extension or outside number into the call (R-06).
+    An outside number must be on the allow-list (HOTLINE_OUTSIDE_NUMBERS), is rate-limited per
+    user and audited, and sees the hotline's number (R-35)."""
+    if body.number is not None:
+        if await session.get(Call, call_id) is None:
+            raise NotFound(f"通话 {call_id} 不存在 (no such call)")
+        await authorise(session, redis, resources.settings, principal=principal, number=body.number,
+                        call_id=call_id)
     return await _control(session, redis, principal, call_id, "add_party", body.model_dump(exclude_none=True))
 
 

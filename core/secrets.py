@@ -40,10 +40,3 @@ def ari_password(settings: Settings) -> str:
     if settings.ari_password is not None:
         return settings.ari_password.get_secret_value()
     return derived_secret(settings, "ari")
-
-
-def sip_password(settings: Settings, extension: str) -> str:
-    """SIP digest password of an extension: the demo password if set, else derived."""
-    if settings.demo_password is not None:
-        return settings.demo_password.get_secret_value()
-    return derived_secret(settings, f"sip:{extension}")

@@ -1,12 +1,15 @@
 """Typed settings: every knob comes from a HOTLINE_* environment variable (or `.env`)."""
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.dialling import DEFAULT_OUTSIDE_NUMBERS, compile_allow_list
 
 # Repository root: the embedded defaults (SQLite file, recordings, prompts) live under ./var/.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +97,20 @@ class Settings(BaseSettings):
     queue_announce_seconds: float = 30.0  # queued callers hear their position this often
     recordings_retention_days: int = 731  # R-17: at least two years
     prompts_file: Path | None = None  # YAML file overriding prompt texts (ivr/prompt_texts.py)
+
+    # --- outside numbers (three-way calls, outbound legs) ---------------------------
+    outside_numbers: str = DEFAULT_OUTSIDE_NUMBERS  # allow-list: whole-number regexes, space-separated
+    outside_dials_per_hour: int = 20  # per user; more is refused (429) until the hour is over
+    outbound_caller_id: str = "12345"  # what an outside party sees, never the citizen's number
+
+    @field_validator("outside_numbers")
+    @classmethod
+    def _allow_list_compiles(cls, value: str) -> str:
+        try:
+            compile_allow_list(value)  # a malformed pattern stops the start, not a call
+        except re.error as exc:
+            raise ValueError(f"HOTLINE_OUTSIDE_NUMBERS: {exc}") from exc
+        return value
 
 
 @lru_cache

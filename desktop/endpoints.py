@@ -20,8 +20,9 @@ from desktop.schemas import (
     TodayOut,
 )
 from desktop.screenpop import screen_pop, tell_progress
-from desktop.softphone import softphone_config
+from desktop.softphone import has_seat, softphone_config
 from desktop.today import today_counts
+from pbx.seat_secrets import seat_password
 
 router = APIRouter(prefix="/desktop", tags=["desktop"])
 Seat = Annotated[Principal, Depends(require(Permission.ACD_SELF))]
@@ -32,9 +33,12 @@ CallReader = Annotated[Principal, Depends(require(Permission.CALL_READ))]
 @router.get("/softphone", response_model=SoftphoneOut)
 async def softphone(principal: Seat, session: SessionDep, resources: ResourcesDep,
                     response: Response) -> SoftphoneOut:
-    """The SIP account of one's own browser softphone (its password included; audited)."""
-    config = softphone_config(resources.settings, extension=principal.extension,
-                              display_name=principal.display_name)
+    """The SIP account of one's own browser softphone (its password included; audited). The
+    password is the seat's current secret: after a rotation the next sign-in gets the new one."""
+    extension = principal.extension
+    password = await seat_password(session, resources.settings, extension) if has_seat(extension) else ""
+    config = softphone_config(resources.settings, extension=extension, display_name=principal.display_name,
+                              password=password)
     await record(session, action="softphone_credentials_issued", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="sip_endpoint", resource_id=config.endpoint)
     await session.commit()

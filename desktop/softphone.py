@@ -1,6 +1,6 @@
 """The browser softphone's SIP account: which endpoint, where to register, with what secret.
 
-Pure apart from the password look-up: the seat's WebRTC endpoint is `webrtc<ext>` (see
+Pure (the seat's password is looked up by the caller, pbx.seat_secrets): the seat's WebRTC endpoint is `webrtc<ext>` (see
 asterisk_conf/pjsip.conf.j2), registering over the PJSIP WebSocket transport that Asterisk's
 HTTP server serves at /ws.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from core.errors import Conflict
-from core.secrets import sip_password
 from core.settings import Settings
 from desktop.schemas import SoftphoneOut
 from pbx.render import SEAT_EXTENSIONS
@@ -22,9 +21,15 @@ def sip_ws_url(settings: Settings) -> str:
     return settings.sip_ws_url or f"ws://{settings.ari_host}:{settings.ari_port}/ws"
 
 
-def softphone_config(settings: Settings, *, extension: str | None, display_name: str) -> SoftphoneOut:
+def has_seat(extension: str | None) -> bool:
+    """True when the extension is one of the seats Asterisk knows."""
+    return bool(extension) and extension in SEAT_EXTENSIONS
+
+
+def softphone_config(settings: Settings, *, extension: str | None, display_name: str,
+                     password: str) -> SoftphoneOut:
     """The JsSIP configuration of a seat; Conflict when the account has no browser seat."""
-    if not extension or extension not in SEAT_EXTENSIONS:
+    if not has_seat(extension):
         raise Conflict("此账号没有分配坐席分机，无法使用软电话 (no seat extension for this account)")
     ws_url = sip_ws_url(settings)
     domain = urlsplit(ws_url).hostname or settings.sip_host
@@ -32,6 +37,6 @@ def softphone_config(settings: Settings, *, extension: str | None, display_name:
     return SoftphoneOut(
         extension=extension, endpoint=endpoint, display_name=display_name, ws_url=ws_url,
         uri=f"sip:{endpoint}@{domain}", authorization_user=endpoint,
-        password=sip_password(settings, extension), register_expires=REGISTER_EXPIRES,
+        password=password, register_expires=REGISTER_EXPIRES,
         ice_servers=[], wrap_up_seconds=settings.wrap_up_seconds,
     )

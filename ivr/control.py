@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from acd.queues import GENERAL, is_queue
+from core.dialling import caller_id, outside_number_allowed
 from ivr.ari import AriError
 from ivr.menu import Prompt
 from ivr.messages import CallAction
@@ -324,10 +325,15 @@ class ControlMixin:
                 return seat
             endpoint, user_id, target = seat[0], seat[1], str(extension)
         elif number:
+            # checked again here: the worker dials, whoever put the command on its channel
+            if not outside_number_allowed(str(number), self.w.settings.outside_numbers):
+                return _fail(422, "该号码不允许外呼 (number not on the allow-list)")
             endpoint, user_id, target = f"PJSIP/{number}@pstn", None, str(number)
         else:
             return _fail(422, "extension or number required")
-        leg = await self.dial_leg("party", target, endpoint, user_id=user_id)
+        # an outside party sees the hotline's number, never the citizen's
+        shown = caller_id(self.w.settings.outbound_caller_id) if number and not extension else None
+        leg = await self.dial_leg("party", target, endpoint, user_id=user_id, caller_id=shown)
         await self.action("party_dialled", actor_id=command.actor_id, target=target)
         return _ok(leg=leg.channel_id)
 

@@ -32,6 +32,8 @@ from ivr.services import CallServices
 from ivr.session import CallSession, agent_state_message
 from ivr.tickets import TicketLookup
 from models import Call, User
+from pbx import seat_secrets
+from realtime.bus import EventBus
 
 log = logging.getLogger(__name__)
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
@@ -77,7 +79,8 @@ class Worker(ResyncMixin):
             raise RuntimeError(f"application {self.own_app} is owned by another worker")
         self.connect_app(self.own_app)
         await self.hold_fallback_app()
-        for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run(), self.queue_stats_loop()):
+        for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run(), self.queue_stats_loop(),
+                     self.seat_secrets_loop()):
             self._tasks.append(asyncio.create_task(loop))
 
     async def stop(self) -> None:
@@ -138,6 +141,25 @@ class Worker(ResyncMixin):
             except Exception:
                 log.warning("heartbeat failed", exc_info=True)
             await asyncio.sleep(HEARTBEAT_SECONDS)  # the heartbeat period itself
+
+    async def seat_secrets_loop(self) -> None:
+        """Keep Asterisk on the seats' stored SIP secrets: once at start (a rotation made while
+        no worker ran), then at every rotation the API announces (R-35)."""
+        bus = EventBus(self.redis, self.settings.events_channel)
+        backoff = 0.5
+        while True:
+            try:
+                await seat_secrets.apply(self.settings, self.sessionmaker, self.ari)
+                async for event in bus.events():
+                    backoff = 0.5
+                    if event.type == seat_secrets.SEAT_SECRETS_CHANGED:
+                        await seat_secrets.apply(self.settings, self.sessionmaker, self.ari)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis, database or Asterisk away: try again, the apply is idempotent
+                log.warning("seat secrets not applied; retrying", exc_info=True)
+                await asyncio.sleep(backoff)  # back-off before the retry
+                backoff = min(backoff * 2, 10)
 
     async def adoption_loop(self) -> None:
         db_apps: set[str] = set()

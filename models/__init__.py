@@ -14,6 +14,7 @@ from models.knowledge_revision import KnowledgeRevision
 from models.org_unit import OrgUnit
 from models.recording import Recording
 from models.region import Region
+from models.seat_secret import SeatSecret
 from models.supervision_record import SupervisionRecord
 from models.ticket import Ticket
 from models.ticket_assignment import TicketAssignment
@@ -26,6 +27,6 @@ from models.user import User
 __all__ = [
     "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
     "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
-    "OrgUnit", "Recording", "Region", "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller",
+    "OrgUnit", "Recording", "Region", "SeatSecret", "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller",
     "TicketEvent", "TicketSequence", "TimeLimitPolicyVersion", "User"
 ]

@@ -65,11 +65,11 @@ def render_command(root: str) -> None:
     """Only write the rendered configuration (e.g. into the Asterisk container's volume)."""
     from pathlib import Path
 
-    from pbx import render
+    from pbx import seat_secrets
 
     settings = get_settings()
     lay = rootfs.chroot_layout(settings.model_copy(update={"asterisk_root": Path(root)}))
-    click.echo(render.render_and_write(settings, lay))
+    click.echo(seat_secrets.render_and_write(settings, lay))
 
 
 @asterisk.command("cli")

@@ -20,8 +20,9 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from core.secrets import ari_password
 from core.settings import Settings
-from pbx import render, rootfs
+from pbx import rootfs, seat_secrets
 from pbx.rootfs import Layout
 
 BOOT_TIMEOUT = 60.0
@@ -170,10 +171,10 @@ def start(settings: Settings, timeout: float = BOOT_TIMEOUT) -> int:
     answers with our credentials. Returns the pid. If this instance already runs (pid
     file), its config is re-rendered and reloaded instead: `up` twice is harmless."""
     lay = rootfs.ensure(settings)
-    password = render.secrets_for(settings)[0]
+    password = ari_password(settings)
     pid = running_pid(settings)
     if pid is not None:
-        render.render_and_write(settings, lay)
+        seat_secrets.render_and_write(settings, lay)
         sync_prompts(settings)
         sync_agi(settings)
         if _reload(lay) and wait_until(lambda: ari_answers(settings, password), timeout):
@@ -185,7 +186,7 @@ def start(settings: Settings, timeout: float = BOOT_TIMEOUT) -> int:
     _wait_ports_free(settings)
     for name in ("run", "log", "spool", "db"):
         lay.host_dir(name).mkdir(parents=True, exist_ok=True)
-    render.render_and_write(settings, lay)
+    seat_secrets.render_and_write(settings, lay)
     sync_prompts(settings)
     sync_agi(settings)
     for attempt in range(1, BOOT_ATTEMPTS + 1):
@@ -323,5 +324,5 @@ def status(settings: Settings) -> dict:
         except AsteriskError:
             pass
     if info["version"]:
-        info["ari"] = ari_answers(settings, render.secrets_for(settings)[0])
+        info["ari"] = ari_answers(settings, ari_password(settings))
     return info

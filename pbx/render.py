@@ -23,6 +23,7 @@ AGENT_EXTENSIONS = tuple(str(n) for n in range(1001, 1021))
 EXPERT_EXTENSIONS = tuple(str(n) for n in range(2001, 2011))
 SEAT_EXTENSIONS = AGENT_EXTENSIONS + EXPERT_EXTENSIONS
 EMERGENCY_NUMBERS = ("110", "119", "120", "122")
+SEATS_FILE = "pjsip_seats.conf"  # the seats' SIP secrets, included by pjsip.conf
 AGI_TIMEOUT = 5  # seconds the blocked-caller check may take before the call goes on
 # Modules that cannot work on a headless server (sound cards, Bluetooth), capture or
 # back ends we do not run (HEP, PostgreSQL/ODBC/TDS/RADIUS/LDAP, calendars, SNMP), legacy
@@ -135,19 +136,19 @@ def render_config(settings: Settings, ari_password: str, sip_passwords: Mapping[
     lay = lay or default_layout(settings)
     ctx = template_context(settings, ari_password, sip_passwords, lay)
     env = _environment()
-    names = sorted(p.name for p in TEMPLATE_DIR.glob("*.conf.j2"))
+    names = sorted(p.name for p in TEMPLATE_DIR.glob("*.conf.j2") if p.name != f"{SEATS_FILE}.j2")
     files = {name: f"; Rendered by pbx.render: module defaults.\n{text}"
              for name, text in DEFAULT_CONFIGS.items()}
     files.update({name.removesuffix(".j2"): env.get_template(name).render(ctx)
                   for name in names})
+    files[SEATS_FILE] = render_seats(sip_passwords)
     return files
 
 
-def secrets_for(settings: Settings) -> tuple[str, dict[str, str]]:
-    """(ARI password, {extension: SIP password}) from core.secrets."""
-    from core.secrets import ari_password, sip_password
-
-    return ari_password(settings), {ext: sip_password(settings, ext) for ext in SEAT_EXTENSIONS}
+def render_seats(sip_passwords: Mapping[str, str]) -> str:
+    """pjsip_seats.conf (included by pjsip.conf): the seats' auth objects, from nothing but the
+    seats and their secrets, so a process with other settings (a worker) can rewrite it alone."""
+    return _environment().get_template(f"{SEATS_FILE}.j2").render({"seats": seats(sip_passwords)})
 
 
 def write_config(files: Mapping[str, str], lay: Layout) -> Path:
@@ -159,14 +160,14 @@ def write_config(files: Mapping[str, str], lay: Layout) -> Path:
         if stale.name not in files:
             stale.unlink()
     for name, text in files.items():
-        tmp = target / f".{name}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, target / name)  # Asterisk never reads a half-written file
+        write_file(target, name, text)
     return target
 
 
-def render_and_write(settings: Settings, lay: Layout) -> Path:
-    ari, sip = secrets_for(settings)
-    return write_config(render_config(settings, ari, sip, lay), lay)
+def write_file(target: Path, name: str, text: str) -> None:
+    """Replace one configuration file atomically, mode 0600."""
+    tmp = target / f".{name}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, target / name)  # Asterisk never reads a half-written file

@@ -23,7 +23,7 @@ from api.resources import Resources
 from core.errors import DomainError
 from core.timeutil import utcnow
 from realtime.bus import Hub
-from realtime.messages import BusEvent, CloseCode, Frame, event_frame
+from realtime.messages import SESSION_REVOKED, BusEvent, CloseCode, Frame, event_frame, revocation_close_code
 
 log = logging.getLogger(__name__)
 AUTH_TIMEOUT_SECONDS = 5
@@ -79,8 +79,14 @@ class Connection:
         self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         self.pong = asyncio.Event()
         self.close_code = CloseCode.NORMAL
+        self.revoked: asyncio.Future[Rejected] = asyncio.get_running_loop().create_future()
 
     def on_event(self, event: BusEvent) -> None:
+        if event.type == SESSION_REVOKED:  # checked before any audience filter: it is never forwarded
+            if event.data.get("user_id") == self.principal.user_id and not self.revoked.done():
+                reasons = [str(r) for r in event.data.get("reasons", [])]
+                self.revoked.set_result(Rejected(revocation_close_code(reasons), "session revoked"))
+            return
         if not self.wants(self.principal, event):
             return
         if self.outbox.full():  # a consumer this slow reloads over REST anyway
@@ -104,6 +110,9 @@ class Connection:
                 principal, self.expires_at = await _authenticate(self.ws, self.resources, token)
                 if principal.user_id != self.principal.user_id:
                     raise Rejected(CloseCode.UNAUTHORIZED, "token of another user")
+                # the user was re-read: a changed role or unit means a new sign-in, not this socket
+                if (principal.role, principal.org_unit_id) != (self.principal.role, self.principal.org_unit_id):
+                    raise Rejected(CloseCode.FORBIDDEN, "role changed")
                 await self.ws.send_text(Frame(op="token.refreshed").model_dump_json())
             else:
                 raise Rejected(CloseCode.PROTOCOL_ERROR, f"unknown op {frame.op}")
@@ -118,6 +127,9 @@ class Connection:
             except TimeoutError as exc:
                 raise Rejected(CloseCode.PING_TIMEOUT, "no pong") from exc
 
+    async def revocation(self) -> None:
+        raise await self.revoked
+
     async def expiry(self) -> None:
         while True:
             remaining = self.expires_at - utcnow().timestamp()
@@ -130,6 +142,9 @@ async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, wants: EventFi
                 allowed: Callable[[Principal], bool], ping_seconds: float) -> None:
     """Run one websocket connection from accept to close."""
     await ws.accept()
+    # a revocation published while the user is being read from the database must not be missed
+    early: list[BusEvent] = []
+    hub.add(early.append)
     try:
         principal, expires_at = await _first_frame(ws, resources)
         if not allowed(principal):
@@ -144,12 +159,18 @@ async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, wants: EventFi
         with contextlib.suppress(Exception):
             await ws.close(code=1011, reason="internal error")
         return
+    finally:
+        hub.discard(early.append)
     conn = Connection(ws, resources, principal, expires_at, wants)
     hub.add(conn.on_event)
+    for event in early:
+        if event.type == SESSION_REVOKED:
+            conn.on_event(event)
     await ws.send_text(Frame(op="welcome", data={"user_id": principal.user_id, "role": principal.role,
                                                   "username": principal.username}).model_dump_json())
     tasks = [asyncio.create_task(coro) for coro in
-             (conn.sender(), conn.receiver(), conn.pinger(ping_seconds), conn.expiry())]
+             (conn.sender(), conn.receiver(), conn.pinger(ping_seconds), conn.expiry(),
+              conn.revocation())]
     code, reason = CloseCode.NORMAL, ""
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -38,6 +38,18 @@ class CloseCode(IntEnum):
     TOKEN_EXPIRED = 4005  # the token ran out and was not refreshed
 
 
+# A user's sessions are revoked (disabled, password or role changed): every socket of theirs, in
+# whatever API process, closes at once. data: {"user_id", "reasons"}; never shown to a browser.
+SESSION_REVOKED = "session.revoked"
+# reasons that make the person's tokens worthless (4001) rather than their role unfit (4003)
+REVOKED_UNAUTHORIZED = ("disabled", "password")
+
+
+def revocation_close_code(reasons: list[str]) -> CloseCode:
+    """4001 when the person may no longer sign in with what they had, else 4003 (role or unit changed)."""
+    return CloseCode.UNAUTHORIZED if set(reasons) & set(REVOKED_UNAUTHORIZED) else CloseCode.FORBIDDEN
+
+
 class Audience(BaseModel):
     model_config = ConfigDict(extra="forbid")
     all: bool = False

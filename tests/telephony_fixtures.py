@@ -35,9 +35,10 @@ import pytest
 import redis as redis_sync
 from pydantic import SecretStr
 
-from core.secrets import ari_password, sip_password
+from core.secrets import ari_password
 from core.settings import REPO_ROOT, Settings
 from ivr.ownership import live_key, node_of
+from pbx.seat_secrets import load_seat_passwords
 from tests.telephony_sipp import SippRunner, wait_until, write_tone_pcap
 
 PROMPTS_FILE = Path(__file__).parent / "telephony" / "prompts.yaml"
@@ -131,7 +132,7 @@ class AsteriskHandle:
         return f"{self.settings.sip_host}:{self.settings.sip_port}"
 
     def sip_password(self, extension: str) -> str:
-        return sip_password(self.settings, extension)
+        return load_seat_passwords(self.settings)[extension]
 
     def cli(self, command: str) -> str:
         from pbx import process

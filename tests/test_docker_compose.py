@@ -86,6 +86,7 @@ def test_asterisk_and_worker_share_the_rendered_paths(compose, defaults):
     worker_mounts = dict(v.split(":")[:2][::-1] for v in worker["volumes"])
     assert worker_mounts[f"{root}{lay.recordings_dir.rsplit('/', 1)[0]}"] == "asterisk-spool"
     assert worker_mounts[f"{root}{lay.dirs['prompts']}"] == "asterisk-prompts"
+    assert worker_mounts[f"{root}{lay.dirs['etc']}"] == "asterisk-etc"  # seat secret rotation re-renders
     config_mounts = dict(v.split(":")[:2][::-1] for v in services(compose)["asterisk-config"]["volumes"])
     assert config_mounts[lay.dirs["etc"]] == "asterisk-etc"
 
@@ -107,6 +108,9 @@ def test_services_start_after_the_migration(compose):
         assert services(compose)[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services(compose)["asterisk"]["depends_on"]["asterisk-config"]["condition"] == \
         "service_completed_successfully"
+    # rendering reads (and first stores) the seats' SIP secrets in the database
+    assert services(compose)["asterisk-config"]["depends_on"]["migrate"]["condition"] == \
+        "service_completed_successfully"
 
 
 def test_render_writes_the_configuration_under_a_root(tmp_path):
@@ -116,10 +120,12 @@ def test_render_writes_the_configuration_under_a_root(tmp_path):
 
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")},
            "HOTLINE_SECRET_KEY": "compose-test-key-0123456789abcdef", "HOTLINE_FASTAGI_HOST": "worker",
-           "HOTLINE_VAR_DIR": str(tmp_path / "var")}
-    done = subprocess.run([sys.executable, "-m", "cli.main", "asterisk", "render", "--root", str(tmp_path)],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
+           "HOTLINE_VAR_DIR": str(tmp_path / "var"),
+           "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}", "HOTLINE_DEMO_DATA": "false"}
+    for command in (["migrate"], ["asterisk", "render", "--root", str(tmp_path)]):  # as compose runs them
+        done = subprocess.run([sys.executable, "-m", "cli.main", *command], cwd=REPO_ROOT, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
     etc = tmp_path / "etc/hotline12345/5060-8088"
     assert (etc / "pjsip.conf").is_file() and (etc / "ari.conf").stat().st_mode & 0o077 == 0
     assert "HOTLINE_FASTAGI = worker:4573" in (etc / "extensions.conf").read_text()

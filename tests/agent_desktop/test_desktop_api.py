@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.secrets import sip_password
 from models import AuditEvent
 from tests.conftest import DEMO_PASSWORD, login
 
@@ -17,7 +16,7 @@ async def test_agent_gets_its_own_webrtc_endpoint(client, session, settings):
     assert body["endpoint"] == "webrtc1001" and body["extension"] == "1001"
     assert body["uri"] == "sip:webrtc1001@127.0.0.1" and body["authorization_user"] == "webrtc1001"
     assert body["ws_url"] == f"ws://{settings.ari_host}:{settings.ari_port}/ws"
-    assert body["password"] == sip_password(settings, "1001") == DEMO_PASSWORD
+    assert body["password"] == DEMO_PASSWORD  # a demo seat in demo mode (pbx.seat_secrets)
     assert response.headers["cache-control"] == "no-store"
     audit = await session.scalar(select(AuditEvent).where(AuditEvent.action == "softphone_credentials_issued"))
     assert audit.actor_username == "agent1001" and audit.resource_id == "webrtc1001"

@@ -19,9 +19,11 @@ import pytest
 import websockets
 from websockets.sync.client import connect
 
-from core.secrets import ari_password, sip_password
+from core.migrate import upgrade
+from core.secrets import ari_password
 from core.settings import Settings
 from pbx import process, prompt_sound, rootfs
+from pbx.seat_secrets import load_seat_passwords
 from tests.telephony_fixtures import not_here
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -67,7 +69,11 @@ def settings(tmp_path_factory) -> Settings:
     # (tests/telephony_fixtures.py) runs on the configured ports during the same pytest run;
     # instances on distinct ports share the root without sharing anything else.
     env = Settings()
+    # the seats' SIP secrets live in the database: a migrated SQLite file of this module's own
+    database_url = f"sqlite+aiosqlite:///{base / 'hotline.db'}"
+    upgrade(database_url)
     return Settings(var_dir=base / "var", prompts_dir=base / "prompts", agi_scripts_dir=base / "agi",
+                    database_url=database_url,
                     sip_port=env.sip_port + 2, ari_port=env.ari_port + 2,
                     rtp_start=env.rtp_end + 1, rtp_end=env.rtp_end + 1 + (env.rtp_end - env.rtp_start))
 
@@ -262,7 +268,7 @@ def test_no_ari_app_connected_gives_notice_and_503(settings, asterisk, tmp_path)
 def test_register_with_digest(settings, asterisk, tmp_path):
     target = f"{settings.sip_host}:{settings.sip_port}"
     good = sipp(tmp_path, "uac_register.xml", "127.0.0.1", target, "-s", "1001",
-                "-au", "1001", "-ap", sip_password(settings, "1001"))
+                "-au", "1001", "-ap", load_seat_passwords(settings)["1001"])
     assert finish(good) == 0, good.stderr.read().decode()[-2000:]
     bad = sipp(tmp_path, "uac_register.xml", "127.0.0.1", target, "-s", "1001",
                "-au", "1001", "-ap", "wrong-password", "-timeout", "5s")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.secrets import ari_password, sip_password
+from core.secrets import ari_password
 from core.settings import Settings
-from pbx import render, rootfs
+from pbx import render, rootfs, seat_secrets
 from pbx.render import SEAT_EXTENSIONS, render_config, split_host_port, write_config
 
 ARI_SECRET = "ari-Secret-7f3a9c"
@@ -62,6 +62,11 @@ def sections(text: str) -> list[tuple[str, str | None, dict[str, str]]]:
     return out
 
 
+def included(files: dict[str, str], name: str) -> str:
+    """A rendered file with its `#include`s expanded, as Asterisk reads it."""
+    return re.sub(r"^#include (\S+)$", lambda m: files[m.group(1)], files[name], flags=re.MULTILINE)
+
+
 def find(parsed, name: str, kind: str) -> dict[str, str]:
     matches = [opts for n, _, opts in parsed if n == name and opts.get("type") == kind]
     assert len(matches) == 1, (name, kind, len(matches))
@@ -103,7 +108,7 @@ def test_emergency_trunk_and_routes(files):
 
 
 def test_every_seat_has_phone_and_webrtc_endpoint(files):
-    pjsip = sections(files["pjsip.conf"])
+    pjsip = sections(included(files, "pjsip.conf"))
     expected = [str(n) for n in range(1001, 1021)] + [str(n) for n in range(2001, 2011)]
     assert list(SEAT_EXTENSIONS) == expected
     for ext in expected:
@@ -121,6 +126,18 @@ def test_every_seat_has_phone_and_webrtc_endpoint(files):
         assert find(pjsip, f"webrtc{ext}", "auth")["password"] == f"sip-Secret-{ext}-x9"
         for aor in (find(pjsip, ext, "aor"), find(pjsip, f"webrtc{ext}", "aor")):
             assert (aor["max_contacts"], aor["remove_existing"]) == ("1", "yes")
+
+
+def test_seat_secrets_are_a_file_of_their_own(files, tmp_path):
+    """A worker rewrites pjsip_seats.conf alone on a rotation: it holds every seat's auth object
+    and nothing that depends on settings (its settings differ from the renderer's)."""
+    assert files["pjsip.conf"].rstrip().endswith("#include pjsip_seats.conf")
+    assert not re.search(r"^\s*password\s*=", files["pjsip.conf"], re.MULTILINE)
+    other = make_settings(tmp_path / "other", sip_host="0.0.0.0", sip_port=5999, pstn_address="192.0.2.1")
+    assert render.render_seats(sip_secrets()) == files["pjsip_seats.conf"] == render_config(
+        other, "x", sip_secrets(), rootfs.chroot_layout(other))["pjsip_seats.conf"]
+    auths = re.findall(r"^\[[^\]]+\]\(seat-auth\)$", files["pjsip_seats.conf"], re.MULTILINE)
+    assert len(auths) == 2 * len(SEAT_EXTENSIONS)
 
 
 def test_transports_ari_http_rtp(files, settings):
@@ -178,10 +195,10 @@ def test_missing_password_fails_the_render(settings):
 
 
 def test_no_secret_in_templates(settings):
-    """Render with the real secret derivation, then grep asterisk_conf/ for every value."""
-    real_ari, real_sip = render.secrets_for(settings)
-    assert real_ari == ari_password(settings) and real_sip["1001"] == sip_password(settings,
-                                                                                   "1001")
+    """Render with the real secrets (derived ARI password, random seat secrets), then grep
+    asterisk_conf/ for every value."""
+    real_ari, (real_sip, created) = ari_password(settings), seat_secrets.plan(settings, {})
+    assert created == real_sip and len(set(real_sip.values())) == len(SEAT_EXTENSIONS)  # one each
     rendered = render_config(settings, real_ari, real_sip, rootfs.chroot_layout(settings))
     assert real_ari in rendered["ari.conf"]
     secrets = {real_ari, ARI_SECRET, *real_sip.values(), *sip_secrets().values()}

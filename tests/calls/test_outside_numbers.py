@@ -1,0 +1,132 @@
+"""Dialling an outside number (R-35): only allow-listed numbers, audited, rate-limited per user,
+and the leg shows the hotline's number — checked at the API and again in the worker."""
+from __future__ import annotations
+
+import asyncio
+import json
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from calls.outside import KEY
+from core.timeutil import utcnow
+from ivr.call_types import Command
+from ivr.commands import command_key, reply_key
+from ivr.control import ControlMixin
+from ivr.ownership import owner_key
+from models import AuditEvent, Call
+from tests.conftest import login
+
+
+async def _live_call(session, app: str) -> Call:
+    call = Call(channel_id=f"outside-{utcnow().timestamp()}", app=app, node="n", caller_number="13811112222",
+                phase="bridged", queue="general", started_at=utcnow())
+    session.add(call)
+    await session.commit()
+    return call
+
+
+async def _audit(session, action: str) -> list[AuditEvent]:
+    return list((await session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                       .order_by(AuditEvent.id))).all())
+
+
+async def test_a_number_off_the_allow_list_is_refused_audited_and_never_reaches_the_worker(client, session, redis):
+    call = await _live_call(session, "hotline-outside-a")
+    await redis.set(owner_key("hotline-outside-a"), "fake-worker", ex=30)
+    headers = await login(client, "agent1001")
+    for number in ("0085212345678", "95588", "4008123123", "114"):
+        response = await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": number}, headers=headers)
+        assert response.status_code == 422, (number, response.text)
+    assert await redis.llen(command_key("hotline-outside-a")) == 0
+    refused = await _audit(session, "outside_dial_refused")
+    assert [e.detail["number"] for e in refused] == ["0085212345678", "95588", "4008123123", "114"]
+    assert {e.actor_username for e in refused} == {"agent1001"} and refused[0].resource_id == str(call.id)
+
+
+async def test_an_allowed_number_is_dialled_audited_and_rate_limited(client, session, redis, settings):
+    call = await _live_call(session, "hotline-outside-b")
+    await redis.set(owner_key("hotline-outside-b"), "fake-worker", ex=30)
+    headers = await login(client, "agent1002")
+
+    async def fake_worker():
+        _, raw = await redis.blpop([command_key("hotline-outside-b")], timeout=10)
+        message = json.loads(raw)
+        assert message["action"] == "add_party" and message["args"] == {"number": "02885551234"}
+        await redis.lpush(reply_key(message["id"]), json.dumps({"ok": True, "status": 200, "data": {"leg": "p"}}))
+
+    worker = asyncio.create_task(fake_worker())
+    response = await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": "02885551234"}, headers=headers)
+    await worker
+    assert response.status_code == 200, response.text
+    [dialled] = await _audit(session, "outside_dialled")
+    assert dialled.detail == {"number": "02885551234", "caller_id": "12345"}
+    # the user has used up the hour: the next one is refused with Retry-After, and audited
+    me = (await client.get("/api/v1/auth/me", headers=headers)).json()["id"]
+    await redis.set(KEY.format(user_id=me), settings.outside_dials_per_hour, ex=600)
+    over = await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": "13900001111"}, headers=headers)
+    assert over.status_code == 429 and 0 < int(over.headers["retry-after"]) <= 600
+    assert await redis.llen(command_key("hotline-outside-b")) == 0
+    assert (await _audit(session, "outside_dial_refused"))[-1].detail["why"] == "rate"
+    # the limit is per user: another agent still dials
+    other = await login(client, "agent1003")
+    worker = asyncio.create_task(_answer_once(redis, "hotline-outside-b"))
+    assert (await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": "13900001111"},
+                              headers=other)).status_code == 200
+    await worker
+
+
+async def _answer_once(redis, app: str) -> None:
+    _, raw = await redis.blpop([command_key(app)], timeout=10)
+    await redis.lpush(reply_key(json.loads(raw)["id"]), json.dumps({"ok": True, "status": 200, "data": {}}))
+
+
+class _FakeSession(ControlMixin):
+    """Just enough of ivr.session.CallSession for the three-way command (no Asterisk)."""
+
+    def __init__(self, settings) -> None:
+        self.call_id, self.caller_number, self.agent, self.legs = 41, "13811112222", None, {}
+        self.app = "hotline-test"
+        self.originated: list[dict] = []
+        self.recorded: list[dict] = []
+
+        async def originate(**params):
+            self.originated.append(params)
+
+        async def notify(*args, **kwargs):
+            return None
+
+        self.w = SimpleNamespace(settings=settings, calls=SimpleNamespace(originate=originate), notify=notify)
+
+    def caller_id(self) -> str:
+        return f'"{self.caller_number}" <{self.caller_number}>'
+
+    def add_leg(self, leg) -> None:
+        self.legs[leg.channel_id] = leg
+
+    def drop_leg(self, leg) -> None:
+        self.legs.pop(leg.channel_id, None)
+
+    def record(self, **fields) -> None:
+        self.recorded.append(fields)
+
+
+def _command(**args) -> Command:
+    return Command(action="add_party", args=args, actor_id=5, actor_role="agent",
+                   reply=asyncio.get_running_loop().create_future())
+
+
+async def test_the_worker_dials_an_outside_party_with_the_hotline_number(settings):
+    session = _FakeSession(settings.model_copy(update={"outbound_caller_id": "12345"}))
+    reply = await session.cmd_add_party(_command(number="13900001111"))
+    assert reply["ok"]
+    [params] = session.originated
+    assert params["endpoint"] == "PJSIP/13900001111@pstn"
+    assert params["caller_id"] == '"12345" <12345>' and "13811112222" not in params["caller_id"]
+
+
+async def test_the_worker_refuses_a_number_off_the_allow_list(settings):
+    session = _FakeSession(settings)
+    reply = await session.cmd_add_party(_command(number="0085212345678"))
+    assert reply == {"ok": False, "status": 422, "detail": "该号码不允许外呼 (number not on the allow-list)"}
+    assert session.originated == []
