@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from core.private_files import PRIVATE_FILE_MODE, open_private
+from core.private_files import PRIVATE_FILE_MODE, narrow, open_private
 
 
 def async_url(url: str) -> str:
@@ -49,7 +49,7 @@ def private_sqlite_file(url: str) -> None:
     for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
                       path.with_name(path.name + "-journal")):
         if companion.exists():
-            os.chmod(companion, PRIVATE_FILE_MODE)
+            narrow(companion, PRIVATE_FILE_MODE)
 
 
 def _enable_sqlite_foreign_keys(engine: AsyncEngine) -> None:

@@ -7,7 +7,7 @@ import os
 import secrets as _secrets
 from pathlib import Path
 
-from core.private_files import PRIVATE_FILE_MODE, open_private
+from core.private_files import PRIVATE_FILE_MODE, narrow, open_private
 from core.settings import MIN_SECRET_KEY_BYTES, Settings
 
 
@@ -30,7 +30,7 @@ def _read_or_create(path: Path) -> str:
             pass
         finally:
             partial.unlink()
-    os.chmod(path, PRIVATE_FILE_MODE)  # a copy restored with a wider mode is narrowed
+    narrow(path, PRIVATE_FILE_MODE)  # a copy restored with a wider mode is narrowed
     value = path.read_text().strip()
     if len(value.encode()) < MIN_SECRET_KEY_BYTES:
         raise SecretTooShort(f"{path} is empty or shorter than {MIN_SECRET_KEY_BYTES} bytes; remove it to "
