@@ -34,7 +34,9 @@ async def login(
     """Exchange username and password for a bearer token (throttled after repeated failures)."""
     settings = resources.settings
     throttle = LoginThrottle(redis, max_failures=settings.login_max_failures,
-                             window_seconds=settings.login_lockout_seconds)
+                             window_seconds=settings.login_lockout_seconds,
+                             max_failures_per_address=settings.login_max_failures_per_address,
+                             max_failures_per_account=settings.login_max_failures_per_account)
     ip = client_ip_var.get()
     username = form.username[:64]
     await throttle.check(username, ip)
@@ -44,7 +46,7 @@ async def login(
         await record(session, action="login_failed", actor_id=None, actor_username=username)
         await session.commit()
         raise Unauthorized("用户名或密码错误 (wrong username or password)")
-    await throttle.record_success(username)
+    await throttle.record_success(username, ip)
     await record(session, action="login", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
     await session.commit()

@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.resources import Resources
 from api.routes import include_routes
+from core.proxies import parse_networks
 from core.settings import Settings, get_settings
 from realtime.bus import EventBus, Hub
 
@@ -50,5 +51,5 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     install_error_handlers(app)
     include_routes(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies))
     return app

@@ -9,26 +9,31 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.context import client_ip_var, request_id_var
+from core.proxies import Network, client_address
 
 log = logging.getLogger("hotline.http")
 
 
 class RequestContextMiddleware:
-    """Give every request an id (X-Request-ID in and out) and log one line per request."""
+    """Give every request an id (X-Request-ID in and out) and its client's address (through
+    trusted proxies only, core/proxies.py), and log one line per request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted_proxies: tuple[Network, ...] = ()) -> None:
         self.app = app
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
+        raw_headers = scope.get("headers") or []
+        headers = dict(raw_headers)
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
         request_id = incoming if incoming.replace("-", "").isalnum() else uuid.uuid4().hex
         request_token = request_id_var.set(request_id)
         client = scope.get("client")
-        ip_token = client_ip_var.set(client[0] if client else None)
+        forwarded = [value.decode("latin-1") for name, value in raw_headers if name == b"x-forwarded-for"]
+        ip_token = client_ip_var.set(client_address(client[0] if client else None, forwarded, self.trusted_proxies))
         started = time.perf_counter()
         status = {"code": 0}
 

@@ -5,6 +5,7 @@ import asyncio
 import sys
 
 import click
+from pydantic import ValidationError
 
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -16,7 +17,13 @@ from workorders.cli import scheduler
 
 @click.group(help="12345 政务服务便民热线平台 — hotline platform command line.")
 def main() -> None:
-    pass
+    # a bad setting (a short secret key, an unreadable proxy list …) stops every command with
+    # its message, before anything starts
+    try:
+        get_settings()
+    except ValidationError as exc:
+        raise click.ClickException("invalid configuration:\n" + "\n".join(
+            f"  {error['msg'].removeprefix('Value error, ')}" for error in exc.errors())) from None
 
 
 def _migrate(settings: Settings) -> None:

@@ -45,8 +45,9 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
         finally:
             await resources.close()
 
+    # proxy_headers off: the client address comes from HOTLINE_TRUSTED_PROXIES alone (core/proxies.py)
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.http_host, port=settings.http_port,
-                                           log_config=None))
+                                           log_config=None, proxy_headers=False))
     server.install_signal_handlers = lambda: None  # our own handlers stop every component together
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),

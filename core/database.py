@@ -1,9 +1,14 @@
 """Database engine and sessions, made at startup (never at import time)."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from core.private_files import PRIVATE_FILE_MODE, narrow, open_private
 
 
 def async_url(url: str) -> str:
@@ -30,6 +35,23 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, usually leaving it
+    world-readable) and narrow an existing one; its -wal/-shm files inherit the file's mode."""
+    if not is_sqlite(url):
+        return
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(open_private(path, os.O_WRONLY | os.O_CREAT))
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+                      path.with_name(path.name + "-journal")):
+        if companion.exists():
+            narrow(companion, PRIVATE_FILE_MODE)
+
+
 def _enable_sqlite_foreign_keys(engine: AsyncEngine) -> None:
     # SQLite ignores foreign keys unless asked on every connection.
     @event.listens_for(engine.sync_engine, "connect")
@@ -48,6 +70,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """
     url = async_url(url)
     if is_sqlite(url):
+        private_sqlite_file(url)
         engine = create_async_engine(url, echo=echo, hide_parameters=True)
         _enable_sqlite_foreign_keys(engine)
         return engine

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from core.database import sync_url
+from core.database import private_sqlite_file, sync_url
 from core.settings import REPO_ROOT
 
 
@@ -18,4 +18,5 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
     """Bring the database to revision (default: the newest of every domain branch)."""
+    private_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), revision)

@@ -7,18 +7,34 @@ import os
 import secrets as _secrets
 from pathlib import Path
 
-from core.settings import Settings
+from core.private_files import PRIVATE_FILE_MODE, narrow, open_private
+from core.settings import MIN_SECRET_KEY_BYTES, Settings
+
+
+class SecretTooShort(RuntimeError):
+    """A stored secret that would make tokens forgeable: refused at start-up."""
 
 
 def _read_or_create(path: Path) -> str:
     """Return the secret stored at path, creating it (mode 0600) on first use."""
-    if path.exists():
-        return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = _secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value)
+    if not path.exists():
+        # written whole under a private name, then linked into place: a process starting at
+        # the same moment finds either no file or the complete one, never a half-written one
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with os.fdopen(open_private(partial), "w") as f:
+            f.write(_secrets.token_urlsafe(32))
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
+    narrow(path, PRIVATE_FILE_MODE)  # a copy restored with a wider mode is narrowed
+    value = path.read_text().strip()
+    if len(value.encode()) < MIN_SECRET_KEY_BYTES:
+        raise SecretTooShort(f"{path} is empty or shorter than {MIN_SECRET_KEY_BYTES} bytes; remove it to "
+                             "have a new one generated (everyone signs in again)")
     return value
 
 

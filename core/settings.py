@@ -10,6 +10,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.dialling import DEFAULT_OUTSIDE_NUMBERS, compile_allow_list
+from core.proxies import parse_networks
+
+MIN_SECRET_KEY_BYTES = 32  # an HMAC-SHA256 key shorter than its output weakens every token
 
 # Repository root: the embedded defaults (SQLite file, recordings, prompts) live under ./var/.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +32,11 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     secret_key: SecretStr | None = None  # unset: generated once and kept in var/secret_key
     token_ttl_minutes: int = 12 * 60
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # per account AND address: that address is refused for that account
     login_lockout_seconds: int = 300
+    login_max_failures_per_address: int = 20  # all accounts: the address itself is refused
+    login_max_failures_per_account: int = 20  # all addresses: refused except from the user's known-good ones
+    trusted_proxies: str = ""  # addresses/CIDRs whose X-Forwarded-For is believed (comma separated)
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     log_json: bool = True
@@ -110,6 +116,24 @@ class Settings(BaseSettings):
             compile_allow_list(value)  # a malformed pattern stops the start, not a call
         except re.error as exc:
             raise ValueError(f"HOTLINE_OUTSIDE_NUMBERS: {exc}") from exc
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"HOTLINE_SECRET_KEY is empty or shorter than {MIN_SECRET_KEY_BYTES} bytes; set a random one "
+                "(e.g. `openssl rand -hex 32`) or unset it to have one generated into var/secret_key")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"HOTLINE_TRUSTED_PROXIES: {exc}") from None
         return value
 
 

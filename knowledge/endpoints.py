@@ -40,10 +40,20 @@ def _cache(request: Request) -> SearchCache:
     return extras.setdefault("knowledge_search", SearchCache())
 
 
-async def _article_out(session, article: KnowledgeArticle) -> ArticleOut:
+async def _visible_pending(session, principal: Principal, article: KnowledgeArticle) -> KnowledgeRevision | None:
+    """The version awaiting submission or review, if this principal may see it (drafts: authors only)."""
+    if not article.pending_revision_id:
+        return None
+    pending = await session.get(KnowledgeRevision, article.pending_revision_id)
+    is_author = principal.user_id in await service.authors(session, article.id)
+    return pending if service.may_see_version(principal, article.owner_unit_id, pending.state,
+                                              is_author=is_author) else None
+
+
+async def _article_out(session, article: KnowledgeArticle, principal: Principal) -> ArticleOut:
     unit = await session.get(OrgUnit, article.owner_unit_id)
     live = await session.get(KnowledgeRevision, article.live_revision_id) if article.live_revision_id else None
-    pending = await session.get(KnowledgeRevision, article.pending_revision_id) if article.pending_revision_id else None
+    pending = await _visible_pending(session, principal, article)
     return ArticleOut(id=article.id, owner_unit_id=article.owner_unit_id, owner_unit_name=unit.name,
                       category=article.category, region_code=article.region_code, public=article.public,
                       status=article.status, published_at=article.published_at,
@@ -107,12 +117,12 @@ async def staff_search(
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
 async def read_article(article_id: IdPath, session: SessionDep, principal: PrincipalDep) -> ArticleOut:
-    """One entry; drafts only for their owning unit and reviewers."""
+    """One entry; a version not yet published only for its authors (and, once submitted, reviewers)."""
     article = await service.get_article(session, article_id)
-    if not article.live_revision_id and not (service.owner_side(principal, article.owner_unit_id)
-                                             or principal.can(Permission.KNOWLEDGE_REVIEW)):
+    out = await _article_out(session, article, principal)
+    if out.live is None and out.pending is None:
         raise NotFound(f"知识条目 {article_id} 不存在 (article not found)")
-    return await _article_out(session, article)
+    return out
 
 
 @router.get("/articles", response_model=list[ArticleOut])
@@ -122,8 +132,9 @@ async def list_articles(
     review: bool = Query(default=False, description="only entries with a version awaiting review"),
     limit: int = Query(default=50, ge=1, le=500), offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> list[ArticleOut]:
-    """Entries for the work lists: a unit's own, or the review queue for reviewers."""
-    query = select(KnowledgeArticle).order_by(KnowledgeArticle.id.desc()).limit(limit).offset(offset)
+    """Entries for the work lists: a unit's own, or the review queue for reviewers; never another's draft."""
+    query = (select(KnowledgeArticle).where(service.visible_clause(principal))
+             .order_by(KnowledgeArticle.id.desc()).limit(limit).offset(offset))
     if not principal.can(Permission.KNOWLEDGE_REVIEW):
         query = query.where(principal.scope.unit_clause(KnowledgeArticle.owner_unit_id))
     if status:
@@ -131,14 +142,14 @@ async def list_articles(
     if review:
         query = query.join(KnowledgeRevision, KnowledgeRevision.id == KnowledgeArticle.pending_revision_id).where(
             KnowledgeRevision.state == "in_review")
-    return [await _article_out(session, a) for a in (await session.scalars(query)).all()]
+    return [await _article_out(session, a, principal) for a in (await session.scalars(query)).all()]
 
 
 async def _audited(session, principal: Principal, action: str, article: KnowledgeArticle, **detail) -> ArticleOut:
     await record(session, action=action, actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="knowledge_article", resource_id=article.id, detail=detail)
     await session.commit()
-    return await _article_out(session, article)
+    return await _article_out(session, article, principal)
 
 
 @router.post("/articles", response_model=ArticleOut, status_code=201)
@@ -170,18 +181,23 @@ async def report_error(article_id: IdPath, body: FeedbackCreate, session: Sessio
 async def act_on_article(article_id: IdPath, action: ArticleAction, session: SessionDep, redis: RedisDep,
                          principal: PrincipalDep, body: ReviewNote | None = None) -> ArticleOut:
     """submit (owner) · approve / reject / retire (hotline review)."""
-    article = await service.act(session, redis, principal=principal, article_id=article_id, action=action,
+    outcome = await service.act(session, principal=principal, article_id=article_id, action=action,
                                 note=body.note if body else None)
-    return await _audited(session, principal, f"knowledge_{action.value}", article,
-                          note=body.note if body else None)
+    out = await _audited(session, principal, f"knowledge_{action.value}", outcome.article,
+                         note=body.note if body else None)
+    if outcome.search_changed:  # committed: now every process may rebuild from the new rows
+        await service.bump_search_index(redis)
+    return out
 
 
 @router.get("/feedback", response_model=list[FeedbackOut])
 async def list_feedback(session: SessionDep, principal: PrincipalDep,
-                        status: str = Query(default="open", pattern="^(open|resolved)$")) -> list[KnowledgeFeedback]:
-    """Error reports on the principal's unit's entries (reviewers: all)."""
+                        status: str = Query(default="open", pattern="^(open|resolved)$"),
+                        limit: int = Query(default=50, ge=1, le=500),
+                        offset: int = Query(default=0, ge=0, le=1_000_000)) -> list[KnowledgeFeedback]:
+    """Error reports on the principal's unit's entries (reviewers: all), oldest first, a page at a time."""
     query = (select(KnowledgeFeedback).join(KnowledgeArticle, KnowledgeArticle.id == KnowledgeFeedback.article_id)
-             .where(KnowledgeFeedback.status == status).order_by(KnowledgeFeedback.id))
+             .where(KnowledgeFeedback.status == status).order_by(KnowledgeFeedback.id).limit(limit).offset(offset))
     if not principal.can(Permission.KNOWLEDGE_REVIEW):
         query = query.where(principal.scope.unit_clause(KnowledgeArticle.owner_unit_id))
     return list((await session.scalars(query)).all())

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from access.permissions import Permission
 from access.principal import Principal
@@ -14,9 +15,11 @@ from core.timeutil import utcnow
 from knowledge.schemas import ArticleContent, ArticleCreate
 from knowledge.search_index import IndexedArticle, SearchIndex
 from knowledge.workflow import ArticleAction, ArticleStatus, IllegalArticleTransition, Side, next_status
-from models import KnowledgeArticle, KnowledgeFeedback, KnowledgeRevision, OrgUnit
+from models import AuditEvent, KnowledgeArticle, KnowledgeFeedback, KnowledgeRevision, OrgUnit
 
-VERSION_KEY = "knowledge:version"  # bumped on every publish/retire: processes rebuild their index
+VERSION_KEY = "knowledge:version"  # bumped after every committed publish/retire: processes rebuild their index
+# the audit actions of writing an entry: with each revision's author_id, who wrote any of its text
+AUTHORING_ACTIONS = ("knowledge_created", "knowledge_edited")
 
 
 async def get_article(session: AsyncSession, article_id: int, *, lock: bool = False) -> KnowledgeArticle:
@@ -91,30 +94,90 @@ async def edit_article(session: AsyncSession, *, principal: Principal, article_i
     return article
 
 
-async def act(session: AsyncSession, redis: Redis, *, principal: Principal, article_id: int,
-              action: ArticleAction, note: str | None) -> KnowledgeArticle:
-    """Submit, approve, reject or retire; an illegal step is a 409."""
+@dataclass(frozen=True)
+class ActOutcome:
+    article: KnowledgeArticle
+    search_changed: bool  # published or retired: bump the search index once this is committed
+
+
+async def act(session: AsyncSession, *, principal: Principal, article_id: int, action: ArticleAction,
+              note: str | None) -> ActOutcome:
+    """Submit, approve, reject or retire; an illegal step is a 409. The caller commits, then calls
+    bump_search_index when search_changed (never before: a rollback must leave the index alone)."""
     article = await get_article(session, article_id, lock=True)
     if action is ArticleAction.RETIRE:
         require_reviewer(principal)
         _step(ArticleStatus(article.status), action, Side.REVIEWER)
         article.status, article.retired_at = ArticleStatus.RETIRED, utcnow()
-        await redis.incr(VERSION_KEY)
-        return article
+        return ActOutcome(article, search_changed=True)
     pending = await session.get(KnowledgeRevision, article.pending_revision_id) if article.pending_revision_id else None
     if pending is None:
         raise Conflict("没有待提交或待审核的版本 (no version awaits this step)")
     side = Side.OWNER if action is ArticleAction.SUBMIT else Side.REVIEWER
     (require_owner(principal, article.owner_unit_id) if side is Side.OWNER else require_reviewer(principal))
-    if side is Side.REVIEWER and pending.author_id == principal.user_id:
-        raise Forbidden("审核人不能审核自己编写的版本 (four-eyes rule: reviewer is the author)")
+    if side is Side.REVIEWER and principal.user_id in await authors(session, article.id):
+        raise Forbidden("审核人不能审核自己参与编写的条目 (four-eyes rule: the reviewer wrote a version of this entry)")
     pending.state = _step(ArticleStatus(pending.state), action, side)
     if side is Side.REVIEWER:
         pending.reviewer_id, pending.reviewed_at, pending.review_note = principal.user_id, utcnow(), note
     if pending.state == ArticleStatus.PUBLISHED:
         await _publish(session, article, pending)
-        await redis.incr(VERSION_KEY)
-    return article
+        return ActOutcome(article, search_changed=True)
+    return ActOutcome(article, search_changed=False)
+
+
+async def bump_search_index(redis: Redis) -> None:
+    """Tell every process to rebuild its index; only after the change is committed, or a process
+    could rebuild from the old rows and keep them under the new version."""
+    await redis.incr(VERSION_KEY)
+
+
+async def authors(session: AsyncSession, article_id: int) -> set[int]:
+    """Everyone who wrote any revision of the entry: each revision's author and, since an edit
+    replaces the draft's author, everyone the audit log shows creating or editing it."""
+    revision_authors = await session.scalars(
+        select(KnowledgeRevision.author_id).where(KnowledgeRevision.article_id == article_id))
+    editors = await session.scalars(
+        select(AuditEvent.actor_id).where(AuditEvent.resource_type == "knowledge_article",
+                                          AuditEvent.resource_id == str(article_id),
+                                          AuditEvent.action.in_(AUTHORING_ACTIONS),
+                                          AuditEvent.actor_id.is_not(None)))
+    return set(revision_authors.all()) | set(editors.all())
+
+
+def authoring_side(principal: Principal, owner_unit_id: int, *, is_author: bool) -> bool:
+    """Who may see a draft: whoever wrote a revision of it, and the writers of its own unit."""
+    return is_author or (principal.can(Permission.KNOWLEDGE_WRITE) and principal.org_unit_id == owner_unit_id)
+
+
+def may_see_version(principal: Principal, owner_unit_id: int, state: str, *, is_author: bool) -> bool:
+    """A version not yet published: drafts to the authoring side only; a version in review also to
+    the reviewers (and the owning unit's side)."""
+    if authoring_side(principal, owner_unit_id, is_author=is_author):
+        return True
+    return state == ArticleStatus.IN_REVIEW and (principal.can(Permission.KNOWLEDGE_REVIEW)
+                                                 or owner_side(principal, owner_unit_id))
+
+
+def visible_clause(principal: Principal) -> ColumnElement[bool]:
+    """SQL: articles the principal may see at all (a live version, or a pending one they may see)."""
+    # aliases: the review list joins knowledge_revisions itself, which would correlate these
+    pending, written = aliased(KnowledgeRevision), aliased(KnowledgeRevision)
+    wrote = or_(
+        exists().where(written.article_id == KnowledgeArticle.id, written.author_id == principal.user_id),
+        exists().where(AuditEvent.resource_type == "knowledge_article",
+                       AuditEvent.resource_id == cast(KnowledgeArticle.id, String),
+                       AuditEvent.action.in_(AUTHORING_ACTIONS), AuditEvent.actor_id == principal.user_id))
+    own_unit = (KnowledgeArticle.owner_unit_id == principal.org_unit_id
+                if principal.can(Permission.KNOWLEDGE_WRITE) else None)
+    in_review = exists().where(pending.id == KnowledgeArticle.pending_revision_id,
+                               pending.state == ArticleStatus.IN_REVIEW)
+    reviewable = (in_review if principal.can(Permission.KNOWLEDGE_REVIEW)
+                  else and_(in_review, principal.scope.unit_clause(KnowledgeArticle.owner_unit_id))
+                  if principal.can(Permission.KNOWLEDGE_WRITE) else None)
+    clauses = [KnowledgeArticle.live_revision_id.is_not(None), wrote]
+    clauses += [clause for clause in (own_unit, reviewable) if clause is not None]
+    return or_(*clauses) if clauses else true()
 
 
 def _step(status: ArticleStatus, action: ArticleAction, side: Side) -> ArticleStatus:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from core.private_files import open_private
 from core.settings import Settings
 from pbx.rootfs import Layout
 from pbx.rootfs import layout as default_layout
@@ -167,7 +168,7 @@ def write_config(files: Mapping[str, str], lay: Layout) -> Path:
 def write_file(target: Path, name: str, text: str) -> None:
     """Replace one configuration file atomically, mode 0600."""
     tmp = target / f".{name}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(tmp)  # 0600 even over a leftover with a wider mode
     with os.fdopen(fd, "w") as f:
         f.write(text)
     os.replace(tmp, target / name)  # Asterisk never reads a half-written file

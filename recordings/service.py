@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.private_files import open_private, private_dirs
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
 from models import Recording
@@ -46,9 +47,11 @@ def move_into_store(source: Path, recordings_dir: Path, started_at: datetime, ca
     day = business_time(started_at)
     relative = Path(f"{day:%Y}/{day:%m}/{day:%d}") / f"call-{call_id}-{day:%H%M%S}.wav"
     target = recordings_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # callers' voices: directories 0700, files 0600, never readable by other users (R-17, R-35)
+    private_dirs(recordings_dir, relative.parent)
     partial = target.with_suffix(".part")
-    shutil.copyfile(source, partial)
+    with open(source, "rb") as src, os.fdopen(open_private(partial), "wb") as dst:
+        shutil.copyfileobj(src, dst)
     os.replace(partial, target)
     source.unlink(missing_ok=True)
     return StoredFile(str(relative), target.stat().st_size, sha256_of(target), wav_duration(target))

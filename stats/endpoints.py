@@ -30,6 +30,7 @@ from stats.schemas import (
     StaffingOut,
     WindowName,
 )
+from stats.staffing import TooMuchWork
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 Reader = Annotated[Principal, Depends(require(Permission.STATS_READ))]
@@ -122,18 +123,29 @@ async def acknowledge(alarm_id: IdPath, body: AcknowledgeIn, session: SessionDep
     return alarm
 
 
+async def _staffing_table(calls: list[float], **assumptions: Any) -> dict[str, Any]:
+    """The plan, computed off the event loop (CPU-bound) within the work bound: 422 past it."""
+    try:
+        return await asyncio.to_thread(service.staffing_table, calls, **assumptions)
+    except TooMuchWork as exc:
+        raise Unprocessable(
+            "排班计算量超出上限，请减少时段数、每时段来电量、处理时长或耐心时长，或不设服务水平目标 "
+            f"(the staffing plan exceeds the work bound: {exc}; use fewer intervals, fewer calls per "
+            "interval, a shorter handle time or patience, or no service-level target)",
+            code="staffing_too_large") from None
+
+
 @router.post("/staffing", response_model=StaffingOut)
 async def staffing_for_forecast(body: StaffingIn, resources: ResourcesDep, _: Reader) -> dict[str, Any]:
     """Agents needed per interval for a given forecast (Erlang A: answer rate ≥ target, optional 15-s level)."""
     config = _config(resources)
     hours, minutes = map(int, body.start.split(":"))
     patience = body.patience_seconds or config.patience_seconds
-    # CPU-bound (Erlang A per interval): off the event loop, so other requests keep flowing
-    table = await asyncio.to_thread(service.staffing_table, body.calls, start_minutes=hours * 60 + minutes,
-                                   interval_minutes=body.interval_minutes, handle_seconds=body.handle_seconds,
-                                   patience_seconds=patience, target=body.target_answer_rate,
-                                   service_level_target=body.service_level_target,
-                                   service_level_seconds=config.figures.service_level_seconds)
+    table = await _staffing_table(body.calls, start_minutes=hours * 60 + minutes,
+                                  interval_minutes=body.interval_minutes, handle_seconds=body.handle_seconds,
+                                  patience_seconds=patience, target=body.target_answer_rate,
+                                  service_level_target=body.service_level_target,
+                                  service_level_seconds=config.figures.service_level_seconds)
     return {**table, "interval_minutes": body.interval_minutes, "handle_seconds": body.handle_seconds,
             "patience_seconds": patience, "target_answer_rate": body.target_answer_rate,
             "service_level_target": body.service_level_target, "forecast_source": "request"}
@@ -156,10 +168,10 @@ async def staffing_from_history(
     calls, history_aht = await service.forecast_from_history(session, day=day, weeks=weeks, now=utcnow(), config=config)
     handle = handle_seconds or history_aht or 240.0
     patience = patience_seconds or config.patience_seconds
-    table = await asyncio.to_thread(service.staffing_table, calls, start_minutes=0, interval_minutes=30,
-                                    handle_seconds=handle, patience_seconds=patience, target=target,
-                                    service_level_target=service_level_target,
-                                    service_level_seconds=config.figures.service_level_seconds)
+    table = await _staffing_table(calls, start_minutes=0, interval_minutes=30,
+                                  handle_seconds=handle, patience_seconds=patience, target=target,
+                                  service_level_target=service_level_target,
+                                  service_level_seconds=config.figures.service_level_seconds)
     return {**table, "date": day.isoformat(), "interval_minutes": 30, "handle_seconds": round(handle, 2),
             "patience_seconds": patience, "target_answer_rate": target, "service_level_target": service_level_target,
             "forecast_source": "history"}

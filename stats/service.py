@@ -28,7 +28,7 @@ from stats.figures import (
     roll_up,
     windows,
 )
-from stats.staffing import staffing_plan
+from stats.staffing import WorkBudget, staffing_plan
 
 ALWAYS_SHOWN_QUEUES = ("general", "enterprise")
 KIND_ORDER = {SegmentKind.CENTRE: 0, SegmentKind.QUEUE: 1, SegmentKind.EXPERT_GROUP: 2, SegmentKind.SUB_CENTRE: 3}
@@ -192,11 +192,13 @@ async def forecast_from_history(session: AsyncSession, *, day: date, weeks: int,
 
 def staffing_table(calls: list[float], *, start_minutes: int, interval_minutes: int, handle_seconds: float,
                    patience_seconds: float, target: float, service_level_target: float | None,
-                   service_level_seconds: float) -> dict[str, Any]:
-    """Agents needed per interval (Erlang A), with the predicted answer rate and 15-s service level."""
+                   service_level_seconds: float, budget: WorkBudget | None = None) -> dict[str, Any]:
+    """Agents needed per interval (Erlang A), with the predicted answer rate and 15-s service level;
+    TooMuchWork past the budget (default: MAX_WORK_UNITS)."""
     plan = staffing_plan(calls, interval_seconds=interval_minutes * 60, handle_seconds=handle_seconds,
                          patience_seconds=patience_seconds, target_answer_rate=target,
-                         service_level_target=service_level_target, service_level_seconds=service_level_seconds)
+                         service_level_target=service_level_target, service_level_seconds=service_level_seconds,
+                         budget=budget or WorkBudget())
     rows = []
     for i, need in enumerate(plan):
         lo = start_minutes + i * interval_minutes

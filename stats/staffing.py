@@ -13,9 +13,31 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MAX_AGENTS = 5000  # far above any real centre; the search stops here
+MAX_AGENTS = 5000  # far above any real centre; a forecast needing more is refused
 MAX_QUEUE_STATES = 20_000  # queue lengths considered (only an overloaded, endlessly patient queue gets near)
 _TAIL_EPSILON = 1e-13
+_PIECE_JUMPS = 400  # expected jumps per uniformisation piece: exp(-400) ≈ 1e-174 is far from underflow
+# Work units one plan may use: a unit is about one state of one step of the chains below (about
+# 0.2 µs of CPU here), so the bound caps a request's CPU time whatever its inputs; a plan for 48
+# half hours of 2,000 calls each uses about 700,000 (bench/bench_staffing.py: the worst accepted time).
+MAX_WORK_UNITS = 1_000_000
+
+
+class TooMuchWork(ValueError):
+    """A forecast whose plan would need more computation (or more agents) than one request may have."""
+
+
+class WorkBudget:
+    """Counts the work of one plan and stops it, before the step that would go past the bound."""
+
+    def __init__(self, units: int = MAX_WORK_UNITS) -> None:
+        self.limit = units
+        self.left = units
+
+    def spend(self, units: int) -> None:
+        self.left -= units
+        if self.left < 0:
+            raise TooMuchWork(f"the plan needs more than {self.limit:,} work units")
 
 
 def erlang_b(servers: int, traffic: float) -> float:
@@ -78,7 +100,8 @@ class ErlangA:
         return min(1.0, self.arrival_rate * self.answer_rate * self.handle_seconds / self.servers)
 
 
-def erlang_a(servers: int, *, arrival_rate: float, handle_seconds: float, patience_seconds: float) -> ErlangA:
+def erlang_a(servers: int, *, arrival_rate: float, handle_seconds: float, patience_seconds: float,
+             budget: WorkBudget | None = None) -> ErlangA:
     """Solve the birth–death chain of M/M/N+M (states truncated where the tail is negligible)."""
     if arrival_rate < 0 or handle_seconds <= 0 or patience_seconds <= 0 or servers < 0:
         raise ValueError("rates and times must be positive")
@@ -86,8 +109,9 @@ def erlang_a(servers: int, *, arrival_rate: float, handle_seconds: float, patien
     if lam == 0:
         return ErlangA(servers, 0.0, handle_seconds, patience_seconds, 0.0, 0.0, 0.0, ())
     # unnormalised probabilities scaled to p_N = 1, so no factorial overflows
-    below, term = 0.0, 1.0  # p_{N-1} + … + p_0
+    below, term, steps = 0.0, 1.0, 0  # p_{N-1} + … + p_0
     for k in range(servers, 0, -1):
+        steps += 1
         term *= k * mu / lam
         below += term
         if term < _TAIL_EPSILON * below:
@@ -102,6 +126,8 @@ def erlang_a(servers: int, *, arrival_rate: float, handle_seconds: float, patien
         # past the mode the terms fall faster than a geometric series of this ratio: bound the rest
         if ratio < 1 and above[-1] * ratio / (1 - ratio) < _TAIL_EPSILON * tail:
             break
+    if budget is not None:  # bounded overshoot: one chain of at most N + MAX_QUEUE_STATES states
+        budget.spend(2 * (steps + 3 * len(above)))  # these steps cost about twice the uniformisation's
     total = below + tail
     mean_queue = sum(i * p for i, p in enumerate(above)) / total
     positions = tuple(p / total for p in above)
@@ -110,7 +136,7 @@ def erlang_a(servers: int, *, arrival_rate: float, handle_seconds: float, patien
                    min(1.0, theta * mean_queue / lam), mean_queue, positions)
 
 
-def erlang_a_service_level(model: ErlangA, *, within_seconds: float) -> float:
+def erlang_a_service_level(model: ErlangA, *, within_seconds: float, budget: WorkBudget | None = None) -> float:
     """Fraction of ANSWERED callers answered within `within_seconds` (the GB/T 33358 15 s figure).
 
     A waiting caller with i callers ahead moves up at rate Nμ + iθ (a call ends or someone ahead
@@ -123,30 +149,41 @@ def erlang_a_service_level(model: ErlangA, *, within_seconds: float) -> float:
     if model.answer_rate <= 0:  # everyone hangs up before an agent is free: nobody is answered in time
         return 0.0
     uniform = n_mu + len(model.positions) * theta
-    pieces = max(1, math.ceil(uniform * within_seconds / 50))
+    pieces = max(1, math.ceil(uniform * within_seconds / _PIECE_JUMPS))
+    if budget is not None:  # known before the first step: refused without doing it; a piece that
+        # keeps its end state does twice the work of the last one
+        budget.spend((2 * pieces - 1) * (_steps(uniform * within_seconds / pieces) + 1) * len(model.positions))
     state, served = list(model.positions), 0.0
-    for _ in range(pieces):
+    for piece in range(pieces):
         state, served = _evolve(state, served, uniform=uniform, n_mu=n_mu, theta=theta,
-                                duration=within_seconds / pieces)
+                                duration=within_seconds / pieces, keep_state=piece < pieces - 1)
     return min(1.0, ((1.0 - model.wait_probability) + served) / model.answer_rate)
 
 
+def _steps(mean: float) -> int:
+    """Poisson terms summed for a uniformised interval of `mean` expected jumps."""
+    return int(mean + 10 * math.sqrt(mean) + 20)
+
+
 def _evolve(state: list[float], served: float, *, uniform: float, n_mu: float, theta: float,
-            duration: float) -> tuple[list[float], float]:
-    """Transient of the tagged-caller chain over `duration` (uniformisation)."""
+            duration: float, keep_state: bool = True) -> tuple[list[float], float]:
+    """Transient of the tagged-caller chain over `duration` (uniformisation); the distribution at
+    its end only when `keep_state` (the last piece needs just the probability of being served)."""
     mean = uniform * duration
     poisson = math.exp(-mean)
-    steps = int(mean + 10 * math.sqrt(mean) + 20)
+    # per step, a caller with i callers ahead moves up (or is served, i = 0) with probability
+    # leave[i] − θ/Λ and hangs up with θ/Λ; new[i] = state[i]·stay[i] + state[i+1]·leave[i]
+    leave = [(n_mu + (i + 1) * theta) / uniform for i in range(len(state))]
+    stay = [1 - out for out in leave]
     result, served_result = [0.0] * len(state), 0.0
     absorbed = served
-    for k in range(steps + 1):
-        for i, p in enumerate(state):
-            result[i] += poisson * p
+    for k in range(_steps(mean) + 1):
+        if keep_state:
+            result = [r + poisson * p for r, p in zip(result, state, strict=True)]
         served_result += poisson * absorbed
         absorbed += state[0] * n_mu / uniform
-        state = [state[i] * (1 - (n_mu + (i + 1) * theta) / uniform)
-                 + (state[i + 1] * (n_mu + (i + 1) * theta) / uniform if i + 1 < len(state) else 0.0)
-                 for i in range(len(state))]
+        shifted = state[1:] + [0.0]
+        state = [p * a + q * b for p, a, q, b in zip(state, stay, shifted, leave, strict=True)]
         poisson *= mean / (k + 1)
     return result, served_result
 
@@ -166,7 +203,7 @@ class IntervalNeed:
 
 def agents_needed(*, calls: float, interval_seconds: float, handle_seconds: float, patience_seconds: float,
                   target_answer_rate: float = 0.95, service_level_target: float | None = None,
-                  service_level_seconds: float = 15) -> IntervalNeed:
+                  service_level_seconds: float = 15, budget: WorkBudget | None = None) -> IntervalNeed:
     """The fewest agents whose predicted answer rate (and service level, if given) reach the targets."""
     if calls < 0 or interval_seconds <= 0 or handle_seconds <= 0 or patience_seconds <= 0:
         raise ValueError("calls must be ≥ 0, durations > 0")
@@ -176,26 +213,55 @@ def agents_needed(*, calls: float, interval_seconds: float, handle_seconds: floa
         return IntervalNeed(0.0, 0.0, 0, 1.0, 1.0, 0.0, 0.0)
     # answered traffic cannot exceed the agents: fewer than A × target can never reach the target
     servers = max(1, math.floor(traffic * target_answer_rate))
-    while True:
-        model = erlang_a(servers, arrival_rate=rate, handle_seconds=handle_seconds, patience_seconds=patience_seconds)
-        meets = model.answer_rate >= target_answer_rate
-        level = None
-        if meets and service_level_target is not None:
-            level = erlang_a_service_level(model, within_seconds=service_level_seconds)
-            meets = level >= service_level_target
-        if meets or servers >= MAX_AGENTS:
-            break
+    if servers > MAX_AGENTS:
+        raise TooMuchWork(f"{traffic:,.0f} erlangs need more than {MAX_AGENTS} agents")
+    models: dict[int, ErlangA] = {}
+    levels: dict[int, float] = {}
+
+    def model(n: int) -> ErlangA:
+        if n not in models:
+            models[n] = erlang_a(n, arrival_rate=rate, handle_seconds=handle_seconds,
+                                 patience_seconds=patience_seconds, budget=budget)
+        return models[n]
+
+    def level(n: int) -> float:
+        if n not in levels:
+            levels[n] = erlang_a_service_level(model(n), within_seconds=service_level_seconds, budget=budget)
+        return levels[n]
+
+    # the answer rate is met within a few √A agents of the start: walk up
+    while model(servers).answer_rate < target_answer_rate and servers < MAX_AGENTS:
         servers += 1
-    if level is None:
-        level = erlang_a_service_level(model, within_seconds=service_level_seconds)
-    return IntervalNeed(calls, traffic, servers, model.answer_rate, level, model.wait_probability, model.occupancy)
+    if service_level_target is not None and level(servers) < service_level_target:
+        # the service level rises with the agents: gallop to a staffing that meets it, then halve
+        failing, step = servers, 1
+        meeting = min(MAX_AGENTS, servers + step)
+        while level(meeting) < service_level_target and meeting < MAX_AGENTS:
+            failing, step = meeting, step * 2
+            meeting = min(MAX_AGENTS, servers + step)
+        while meeting - failing > 1:
+            middle = (failing + meeting) // 2
+            if level(middle) >= service_level_target:
+                meeting = middle
+            else:
+                failing = middle
+        servers = meeting
+    found = model(servers)
+    return IntervalNeed(calls, traffic, servers, found.answer_rate, level(servers), found.wait_probability,
+                        found.occupancy)
 
 
 def staffing_plan(calls_per_interval: Sequence[float], *, interval_seconds: float, handle_seconds: float,
                   patience_seconds: float, target_answer_rate: float = 0.95,
-                  service_level_target: float | None = None, service_level_seconds: float = 15) -> list[IntervalNeed]:
-    """agents_needed for each interval of a forecast."""
+                  service_level_target: float | None = None, service_level_seconds: float = 15,
+                  budget: WorkBudget | None = None) -> list[IntervalNeed]:
+    """agents_needed for each interval of a forecast, all within one budget (TooMuchWork past it)."""
+    for calls in calls_per_interval:  # refuse an unstaffable forecast before computing any of it
+        if calls > 0 and calls / interval_seconds * handle_seconds * target_answer_rate >= MAX_AGENTS + 1:
+            raise TooMuchWork(f"{calls:g} calls of {handle_seconds:g} s in {interval_seconds / 60:g} minutes "
+                              f"need more than {MAX_AGENTS} agents")
     return [agents_needed(calls=calls, interval_seconds=interval_seconds, handle_seconds=handle_seconds,
                           patience_seconds=patience_seconds, target_answer_rate=target_answer_rate,
-                          service_level_target=service_level_target, service_level_seconds=service_level_seconds)
+                          service_level_target=service_level_target, service_level_seconds=service_level_seconds,
+                          budget=budget)
             for calls in calls_per_interval]

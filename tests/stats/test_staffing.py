@@ -7,6 +7,10 @@ import math
 import pytest
 
 from stats.staffing import (
+    MAX_AGENTS,
+    MAX_WORK_UNITS,
+    TooMuchWork,
+    WorkBudget,
     agents_needed,
     erlang_a,
     erlang_a_service_level,
@@ -104,3 +108,51 @@ async def test_absurd_staffing_inputs_are_refused_not_crashed(client):
     body["calls"] = [3000.0]
     response = await client.post("/api/v1/stats/staffing", headers=headers, json=body)
     assert response.status_code == 200, response.text
+
+
+# one heavy 15-minute interval: long patience and a service-level target make the chains long
+HEAVY = {"calls": 1000.0, "interval_minutes": 15, "handle_seconds": 240, "patience_seconds": 1800,
+         "service_level_target": 0.9}
+
+
+def _units_of_one_heavy_interval() -> int:
+    budget = WorkBudget(10**12)
+    agents_needed(calls=HEAVY["calls"], interval_seconds=HEAVY["interval_minutes"] * 60,
+                  handle_seconds=HEAVY["handle_seconds"], patience_seconds=HEAVY["patience_seconds"],
+                  service_level_target=HEAVY["service_level_target"], budget=budget)
+    return budget.limit - budget.left
+
+
+def test_a_plan_stops_at_its_work_bound():
+    units = _units_of_one_heavy_interval()
+    fits = MAX_WORK_UNITS // units
+    assert 1 <= fits < 95  # the boundary lies inside one day of 15-minute intervals
+    plan = {"interval_seconds": 900, "handle_seconds": 240, "patience_seconds": 1800, "service_level_target": 0.9}
+    budget = WorkBudget()
+    assert len(staffing_plan([HEAVY["calls"]] * fits, **plan, budget=budget)) == fits
+    assert 0 <= budget.left < units
+    with pytest.raises(TooMuchWork):
+        staffing_plan([HEAVY["calls"]] * (fits + 1), **plan, budget=WorkBudget())
+    with pytest.raises(TooMuchWork, match=f"more than {MAX_AGENTS} agents"):
+        staffing_plan([1.0, 20_000.0], interval_seconds=900, handle_seconds=7200, patience_seconds=90)
+
+
+async def test_the_staffing_endpoint_answers_422_past_the_work_bound(client):
+    """Before the bound, one request could hold a CPU for minutes (20,000 calls of 2 h: 13 s for one
+    interval, and 96 intervals per request)."""
+    from tests.conftest import login
+
+    headers = await login(client, "supervisor")
+    fits = MAX_WORK_UNITS // _units_of_one_heavy_interval()
+    body = {**HEAVY, "calls": [HEAVY["calls"]] * fits}
+    accepted = await client.post("/api/v1/stats/staffing", headers=headers, json=body)
+    assert accepted.status_code == 200, accepted.text
+    assert len(accepted.json()["intervals"]) == fits
+    refused = await client.post("/api/v1/stats/staffing", headers=headers,
+                                json={**body, "calls": [HEAVY["calls"]] * (fits + 1)})
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "staffing_too_large"
+    assert "work bound" in refused.json()["detail"]
+    unstaffable = {"calls": [20_000.0], "interval_minutes": 15, "handle_seconds": 7200, "patience_seconds": 3600}
+    response = await client.post("/api/v1/stats/staffing", headers=headers, json=unstaffable)
+    assert response.status_code == 422 and f"more than {MAX_AGENTS} agents" in response.json()["detail"]
