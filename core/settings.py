@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # --- core -----------------------------------------------------------------
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'hotline.db'}"
     redis_url: str | None = None  # unset: in-process implementation (one process only)
+    redis_socket_timeout_seconds: float = 5.0  # a Redis that stops answering fails a command after this
+    redis_connect_timeout_seconds: float = 2.0
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     admin_password: SecretStr | None = None

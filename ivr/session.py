@@ -20,7 +20,17 @@ from calls.disposition import final_disposition
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr import menu
-from ivr.call_types import HANGUP_EVENTS, CallerGone, Command, Leg, Offer, Resync
+from ivr.call_types import (
+    DUPLICATE_REPLY,
+    EXPIRED_REPLY,
+    HANGUP_EVENTS,
+    UNCLAIMED_REPLY,
+    CallerGone,
+    Command,
+    Leg,
+    Offer,
+    Resync,
+)
 from ivr.control import ControlMixin
 from ivr.messages import AgentStateChanged, CallEnded, CallStarted
 from ivr.prompt_texts import ticket_status_text
@@ -109,6 +119,8 @@ class CallSession(QueueMixin, ControlMixin):
                 await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
                                                 now=time.time(), outcome="cancelled")
                 continue
+            if isinstance(message, Command) and not await self.admit(message):
+                continue
             if isinstance(message, Command) and self.phase != "bridged":
                 await self.command_outside_talk(message)
                 continue
@@ -116,6 +128,26 @@ class CallSession(QueueMixin, ControlMixin):
                 await self.on_resync(message)
                 continue
             return message
+
+    async def admit(self, command: Command) -> bool:
+        """A command runs at most once, and never after the API answered for it (R-05): an
+        expired one is dropped, and its id is claimed right before it runs."""
+        if command.expired():
+            log.info("expired command dropped", extra={"call_id": self.call_id, "action": command.action})
+            command.answer(EXPIRED_REPLY)
+            return False
+        if command.claim is None:
+            return True
+        try:
+            outcome = await command.claim()
+        except Exception:  # Redis away: the command is not run (the API answers 503)
+            log.warning("command not claimed", extra={"call_id": self.call_id}, exc_info=True)
+            command.answer(UNCLAIMED_REPLY)
+            return False
+        if outcome == "run":
+            return True
+        command.answer(DUPLICATE_REPLY if outcome == "running" else EXPIRED_REPLY)
+        return False
 
     async def command_outside_talk(self, command: Command) -> None:
         """Before an agent is on the call only a supervisor's hang-up makes sense."""
