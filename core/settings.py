@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     ivr_ticket_timeout_seconds: float = 10.0  # ticket number entry
     queue_announce_seconds: float = 30.0  # queued callers hear their position this often
     recordings_retention_days: int = 731  # at least two years
+    recordings_verify_days: float = 7.0  # each stored recording's SHA-256 is re-checked this often
+    recordings_verify_batch: int = 200  # recordings re-checked per scheduler pass at most
     prompts_file: Path | None = None  # YAML file overriding prompt texts (ivr/prompt_texts.py)
 
 
