@@ -278,3 +278,18 @@ async def test_ending_a_call_survives_a_redis_outage_and_a_failed_commit(setting
             await redis_server.kill()
             await redis.aclose()
             await outer.rollback()
+
+
+async def test_an_exception_escaping_a_call_task_is_logged_with_the_call(settings, caplog):
+    def broken_index(session):
+        raise RuntimeError("index broken")
+
+    worker = SimpleNamespace(index_call=broken_index, unindex_call=lambda session: None)
+    session = CallSession(worker, APP, call_id=77, caller="broken-1", caller_number="13900000077")
+    session.start(fresh=False)
+    with pytest.raises(RuntimeError):
+        await asyncio.wait_for(session.task, 5)
+    await asyncio.sleep(0)  # the task's done callbacks run on the next turn of the loop
+    failed = [r for r in caplog.records if r.getMessage() == "call task failed"]
+    assert failed and failed[0].call_id == 77 and failed[0].levelname == "ERROR"
+    assert "index broken" in str(failed[0].exc_info[1])
