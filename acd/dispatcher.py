@@ -17,6 +17,7 @@ from typing import Any
 
 from acd.routing import plan_offers
 from acd.store import WAKEUP_CHANNEL, AcdStore
+from core.kv import subscription_messages
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
@@ -54,7 +55,7 @@ class Dispatcher:
             try:
                 pubsub = self.store.redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(WAKEUP_CHANNEL)
-                async for message in pubsub.listen():
+                async for message in subscription_messages(pubsub):
                     if message.get("type") == "message":
                         self._wake.set()
             except asyncio.CancelledError:

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.database import create_engine, create_sessionmaker
-from core.kv import create_redis
+from core.kv import redis_for
 from core.secrets import secret_key
 from core.settings import Settings
 
@@ -28,7 +28,7 @@ class Resources:
         """Create the engine, session factory and Redis client for settings."""
         engine = create_engine(settings.database_url)
         return cls(settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
-                   redis=create_redis(settings.redis_url), secret_key=secret_key(settings))
+                   redis=redis_for(settings), secret_key=secret_key(settings))
 
     async def close(self) -> None:
         """Release connections."""

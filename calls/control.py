@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.principal import Principal
@@ -22,8 +23,9 @@ _ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict}
 
 
 async def control(session: AsyncSession, redis: Redis, *, call_id: int, action: str, args: dict[str, Any],
-                  principal: Principal) -> dict:
-    """Run `action` on a live call; returns the worker's data."""
+                  principal: Principal, command_id: str | None = None) -> dict:
+    """Run `action` on a live call; returns the worker's data. A command_id already used runs
+    nothing again: the first run's answer is returned."""
     call = await session.get(Call, call_id)
     if call is None:
         raise NotFound(f"通话 {call_id} 不存在 (no such call)")
@@ -31,9 +33,12 @@ async def control(session: AsyncSession, redis: Redis, *, call_id: int, action: 
         raise Conflict("通话已结束 (call has ended)")
     try:
         reply = await send_command(redis, app=call.app, call_id=call_id, action=action, args=args,
-                                   actor_id=principal.user_id, actor_role=principal.role)
+                                   actor_id=principal.user_id, actor_role=principal.role,
+                                   command_id=command_id)
     except CommandUnavailable as exc:
         raise ServiceUnavailable(f"呼叫控制暂不可用 ({exc})") from exc
+    except RedisError as exc:  # the command channel is down: the same answer as no worker
+        raise ServiceUnavailable("呼叫控制暂不可用 (command channel unavailable)") from exc
     if not reply.get("ok"):
         status = int(reply.get("status", 409))
         error = _ERRORS.get(status)

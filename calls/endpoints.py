@@ -2,9 +2,11 @@
 control (hold, transfers, three-way, emergency hand-off), plus the block list (R-26)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,46 +94,68 @@ async def read_call(call_id: IdPath, session: SessionDep, principal: Reader) -> 
             "recording": RecordingOut.model_validate(recording, from_attributes=True) if recording else None}
 
 
-async def _control(session, redis, principal, call_id: int, action: str, args: dict | None = None) -> ControlResult:
-    data = await control(session, redis, call_id=call_id, action=action, args=args or {}, principal=principal)
+@dataclass(frozen=True)
+class CommandRoute:
+    """Where a control request goes: the command channel, and the client's id of the command."""
+
+    redis: Redis
+    command_id: str | None
+
+
+async def command_route(redis: RedisDep, idempotency_key: Annotated[
+        str | None, Header(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+                           description="the command's id: the same key sent again (a retry) runs it once")] = None
+                        ) -> CommandRoute:
+    return CommandRoute(redis, idempotency_key)
+
+
+CommandChannel = Annotated[CommandRoute, Depends(command_route)]
+
+
+async def _control(session, channel: CommandRoute, principal, call_id: int, action: str,
+                   args: dict | None = None) -> ControlResult:
+    data = await control(session, channel.redis, call_id=call_id, action=action, args=args or {},
+                         principal=principal,
+                         command_id=f"{principal.user_id}:{call_id}:{action}:{channel.command_id}"
+                         if channel.command_id else None)  # one client's key never answers another
     return ControlResult(ok=True, call_id=call_id, action=action, data=data)
 
 
 @router.post("/{call_id}/hold", response_model=ControlResult)
-async def hold(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+async def hold(call_id: IdPath, session: SessionDep, redis: CommandChannel, principal: Controller) -> ControlResult:
     """Put the caller on hold (music; the caller is not heard)."""
     return await _control(session, redis, principal, call_id, "hold")
 
 
 @router.post("/{call_id}/unhold", response_model=ControlResult)
-async def unhold(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+async def unhold(call_id: IdPath, session: SessionDep, redis: CommandChannel, principal: Controller) -> ControlResult:
     """Take the caller off hold."""
     return await _control(session, redis, principal, call_id, "unhold")
 
 
 @router.post("/{call_id}/transfer", response_model=ControlResult)
-async def transfer(call_id: IdPath, body: TransferRequest, session: SessionDep, redis: RedisDep,
+async def transfer(call_id: IdPath, body: TransferRequest, session: SessionDep, redis: CommandChannel,
                    principal: Controller) -> ControlResult:
     """Blind or attended transfer to an expert seat / extension, or blind to a queue (R-06)."""
     return await _control(session, redis, principal, call_id, "transfer", body.model_dump(exclude_none=True))
 
 
 @router.post("/{call_id}/transfer/complete", response_model=ControlResult)
-async def transfer_complete(call_id: IdPath, session: SessionDep, redis: RedisDep,
+async def transfer_complete(call_id: IdPath, session: SessionDep, redis: CommandChannel,
                             principal: Controller) -> ControlResult:
     """Attended transfer: hand the caller to the consulted seat and leave."""
     return await _control(session, redis, principal, call_id, "transfer_complete")
 
 
 @router.post("/{call_id}/transfer/cancel", response_model=ControlResult)
-async def transfer_cancel(call_id: IdPath, session: SessionDep, redis: RedisDep,
+async def transfer_cancel(call_id: IdPath, session: SessionDep, redis: CommandChannel,
                           principal: Controller) -> ControlResult:
     """Attended transfer: drop the consulted seat and go back to the caller."""
     return await _control(session, redis, principal, call_id, "transfer_cancel")
 
 
 @router.post("/{call_id}/parties", response_model=ControlResult)
-async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, redis: RedisDep,
+async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, redis: CommandChannel,
                     principal: Controller, resources: ResourcesDep) -> ControlResult:
     """Three-way call: bring an expert seat, extension or outside number into the call (R-06).
     An outside number must be on the allow-list (HOTLINE_OUTSIDE_NUMBERS), is rate-limited per
@@ -139,26 +163,26 @@ async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, re
     if body.number is not None:
         if await session.get(Call, call_id) is None:
             raise NotFound(f"通话 {call_id} 不存在 (no such call)")
-        await authorise(session, redis, resources.settings, principal=principal, number=body.number,
+        await authorise(session, redis.redis, resources.settings, principal=principal, number=body.number,
                         call_id=call_id)
     return await _control(session, redis, principal, call_id, "add_party", body.model_dump(exclude_none=True))
 
 
 @router.post("/{call_id}/emergency", response_model=ControlResult)
-async def emergency(call_id: IdPath, body: EmergencyRequest, session: SessionDep, redis: RedisDep,
+async def emergency(call_id: IdPath, body: EmergencyRequest, session: SessionDep, redis: CommandChannel,
                     principal: Controller) -> ControlResult:
     """Emergency hand-off (R-04): the 110/119/120/122 centre joins the call as a third party."""
     return await _control(session, redis, principal, call_id, "emergency", {"service": body.service})
 
 
 @router.post("/{call_id}/leave", response_model=ControlResult)
-async def leave(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+async def leave(call_id: IdPath, session: SessionDep, redis: CommandChannel, principal: Controller) -> ControlResult:
     """The agent leaves; the caller stays connected with the other parties (e.g. the emergency centre)."""
     return await _control(session, redis, principal, call_id, "leave")
 
 
 @router.post("/{call_id}/hangup", response_model=ControlResult)
-async def hangup(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Controller) -> ControlResult:
+async def hangup(call_id: IdPath, session: SessionDep, redis: CommandChannel, principal: Controller) -> ControlResult:
     """End the call for everyone."""
     return await _control(session, redis, principal, call_id, "hangup")
 

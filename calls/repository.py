@@ -67,11 +67,13 @@ class CallRecords:
             await session.commit()
 
     async def close(self, call_id: int, *, detail: dict[str, Any], **fields: Any) -> Call:
-        """The final write of a call (fields and the `ended` event); returns the row."""
+        """The final write of a call (fields and the `ended` event), once; returns the row."""
         async with self.sessionmaker() as session:
             call = await session.get(Call, call_id)
             if call is None:
                 raise LookupError(call_id)
+            if call.ended_at is not None:  # a retry after a commit whose answer was lost: done already
+                return call
             for key, value in fields.items():
                 setattr(call, key, value)
             await add_event(session, call_id=call_id, type="ended", detail=detail)

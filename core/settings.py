@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # --- core -----------------------------------------------------------------
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'hotline.db'}"
     redis_url: str | None = None  # unset: in-process implementation (one process only)
+    redis_socket_timeout_seconds: float = 5.0  # a Redis that stops answering fails a command after this
+    redis_connect_timeout_seconds: float = 2.0
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     admin_password: SecretStr | None = None
@@ -102,6 +104,8 @@ class Settings(BaseSettings):
     ivr_ticket_timeout_seconds: float = 10.0  # ticket number entry
     queue_announce_seconds: float = 30.0  # queued callers hear their position this often
     recordings_retention_days: int = 731  # at least two years
+    recordings_verify_days: float = 7.0  # each stored recording's SHA-256 is re-checked this often
+    recordings_verify_batch: int = 200  # recordings re-checked per scheduler pass at most
     prompts_file: Path | None = None  # YAML file overriding prompt texts (ivr/prompt_texts.py)
 
     # --- outside numbers (three-way calls, outbound legs) ---------------------------

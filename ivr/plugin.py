@@ -6,11 +6,14 @@ import contextlib
 import logging
 import signal
 
+from redis.asyncio import BlockingConnectionPool, Redis
+
 from acd.store import AcdStore
 from agi_scripts.blocklist_check import BlockedCallerCheck
 from agi_scripts.fastagi import FastAgiServer
 from api.resources import Resources
 from calls.repository import CallRecords
+from core.kv import client_options
 from core.secrets import ari_password
 from core.settings import Settings
 from ivr.agi_hooks import WorkerAgi
@@ -55,10 +58,10 @@ def worker_redis(settings: Settings):
     burst of them; its blocking pool does that outside the lock."""
     if not settings.redis_url:
         return None  # the in-process stand-in of `hotline up`
-    from redis.asyncio import BlockingConnectionPool, Redis
-
-    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=200, timeout=10,
-                                           decode_responses=True, health_check_interval=30)
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=200, timeout=10,
+        **client_options(socket_timeout=settings.redis_socket_timeout_seconds,
+                         connect_timeout=settings.redis_connect_timeout_seconds))
     return Redis(connection_pool=pool)
 
 

@@ -18,9 +18,20 @@ from typing import TYPE_CHECKING, Any
 from acd.store import AgentRecord
 from calls.disposition import final_disposition
 from core.masking import mask_phone
+from core.retry import at_most, until_done
 from core.timeutil import utcnow
 from ivr import menu
-from ivr.call_types import HANGUP_EVENTS, CallerGone, Command, Leg, Offer, Resync
+from ivr.call_types import (
+    DUPLICATE_REPLY,
+    EXPIRED_REPLY,
+    HANGUP_EVENTS,
+    UNCLAIMED_REPLY,
+    CallerGone,
+    Command,
+    Leg,
+    Offer,
+    Resync,
+)
 from ivr.control import ControlMixin
 from ivr.messages import AgentStateChanged, CallEnded, CallStarted
 from ivr.prompt_texts import ticket_status_text
@@ -30,13 +41,17 @@ if TYPE_CHECKING:
     from ivr.worker import Worker
 
 log = logging.getLogger(__name__)
+RECORD_WRITE_ATTEMPTS = 8  # about half a minute of backoff
+OPEN_RECORD_ATTEMPTS = 4  # the caller waits unanswered meanwhile
+RECORDING_ATTEMPT_TIMEOUT = 120.0  # copy and hash of a long recording
 
 
 class CallSession(QueueMixin, ControlMixin):
-    def __init__(self, worker: Worker, app: str, *, call_id: int, caller: str, caller_number: str,
-                 phase: str = "ivr", started_at=None) -> None:
+    def __init__(self, worker: Worker, app: str, *, call_id: int | None, caller: str, caller_number: str,
+                 phase: str = "ivr", started_at=None, opening: dict[str, Any] | None = None) -> None:
         self.w, self.app = worker, app
         self.call_id, self.caller, self.caller_number = call_id, caller, caller_number
+        self.opening = opening  # a new call: the fields of its record, written by its own task
         self.phase = phase
         self.started_at = started_at or utcnow()
         self.inbox: asyncio.Queue = asyncio.Queue()
@@ -74,17 +89,23 @@ class CallSession(QueueMixin, ControlMixin):
     async def _write_records(self) -> None:
         while not self._writes.empty():
             fields = self._writes.get_nowait()
-            try:
-                await self.w.records.update(self.call_id, **fields)
-            except Exception:  # a lost write is logged; the caller's call goes on
-                log.exception("call record write failed", extra={"call_id": self.call_id})
+            # a database blip delays the write; only one failing for half a minute is lost (logged)
+            await at_most(RECORD_WRITE_ATTEMPTS, lambda fields=fields: self.w.records.update(self.call_id, **fields),
+                          what="call record write", context={"call_id": self.call_id})
 
     async def flush_records(self) -> None:
         while self._writer is not None and not self._writer.done():
             await self._writer
 
     def start(self, *, fresh: bool) -> None:
-        self.task = asyncio.create_task(self.run(fresh=fresh), name=f"call-{self.call_id}")
+        self.task = asyncio.create_task(self.run(fresh=fresh), name=f"call-{self.call_id or self.caller}")
+        self.task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        """A call's task never fails silently: what escaped it is logged with the call."""
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call task failed", extra={"call_id": self.call_id, "channel": self.caller},
+                      exc_info=task.exception())
 
     def is_caller_hangup(self, message: Any) -> bool:
         return (isinstance(message, dict) and message.get("type") in HANGUP_EVENTS
@@ -109,6 +130,8 @@ class CallSession(QueueMixin, ControlMixin):
                 await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
                                                 now=time.time(), outcome="cancelled")
                 continue
+            if isinstance(message, Command) and not await self.admit(message):
+                continue
             if isinstance(message, Command) and self.phase != "bridged":
                 await self.command_outside_talk(message)
                 continue
@@ -116,6 +139,26 @@ class CallSession(QueueMixin, ControlMixin):
                 await self.on_resync(message)
                 continue
             return message
+
+    async def admit(self, command: Command) -> bool:
+        """A command runs at most once, and never after the API answered for it (R-05): an
+        expired one is dropped, and its id is claimed right before it runs."""
+        if command.expired():
+            log.info("expired command dropped", extra={"call_id": self.call_id, "action": command.action})
+            command.answer(EXPIRED_REPLY)
+            return False
+        if command.claim is None:
+            return True
+        try:
+            outcome = await command.claim()
+        except Exception:  # Redis away: the command is not run (the API answers 503)
+            log.warning("command not claimed", extra={"call_id": self.call_id}, exc_info=True)
+            command.answer(UNCLAIMED_REPLY)
+            return False
+        if outcome == "run":
+            return True
+        command.answer(DUPLICATE_REPLY if outcome == "running" else EXPIRED_REPLY)
+        return False
 
     async def command_outside_talk(self, command: Command) -> None:
         """Before an agent is on the call only a supervisor's hang-up makes sense."""
@@ -132,6 +175,8 @@ class CallSession(QueueMixin, ControlMixin):
     # ---------------------------------------------------------------- life cycle
     async def run(self, *, fresh: bool) -> None:
         """The whole call. Cancelled (worker stopping, app taken over): leave Asterisk as it is."""
+        if self.call_id is None and not await self.open_record():
+            return
         self.w.index_call(self)
         try:
             await self.flow(fresh)
@@ -139,6 +184,19 @@ class CallSession(QueueMixin, ControlMixin):
         finally:
             self.w.unindex_call(self)
             await self.drain()
+
+    async def open_record(self) -> bool:
+        """A new call's record, written here rather than by the ARI event pump (which must never
+        wait for the database): events of the call meanwhile wait in its inbox."""
+        call = await at_most(OPEN_RECORD_ATTEMPTS, lambda: self.w.records.create(**self.opening),
+                             what="open the call record", context={"channel": self.caller})
+        if call is None:  # logged: without a record the call cannot be served
+            self.w.unindex_channel(self.caller)
+            await self.w.calls.hangup(self.caller)
+            return False
+        self.call_id, self.started_at = call.id, call.started_at
+        log.info("call started", extra={"call_id": call.id, "app": self.app})
+        return True
 
     async def drain(self) -> None:
         """Nobody reads the inbox any more: answer what is still in it."""
@@ -261,7 +319,40 @@ class CallSession(QueueMixin, ControlMixin):
 
     # ---------------------------------------------------------------- end
     async def finish(self) -> None:
+        """End the call. Asterisk is tidied best-effort (if it is away, so are the channels);
+        what must happen — agents released, the call out of the ACD, the recording filed with
+        its row, the record closed — is retried until done (R-01, R-17)."""
         phase_at_end = self.phase
+        context = {"call_id": self.call_id}
+        # a leg left over (logged) is hung up by the next re-sync
+        await at_most(3, self.tear_down, what="tear the call down in Asterisk", context=context)
+        now = time.time()
+        await until_done(lambda: self.release_agents(phase_at_end, now), what="release the agents", context=context)
+        await until_done(lambda: self.w.store.remove_call(self.call_id), what="remove the call from the ACD",
+                         context=context)
+        recording_id = None
+        if self.recording_name:
+            await self.w.wait_recording(self.recording_done, self.recording_name)
+            recording_id = await until_done(lambda: self.w.store_recording(self), what="store the recording",
+                                            attempt_timeout=RECORDING_ATTEMPT_TIMEOUT, context=context)
+        disposition = final_disposition(phase=phase_at_end, answered=self.answered,
+                                        emergency=self.emergency is not None, transferred=self.transferred)
+        ended = utcnow()
+        await self.flush_records()
+        call = await until_done(lambda: self.w.records.close(
+            self.call_id, phase="ended", ended_at=ended, disposition=disposition, ended_by=self.ended_by,
+            recording_id=recording_id, detail={"disposition": disposition, "ended_by": self.ended_by}),
+            what="close the call record", context=context)
+        await self.w.notify("call.ended", CallEnded(
+            call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
+            duration_seconds=round((ended - self.started_at).total_seconds(), 3),
+            caller_masked=mask_phone(self.caller_number)))
+        self.w.queue_stats_changed()
+        # failing that (logged), the dispatchers look again at their next wake-up
+        await at_most(3, lambda: self.w.store.wake("call ended"), what="wake the dispatchers", context=context)
+        log.info("call ended", extra={"call_id": self.call_id, "disposition": disposition})
+
+    async def tear_down(self) -> None:
         if not self.caller_gone:
             await self.w.calls.hangup(self.caller)
         for leg in list(self.legs.values()):
@@ -273,30 +364,10 @@ class CallSession(QueueMixin, ControlMixin):
             if bridge:
                 await self.w.calls.destroy(bridge)
                 self.w.unindex_bridge(bridge)
-        await self.release_agents(phase_at_end)
-        await self.w.store.remove_call(self.call_id)
-        recording_id = None
-        if self.recording_name:
-            await self.w.wait_recording(self.recording_done, self.recording_name)
-            recording_id = await self.w.store_recording(self)
-        disposition = final_disposition(phase=phase_at_end, answered=self.answered,
-                                        emergency=self.emergency is not None, transferred=self.transferred)
-        ended = utcnow()
-        await self.flush_records()
-        call = await self.w.records.close(self.call_id, phase="ended", ended_at=ended, disposition=disposition,
-                                          ended_by=self.ended_by, recording_id=recording_id,
-                                          detail={"disposition": disposition, "ended_by": self.ended_by})
-        await self.w.notify("call.ended", CallEnded(
-            call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
-            duration_seconds=round((ended - self.started_at).total_seconds(), 3),
-            caller_masked=mask_phone(self.caller_number)))
-        self.w.queue_stats_changed()
-        await self.w.store.wake("call ended")
-        log.info("call ended", extra={"call_id": self.call_id, "disposition": disposition})
 
-    async def release_agents(self, phase_at_end: str) -> None:
-        """Every agent this call held: wrap-up after a conversation, ready again after an offer."""
-        now = time.time()
+    async def release_agents(self, phase_at_end: str, now: float) -> None:
+        """Every agent this call held: wrap-up after a conversation, ready again after an offer
+        (each step a no-op when done already: safe to run again)."""
         for leg in list(self.legs.values()):
             if leg.user_id is None:
                 continue

@@ -34,6 +34,7 @@ from ivr.tickets import TicketLookup
 from models import Call, User
 from pbx import seat_secrets
 from realtime.bus import EventBus
+from recordings.service import remove_spool_file, store_recording
 
 log = logging.getLogger(__name__)
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
@@ -91,10 +92,11 @@ class Worker(ResyncMixin):
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for conn in list(self.apps.values()):
             await conn.stop()
-        for session in list(self.sessions.values()):
+        sessions = set(self.sessions.values()) | set(self.by_channel.values())  # opening ones too
+        for session in sessions:
             if session.task:
                 session.task.cancel()
-        await asyncio.gather(*(s.task for s in self.sessions.values() if s.task), return_exceptions=True)
+        await asyncio.gather(*(s.task for s in sessions if s.task), return_exceptions=True)
         for app in list(self.apps):
             await self.ownership.release(app, forget=False)
 
@@ -245,7 +247,7 @@ class Worker(ResyncMixin):
             if session is None and len(args) > 1 and args[1].isdigit():
                 session = self.sessions.get(int(args[1]))
             if session is None:  # a leg of a call that is over
-                await self.calls.hangup(channel["id"])
+                self.background(self.calls.hangup(channel["id"]))
                 return
             session.post(event)
             return
@@ -254,16 +256,18 @@ class Worker(ResyncMixin):
         await self.start_inbound(app, channel)
 
     async def start_inbound(self, app: str, channel: dict) -> CallSession:
+        """A new call's actor, at once: it writes its own record, so the event pump never waits
+        for the database (R-01); the call's next events queue in its inbox meanwhile."""
         caller = channel.get("caller", {}).get("number") or "anonymous"
-        call = await self.records.create(channel_id=channel["id"], app=app, node=self.ownership.node,
-                                         caller_number=caller[:32],
-                                         called_number=(channel.get("dialplan", {}).get("exten") or "12345")[:32],
-                                         phase="ivr", started_at=utcnow())
-        session = CallSession(self, app, call_id=call.id, caller=channel["id"], caller_number=caller,
-                              started_at=call.started_at)
-        self.index_call(session)
+        started = utcnow()
+        opening = {"channel_id": channel["id"], "app": app, "node": self.ownership.node,
+                   "caller_number": caller[:32],
+                   "called_number": (channel.get("dialplan", {}).get("exten") or "12345")[:32],
+                   "phase": "ivr", "started_at": started}
+        session = CallSession(self, app, call_id=None, caller=channel["id"], caller_number=caller,
+                              started_at=started, opening=opening)
+        self.index_channel(channel["id"], session)
         session.start(fresh=True)
-        log.info("call started", extra={"call_id": call.id, "app": app})
         return session
 
     # ---------------------------------------------------------------- indexes
@@ -367,15 +371,16 @@ class Worker(ResyncMixin):
                 await self.ari.applications.subscribe(applicationName=app, eventSource=f"endpoint:PJSIP/{resource}")
 
     def background(self, coro) -> None:
-        """Fire-and-forget work off the call's critical path (events); failures are logged."""
-        task = asyncio.create_task(coro)
+        """Fire-and-forget work off the call's critical path (events, a stray leg's hang-up);
+        failures are logged."""
+        task = asyncio.create_task(coro, name=getattr(coro, "__qualname__", None))
         self._background.add(task)
         task.add_done_callback(self._background_done)
 
     def _background_done(self, task: asyncio.Task) -> None:
         self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("background task failed", exc_info=task.exception())
+        if not task.cancelled() and task.exception() is not None:  # never lost: said here, with its trace
+            log.error("background task failed", extra={"task": task.get_name()}, exc_info=task.exception())
 
     async def user_brief(self, user_id: int | None) -> dict:
         if user_id is None:
@@ -412,8 +417,8 @@ class Worker(ResyncMixin):
         return await self._store_recording(session.call_id, session.recording_name, None)
 
     async def _store_recording(self, call_id: int, name: str, started_at) -> int | None:
-        from recordings.service import store_recording
-
+        """File the recording with its row; the spool file goes only once the row is committed
+        (a failed commit leaves it for the retry). Safe to run again (R-17)."""
         async with self.sessionmaker() as db:
             call = await db.get(Call, call_id)
             recording = await store_recording(db, settings=self.settings, name=name, call_id=call_id,
@@ -421,6 +426,7 @@ class Worker(ResyncMixin):
             if recording is None:
                 return None
             await db.commit()
+        remove_spool_file(self.settings, name)
         await self.calls.delete_stored(name)
         await self.notify("recording.ready", RecordingReady(recording_id=recording.id, call_id=call_id,
                                                             duration_seconds=recording.duration_seconds))

@@ -13,6 +13,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from core.kv import subscription_messages
 from realtime.messages import BUS_CHANNEL, Audience, BusEvent
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class EventBus:
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(self.channel)
         try:
-            async for message in pubsub.listen():
+            async for message in subscription_messages(pubsub):
                 if message.get("type") != "message":
                     continue
                 try:
@@ -94,7 +95,7 @@ class Hub:
                 await pubsub.subscribe(self.bus.channel)
                 self._ready.set()
                 backoff = 0.5
-                async for message in pubsub.listen():
+                async for message in subscription_messages(pubsub):
                     if message.get("type") == "message":
                         self._dispatch(message["data"])
             except asyncio.CancelledError:

@@ -1,6 +1,7 @@
-"""Storing call recordings (R-17): the finished file is moved from Asterisk's spool into
+"""Storing call recordings (R-17): the finished file is copied from Asterisk's spool into
 HOTLINE_RECORDINGS_DIR/YYYY/MM/DD/, hashed (SHA-256), measured, and given a retention date
-at least two years ahead (HOTLINE_RECORDINGS_RETENTION_DAYS)."""
+at least two years ahead (HOTLINE_RECORDINGS_RETENTION_DAYS); the spool file is removed
+only once the row is committed."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.private_files import open_private, private_dirs
@@ -42,10 +44,16 @@ def spool_file(settings: Settings, name: str) -> Path:
     return Path(recordings_host_dir(settings)) / f"{name}.wav"
 
 
-def move_into_store(source: Path, recordings_dir: Path, started_at: datetime, call_id: int) -> StoredFile:
-    """Move a finished recording into the store (same-filesystem rename, else copy+delete)."""
+def stored_path(started_at: datetime, call_id: int) -> str:
+    """Where a call's recording lives in the store, relative to HOTLINE_RECORDINGS_DIR (the
+    same for every attempt to file it)."""
     day = business_time(started_at)
-    relative = Path(f"{day:%Y}/{day:%m}/{day:%d}") / f"call-{call_id}-{day:%H%M%S}.wav"
+    return str(Path(f"{day:%Y}/{day:%m}/{day:%d}") / f"call-{call_id}-{day:%H%M%S}.wav")
+
+
+def copy_into_store(source: Path, recordings_dir: Path, relative: str) -> StoredFile:
+    """Copy a finished recording into the store (atomically: a partial file never has the
+    final name). The spool file stays until the row is committed (remove_spool_file)."""
     target = recordings_dir / relative
     # callers' voices: directories 0700, files 0600, never readable by other users (R-17, R-35)
     private_dirs(recordings_dir, relative.parent)
@@ -53,8 +61,12 @@ def move_into_store(source: Path, recordings_dir: Path, started_at: datetime, ca
     with open(source, "rb") as src, os.fdopen(open_private(partial), "wb") as dst:
         shutil.copyfileobj(src, dst)
     os.replace(partial, target)
-    source.unlink(missing_ok=True)
-    return StoredFile(str(relative), target.stat().st_size, sha256_of(target), wav_duration(target))
+    return StoredFile(relative, target.stat().st_size, sha256_of(target), wav_duration(target))
+
+
+def remove_spool_file(settings: Settings, name: str) -> None:
+    """After the recording's row is committed: Asterisk's copy is no longer needed."""
+    spool_file(settings, name).unlink(missing_ok=True)
 
 
 async def wait_for_file(path: Path, timeout: float = 5.0) -> bool:
@@ -70,13 +82,19 @@ async def wait_for_file(path: Path, timeout: float = 5.0) -> bool:
 
 async def store_recording(session: AsyncSession, *, settings: Settings, name: str, call_id: int,
                           started_at: datetime | None) -> Recording | None:
-    """Move the spool file `name` into the store and add its row (None if there is no file)."""
+    """Copy the spool file `name` into the store and add its row, flushed, not committed (None
+    if there is no file). Run again after a failed commit it files the same file under the
+    same row; a row already committed is returned as it is."""
+    started = started_at or utcnow()
+    relative = stored_path(started, call_id)
+    filed = await session.scalar(select(Recording).where(Recording.call_id == call_id, Recording.path == relative))
+    if filed is not None:
+        return filed
     source = spool_file(settings, name)
     if not await wait_for_file(source):
         log.warning("recording file missing", extra={"call_id": call_id, "recording": name})
         return None
-    started = started_at or utcnow()
-    stored = await asyncio.to_thread(move_into_store, source, Path(settings.recordings_dir), started, call_id)
+    stored = await asyncio.to_thread(copy_into_store, source, Path(settings.recordings_dir), relative)
     recording = Recording(call_id=call_id, path=stored.relative_path, format="wav",
                           duration_seconds=stored.duration_seconds, size_bytes=stored.size_bytes,
                           sha256=stored.sha256, started_at=started,

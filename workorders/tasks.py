@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
 from models import Ticket
+from recordings.integrity import IntegrityReport, verify_recordings
 from workorders import actions, deadlines
 from workorders.calendar_service import get_calendar
 from workorders.policy_service import policy_by_version
@@ -31,6 +32,7 @@ BATCH = 200
 class PassReport:
     flagged: list[tuple[int, str]] = field(default_factory=list)  # (ticket id, finding kind)
     auto_closed: list[int] = field(default_factory=list)
+    recordings: IntegrityReport | None = None
 
 
 def _claim(query, session: AsyncSession):
@@ -94,6 +96,7 @@ async def run_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis,
     async with sessionmaker() as session:
         await auto_close(session, redis, settings, now=now, report=report)
         await session.commit()
+    report.recordings = await verify_recordings(sessionmaker, settings, now=now)  # R-17, a bounded batch
     if report.flagged or report.auto_closed:
         log.info("scheduler pass", extra={"flagged": len(report.flagged), "auto_closed": len(report.auto_closed)})
     return report

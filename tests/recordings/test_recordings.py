@@ -10,7 +10,7 @@ from audit.service import search_query
 from core.timeutil import utcnow
 from models import Call, Recording
 from recordings.audio import sha256_of, wav_duration, wav_rms
-from recordings.service import move_into_store, retention_until, store_recording
+from recordings.service import copy_into_store, retention_until, store_recording, stored_path
 from tests.conftest import login
 
 
@@ -34,13 +34,15 @@ def test_retention_is_at_least_two_years_whatever_is_configured():
     assert retention_until(start, 3650) - start == timedelta(days=3650)
 
 
-def test_move_into_store_hashes_and_measures(tmp_path):
+def test_copy_into_store_hashes_and_measures(tmp_path):
     source = _wav(tmp_path / "spool.wav", 2.0)
     digest = sha256_of(source)
-    stored = move_into_store(source, tmp_path / "store", datetime(2026, 11, 27, 3, 0, tzinfo=UTC), call_id=42)
+    relative = stored_path(datetime(2026, 11, 27, 3, 0, tzinfo=UTC), call_id=42)
+    stored = copy_into_store(source, tmp_path / "store", relative)
     assert stored.relative_path == "2026/11/27/call-42-110000.wav"  # business date and time (+08:00)
     assert stored.sha256 == digest and abs(stored.duration_seconds - 2.0) < 0.01
-    assert not source.exists() and (tmp_path / "store" / stored.relative_path).is_file()
+    assert (tmp_path / "store" / stored.relative_path).is_file()
+    assert source.exists()  # the spool file goes only once the row is committed (the worker's job)
     assert wav_rms(tmp_path / "store" / stored.relative_path) > 1000
     assert wav_duration(tmp_path / "missing.wav") == 0.0
 

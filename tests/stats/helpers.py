@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.resources import Resources
 from core.database import create_sessionmaker
+from core.kv import subscription_messages
 from models import AnswerRateAlarm
 from models.call import Call
 from stats.tasks import StatsWorker
@@ -102,7 +103,7 @@ class Inbox:
         return self
 
     async def _read(self):
-        async for message in self._pubsub.listen():
+        async for message in subscription_messages(self._pubsub):
             async with self._new:
                 self.events.append(json.loads(message["data"]))
                 self._new.notify_all()

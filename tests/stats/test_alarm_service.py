@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from core.database import create_sessionmaker
+from core.kv import subscription_messages
 from core.timeutil import utcnow
 from models import AnswerRateAlarm, AuditEvent
 from models.call import Call
@@ -113,7 +114,7 @@ async def test_concurrent_evaluators_raise_and_announce_once(engine, settings, r
         pubsub = redis.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(bus.channel)
         ready.set()
-        async for message in pubsub.listen():
+        async for message in subscription_messages(pubsub):
             if f'"segment_key":"{queue}"' in message["data"]:
                 received.append(message["data"])
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import login
 from tests.telephony.helpers import call_events, ready, wait_call
-from tests.telephony_sipp import EMERGENCY_IP, answerer_scenario
+from tests.telephony_sipp import answerer_scenario
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -108,13 +108,14 @@ async def test_three_way_call_with_an_expert(asterisk, workers, sipp, bus, clien
 
 async def test_emergency_hand_off_then_agent_leaves(asterisk, workers, sipp, bus, client, engine, ari, tone_pcap,
                                                    telephony_settings):
-    port = int(telephony_settings.emergency_address.rpartition(":")[2])
-    centre = sipp.start(answerer_scenario(), ip=EMERGENCY_IP, port=port, target=False, name="centre110")
+    host, _, port = telephony_settings.emergency_address.rpartition(":")  # HOTLINE_EMERGENCY_ADDRESS
+    port = int(port)
+    centre = sipp.start(answerer_scenario(), ip=host, port=port, target=False, name="centre110")
     call_id, ctx = await answered_call(sipp, bus, client, asterisk, tone_pcap=tone_pcap, number="13800138014")
     result = await post(client, f"/api/v1/calls/{call_id}/emergency", ctx["headers"], {"service": "110"})
     assert result["data"]["service"] == "110"
     bus.wait_for("call.emergency", timeout=20, call_id=call_id, detail={"phase": "connected"})
-    assert f"INVITE sip:110@{EMERGENCY_IP}:{port} SIP/2.0" in centre.messages()
+    assert f"INVITE sip:110@{host}:{port} SIP/2.0" in centre.messages()
     await post(client, f"/api/v1/calls/{call_id}/leave", ctx["headers"])
     assert ctx["phone"].wait(15) == 0  # the agent left …
     bus.wait_for("call.agent_left", timeout=10, call_id=call_id)
