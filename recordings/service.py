@@ -56,7 +56,7 @@ def copy_into_store(source: Path, recordings_dir: Path, relative: str) -> Stored
     final name). The spool file stays until the row is committed (remove_spool_file)."""
     target = recordings_dir / relative
     # callers' voices: directories 0700, files 0600, never readable by other users (R-17, R-35)
-    private_dirs(recordings_dir, relative.parent)
+    private_dirs(recordings_dir, Path(relative).parent)
     partial = target.with_suffix(".part")
     with open(source, "rb") as src, os.fdopen(open_private(partial), "wb") as dst:
         shutil.copyfileobj(src, dst)

@@ -19,7 +19,7 @@ from core.migrate import upgrade
 from core.secrets import SecretTooShort, secret_key
 from core.settings import Settings, get_settings
 from pbx.render import write_config
-from recordings.service import move_into_store
+from recordings.service import copy_into_store, stored_path
 from tests.recordings.test_recordings import _wav
 
 
@@ -110,7 +110,7 @@ def test_recordings_files_and_directories_are_private(tmp_path):
     source = _wav(tmp_path / "spool.wav", 0.5)
     store = tmp_path / "store"
     with careless_umask():
-        stored = move_into_store(source, store, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), call_id=7)
+        stored = copy_into_store(source, store, stored_path(datetime(2026, 11, 27, 3, 0, tzinfo=UTC), 7))
     path = store / stored.relative_path
     assert mode(path) == 0o600
     directory = path.parent
@@ -124,5 +124,5 @@ def test_an_operator_made_recordings_directory_is_closed_to_others(tmp_path):
     store.mkdir()
     store.chmod(0o755)
     source = _wav(tmp_path / "spool.wav", 0.5)
-    move_into_store(source, store, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), call_id=8)
+    copy_into_store(source, store, stored_path(datetime(2026, 11, 27, 3, 0, tzinfo=UTC), 8))
     assert mode(store) == 0o750
