@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     ari_app: str = "hotline"
     rtp_start: int = 10000
     rtp_end: int = 10999
+    # the address browsers send WebRTC media to (a container's or NAT'd host's public address);
+    # unset: the SIP bind address, loopback when SIP binds every address (development)
+    rtp_media_address: str | None = None
     pstn_address: str = "127.0.0.2"
     emergency_address: str = "127.0.0.3:5060"
     recordings_dir: Path = VAR_DIR / "recordings"

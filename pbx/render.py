@@ -86,8 +86,11 @@ def template_context(settings: Settings, ari_password: str,
                      sip_passwords: Mapping[str, str], lay: Layout) -> dict:
     pstn_host, pstn_port = split_host_port(settings.pstn_address)
     emergency_host, emergency_port = split_host_port(settings.emergency_address)
-    # WebRTC media must be bound to a concrete address; a wildcard SIP bind means loopback.
-    media = settings.sip_host if settings.sip_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    # WebRTC media: an explicit (external) address is only announced — a container cannot bind
+    # its host's public address; otherwise media is bound to the SIP address, and a wildcard
+    # SIP bind means loopback (development).
+    local_media = settings.sip_host if settings.sip_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    media = settings.rtp_media_address or local_media
     bench_queue = bool(getattr(settings, "bench_app_queue", False))
     return {
         "dirs": lay.dirs,
@@ -106,6 +109,7 @@ def template_context(settings: Settings, ari_password: str,
         "sip_host": settings.sip_host,
         "sip_port": settings.sip_port,
         "media_address": media,
+        "bind_rtp_to_media_address": settings.rtp_media_address is None,
         "pstn_host": pstn_host,
         "pstn_contact": f"{pstn_host}:{pstn_port}",
         "emergency_host": emergency_host,
