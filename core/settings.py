@@ -8,9 +8,13 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Repository root: the embedded defaults (SQLite file, recordings, prompts) live under ./var/.
+# The directory holding the platform's packages: a checkout's root, or site-packages when the
+# wheel is installed. Only a checkout (it has pyproject.toml) keeps its embedded defaults
+# (SQLite file, recordings, prompts) in its own var/; an installed platform uses var/ under
+# the directory it is started in (set HOTLINE_VAR_DIR in a deployment). Code finds its own
+# files with core.package_files, never from here.
 REPO_ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = REPO_ROOT / "var"
+VAR_DIR = REPO_ROOT / "var" if (REPO_ROOT / "pyproject.toml").is_file() else Path("var").resolve()
 
 
 class Settings(BaseSettings):
@@ -88,7 +92,7 @@ class Settings(BaseSettings):
     # AGI the dialplan runs before Stasis. agi://HOST:PORT = the workers' FastAGI server
     # (blocked-caller check + routing hint); unset = scripts inside the Asterisk root.
     agi_base: str | None = None
-    agi_scripts_dir: Path | None = None  # unset: the repository's agi_scripts/
+    agi_scripts_dir: Path | None = None  # unset: the installed agi_scripts package
     fastagi_host: str = "127.0.0.1"
     fastagi_port: int = 4573
     ivr_digit_timeout_seconds: float = 5.0  # menu: no key within this -> general queue

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import jinja2
 
+from core.package_files import package_dir
 from core.settings import Settings
 from pbx.rootfs import Layout
 from pbx.rootfs import layout as default_layout
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "asterisk_conf"
+TEMPLATE_DIR = package_dir("asterisk_conf")  # package data: a checkout or an installed wheel
 SERVICE_NUMBER = "12345"
 AGENT_EXTENSIONS = tuple(str(n) for n in range(1001, 1021))
 EXPERT_EXTENSIONS = tuple(str(n) for n in range(2001, 2011))
