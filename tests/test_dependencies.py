@@ -15,6 +15,11 @@ IMPLICIT = {
     "hiredis": "redis-py's C reply parser, picked up when installed",
     "sniffio": "httpcore looks it up on every request",
 }
+# Imported, and installed by a declared package on purpose (no range of ours could be better).
+PROVIDED_BY = {
+    "starlette": "fastapi (built on it, pins its versions)",
+    "uvloop": "uvicorn[standard] (optional faster loop, imported with a fallback)",
+}
 NOT_PLATFORM = {"tests", "bench", "scripts", "node_modules", "docs", "var", ".venv", "test-artifacts"}
 
 
@@ -42,6 +47,15 @@ def test_every_declared_dependency_is_imported_or_implicitly_needed():
     unused = _declared() - used - set(IMPLICIT)
     assert not unused, f"declared in pyproject.toml but never used: {sorted(unused)}"
     assert set(IMPLICIT) <= _declared(), "an implicit dependency listed here is no longer declared"
+
+
+def test_every_third_party_module_the_platform_imports_is_declared():
+    """A module that arrives only as another package's dependency can vanish with it (yaml did)."""
+    by_module = packages_distributions()
+    ours = {p.name for p in REPO_ROOT.iterdir() if p.is_dir()} | set(PROVIDED_BY)
+    undeclared = {module: dists for module in _imported_top_level_modules() - ours
+                  if (dists := [_canonical(d) for d in by_module.get(module, ())]) and not set(dists) & _declared()}
+    assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
 
 
 def test_pyst2_is_gone_and_the_readme_says_why_fastagi_is_ours():
