@@ -196,10 +196,12 @@ def test_webrtc_media_address_is_a_setting_required_by_the_stack(compose, tmp_pa
     assert config["HOTLINE_RTP_MEDIA_ADDRESS"].startswith("${HOTLINE_RTP_MEDIA_ADDRESS:?")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")},
            "HOTLINE_SECRET_KEY": "compose-test-key-0123456789abcdef", "HOTLINE_SIP_HOST": "0.0.0.0",
-           "HOTLINE_RTP_MEDIA_ADDRESS": "203.0.113.10", "HOTLINE_VAR_DIR": str(tmp_path / "var")}
-    done = subprocess.run([sys.executable, "-m", "cli.main", "asterisk", "render", "--root", str(tmp_path)],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
+           "HOTLINE_RTP_MEDIA_ADDRESS": "203.0.113.10", "HOTLINE_VAR_DIR": str(tmp_path / "var"),
+           "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}", "HOTLINE_DEMO_DATA": "false"}
+    for command in (["migrate"], ["asterisk", "render", "--root", str(tmp_path)]):  # as compose runs them
+        done = subprocess.run([sys.executable, "-m", "cli.main", *command], cwd=REPO_ROOT, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
     pjsip = (tmp_path / "etc/hotline12345/5060-8088/pjsip.conf").read_text()
     webrtc = pjsip.split("[seat-webrtc](!)")[1].split("\n[")[0]
     assert "media_address = 203.0.113.10" in webrtc and "127.0.0.1" not in webrtc

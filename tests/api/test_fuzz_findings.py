@@ -14,3 +14,8 @@ async def test_a_nul_character_in_text_is_422_not_500_and_stores_nothing(client,
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "invalid"
     assert await session.scalar(select(func.count(BlockedCaller.id))) == before
+
+
+async def test_a_nul_character_in_a_username_is_refused_not_500(client):
+    response = await client.post("/api/v1/auth/token", data={"username": "admin\u0000", "password": "x"})
+    assert 400 <= response.status_code < 500, response.text

@@ -1,8 +1,9 @@
 """The whole OpenAPI document fuzzed with schemathesis: no input, signed in or not, gets a 5xx.
 
-Runs inside the normal suite: every operation, a bounded number of generated requests each
-(plus schemathesis' boundary-value "coverage" cases for the administrator), a deterministic
-seed (derandomize), in-process against the ASGI app (no network). The app runs on its own
+Runs inside the normal suite: every operation, a bounded number of generated requests each,
+a deterministic seed (derandomize), in-process against the ASGI app (no network). Only the
+fuzzing phase runs: schemathesis' "coverage" phase (thousands of boundary-value cases, the
+same found nothing more) would triple the time. The app runs on its own
 throw-away database, migrated and seeded like a deployment, because the fuzzer commits
 whatever the API accepts (users, units, calendar days …) and the session database of the
 other tests must not see it. The administrator the fuzzer signs in as has an id no
@@ -29,10 +30,9 @@ from models import User
 from tests.conftest import _drop_database, _recreate_database
 
 FUZZ_ADMIN_ID = 1_000_003  # far above the seeded ids and the boundary values the fuzzer tries
-ADMIN_EXAMPLES = 5
+ADMIN_EXAMPLES = 10
 ANONYMOUS_EXAMPLES = 3
-# schemathesis' own phases: the coverage phase's unexpected-method probes only ever meet 405
-ADMIN_CONFIG = {"phases": {"coverage": {"unexpected-methods": []}, "stateful": {"enabled": False}}}
+ADMIN_CONFIG = {"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}
 ANONYMOUS_CONFIG = {"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}
 
 
