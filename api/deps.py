@@ -79,6 +79,7 @@ def require(permission: Permission) -> Callable[..., Principal]:
         return principal
 
     dependency.__name__ = f"require_{permission.name.lower()}"
+    dependency.permission = permission  # read by the route-matrix test (tests/access/test_route_matrix.py)
     return dependency
 
 

@@ -6,7 +6,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from core.errors import DomainError, TooManyRequests
 
@@ -50,6 +50,13 @@ def install_error_handlers(app: FastAPI) -> None:
         # a race the service checks could not see (two requests at once): a conflict, not a crash
         log.warning("integrity error", extra={"error": str(exc.orig)[:200]})
         return _error(409, "conflict", "数据冲突，请刷新后重试 (conflicting change, retry)")
+
+    @app.exception_handler(DataError)
+    async def on_data(_: Request, exc: DataError) -> JSONResponse:
+        # a value the database cannot store (a NUL character in text, a string past its column,
+        # a number out of range): the client's input, refused; the transaction is rolled back
+        log.warning("data error", extra={"error": str(exc.orig)[:200]})
+        return _error(422, "invalid", "输入包含无法保存的值 (a value cannot be stored, e.g. a NUL character)")
 
     @app.exception_handler(DBAPIError)
     async def on_dbapi(_: Request, exc: DBAPIError) -> JSONResponse:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 
 from accounts import endpoints as accounts
-from acd import bootstrap as _acd_seed  # noqa: F401  (registers the default-skills seed hook)
 from acd import endpoints as acd
 from api import health
 from api.deps import current_principal
@@ -18,7 +17,6 @@ from realtime import endpoints as realtime
 from recordings import endpoints as recordings
 from stats import endpoints as stats
 from stats import pages as stats_pages
-from workorders import bootstrap as _workorders_seed  # noqa: F401  (registers seed hooks)
 from workorders import calendar_endpoints, supervision
 from workorders import endpoints as workorders
 

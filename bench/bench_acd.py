@@ -109,7 +109,7 @@ async def seed(settings: Settings, agents: int) -> dict[str, int]:
     """Demo data plus bench agents 1006…; returns extension -> user id."""
     from accounts.service import create_user
     from api.resources import Resources
-    from core.bootstrap import seed as seed_platform
+    from cli.seeding import seed as seed_platform
     from models import User
     from organisation.service import unit_by_code
 

@@ -44,7 +44,7 @@ import websockets
 
 from acd.store import AcdStore
 from api.resources import Resources
-from core.bootstrap import seed
+from cli.seeding import seed
 from core.migrate import upgrade
 from core.settings import Settings
 from core.timeutil import utcnow

@@ -39,7 +39,7 @@ def _migrate(settings: Settings) -> None:
 
 def _seed(settings: Settings) -> None:
     from api.resources import Resources
-    from core.bootstrap import seed
+    from cli.seeding import seed
 
     async def run() -> None:
         resources = Resources.open(settings)

@@ -14,9 +14,13 @@ from core.proxies import parse_networks
 
 MIN_SECRET_KEY_BYTES = 32  # an HMAC-SHA256 key shorter than its output weakens every token
 
-# Repository root: the embedded defaults (SQLite file, recordings, prompts) live under ./var/.
+# The directory holding the platform's packages: a checkout's root, or site-packages when the
+# wheel is installed. Only a checkout (it has pyproject.toml) keeps its embedded defaults
+# (SQLite file, recordings, prompts) in its own var/; an installed platform uses var/ under
+# the directory it is started in (set HOTLINE_VAR_DIR in a deployment). Code finds its own
+# files with core.package_files, never from here.
 REPO_ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = REPO_ROOT / "var"
+VAR_DIR = REPO_ROOT / "var" if (REPO_ROOT / "pyproject.toml").is_file() else Path("var").resolve()
 
 
 class Settings(BaseSettings):
@@ -82,6 +86,9 @@ class Settings(BaseSettings):
     ari_app: str = "hotline"
     rtp_start: int = 10000
     rtp_end: int = 10999
+    # the address browsers send WebRTC media to (a container's or NAT'd host's public address);
+    # unset: the SIP bind address, loopback when SIP binds every address (development)
+    rtp_media_address: str | None = None
     pstn_address: str = "127.0.0.2"
     emergency_address: str = "127.0.0.3:5060"
     recordings_dir: Path = VAR_DIR / "recordings"
@@ -97,7 +104,7 @@ class Settings(BaseSettings):
     # AGI the dialplan runs before Stasis. agi://HOST:PORT = the workers' FastAGI server
     # (blocked-caller check + routing hint); unset = scripts inside the Asterisk root.
     agi_base: str | None = None
-    agi_scripts_dir: Path | None = None  # unset: the repository's agi_scripts/
+    agi_scripts_dir: Path | None = None  # unset: the installed agi_scripts package
     fastagi_host: str = "127.0.0.1"
     fastagi_port: int = 4573
     ivr_digit_timeout_seconds: float = 5.0  # menu: no key within this -> general queue

@@ -5,9 +5,9 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from core.settings import REPO_ROOT
+from core.package_files import package_dir
 
-DESKTOP_DIR = REPO_ROOT / "agent_desktop"
+DESKTOP_DIR = package_dir("agent_desktop")  # package data: a checkout or an installed wheel
 MOUNT_PATH = "/desktop"
 
 

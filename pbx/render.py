@@ -13,12 +13,13 @@ from pathlib import Path
 
 import jinja2
 
+from core.package_files import package_dir
 from core.private_files import open_private
 from core.settings import Settings
 from pbx.rootfs import Layout
 from pbx.rootfs import layout as default_layout
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "asterisk_conf"
+TEMPLATE_DIR = package_dir("asterisk_conf")  # package data: a checkout or an installed wheel
 SERVICE_NUMBER = "12345"
 AGENT_EXTENSIONS = tuple(str(n) for n in range(1001, 1021))
 EXPERT_EXTENSIONS = tuple(str(n) for n in range(2001, 2011))
@@ -88,8 +89,11 @@ def template_context(settings: Settings, ari_password: str,
                      sip_passwords: Mapping[str, str], lay: Layout) -> dict:
     pstn_host, pstn_port = split_host_port(settings.pstn_address)
     emergency_host, emergency_port = split_host_port(settings.emergency_address)
-    # WebRTC media must be bound to a concrete address; a wildcard SIP bind means loopback.
-    media = settings.sip_host if settings.sip_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    # WebRTC media: an explicit (external) address is only announced — a container cannot bind
+    # its host's public address; otherwise media is bound to the SIP address, and a wildcard
+    # SIP bind means loopback (development).
+    local_media = settings.sip_host if settings.sip_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    media = settings.rtp_media_address or local_media
     bench_queue = bool(getattr(settings, "bench_app_queue", False))
     return {
         "dirs": lay.dirs,
@@ -108,6 +112,7 @@ def template_context(settings: Settings, ari_password: str,
         "sip_host": settings.sip_host,
         "sip_port": settings.sip_port,
         "media_address": media,
+        "bind_rtp_to_media_address": settings.rtp_media_address is None,
         "pstn_host": pstn_host,
         "pstn_contact": f"{pstn_host}:{pstn_port}",
         "emergency_host": emergency_host,

@@ -19,7 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.settings import REPO_ROOT, Settings
+from core.package_files import package_dir
+from core.settings import Settings
 
 SUITE = "sid"
 # python3: AGI scripts run *inside* the root, with its interpreter (stdlib only).
@@ -42,8 +43,8 @@ ROOT_DIRS = {
     "prompts": "/var/lib/hotline12345/{instance}/prompts",
     "agi": "/var/lib/hotline12345/{instance}/agi",
 }
-# The blocked-caller AGI scripts of the repo (synced into the root by pbx.process).
-AGI_SOURCE = REPO_ROOT / "agi_scripts"
+# The blocked-caller AGI scripts of the platform (synced into the root by pbx.process).
+AGI_SOURCE = package_dir("agi_scripts")
 
 
 @dataclass(frozen=True)

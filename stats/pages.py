@@ -17,12 +17,12 @@ from starlette.types import Receive, Scope, Send
 
 from acd.store import AcdStore
 from api.deps import ResourcesDep
-from core.settings import REPO_ROOT
+from core.package_files import package_dir
 from core.timeutil import utcnow
 from stats import metrics, service
 from stats.config import StatsConfig
 
-WALLBOARD_DIR = REPO_ROOT / "agent_desktop" / "wallboard"
+WALLBOARD_DIR = package_dir("agent_desktop") / "wallboard"
 METRICS_CACHE_SECONDS = 5.0
 
 

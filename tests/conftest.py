@@ -79,7 +79,7 @@ async def engine(settings: Settings):
 @pytest.fixture(scope="session")
 async def seeded(settings: Settings, engine) -> None:
     """Reference data, admin and demo accounts, committed once for the whole session."""
-    from core.bootstrap import seed
+    from cli.seeding import seed
 
     resources = Resources(settings=settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Start Asterisk in the foreground with the rendered configuration (no -U/-G: see
-# docs/telephony-notes; the container is its own sandbox).
+# Start Asterisk in the foreground with the rendered configuration. It already runs as the
+# image's unprivileged user (Dockerfile USER asterisk), so no -U/-G privilege drop.
 set -eu
 conf="/etc/hotline12345/${INSTANCE}/asterisk.conf"
 [ -f "$conf" ] || { echo "no rendered configuration at $conf (run: hotline asterisk render)" >&2; exit 1; }

@@ -37,7 +37,7 @@ async def desk_engine(desk_settings: Settings):
     resources = Resources(settings=desk_settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
                           redis=None, secret_key=desk_settings.secret_key.get_secret_value())
-    from core.bootstrap import seed
+    from cli.seeding import seed
     from core.kv import create_redis
 
     resources.redis = create_redis(desk_settings.redis_url)

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from api.resources import Resources
-from core.bootstrap import seed
+from cli.seeding import seed
 from core.migrate import upgrade
 from core.settings import Settings
 from core.timeutil import utcnow

@@ -7,7 +7,7 @@ import httpx
 
 from api.app import create_app
 from api.resources import Resources
-from core.bootstrap import seed
+from cli.seeding import seed
 from core.migrate import upgrade
 from core.settings import Settings
 from tests.workorders.helpers import ticket_body
