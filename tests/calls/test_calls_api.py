@@ -44,6 +44,7 @@ async def test_numbers_masked_without_personal_data_permission(client, session, 
 
     assert Permission.PERSONAL_DATA_READ not in ROLE_PERMISSIONS[Role.EXPERT]
     call = await _call(session, caller_number="13822220003")
+    session.add(CallEvent(call_id=call.id, type="transferred", detail={"target": "2001"}))  # the expert's call
     await session.commit()
     item = (await client.get(f"/api/v1/calls/{call.id}", headers=await login(client, "expert2001"))).json()
     assert item["caller_number"] == "138****0003"
