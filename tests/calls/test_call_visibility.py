@@ -202,3 +202,29 @@ def test_a_calls_region_from_its_number_else_the_answering_seat():
     for bad in ("02812345", "02812345=51", "abc=510100"):
         with pytest.raises(ValueError, match="HOTLINE_CALL_REGIONS"):
             parse_call_regions(bad)
+
+
+async def test_a_seat_the_acd_holds_for_a_call_sees_it_before_any_event_is_written(client, session, redis):
+    """A transfer target's phone rings before the worker writes `transfer_started`: its screen
+    pop must not race that write (the ACD's seized seat counts as taking part)."""
+    import time
+
+    from acd.store import AcdStore
+
+    call = await _call(session, region=PROVINCE, number="13855553001", live=True)
+    await session.commit()
+    expert = await login(client, "expert2003")
+    ready = await client.put("/api/v1/acd/agents/me/state", json={"state": "ready"}, headers=expert)
+    assert ready.status_code == 200, ready.text
+    url = f"/api/v1/desktop/screen-pop/{call.id}"
+    assert (await client.get(url, headers=expert)).status_code == 404
+    store, user_id = AcdStore(redis), await _user_id(session, "expert2003")
+    assert await store.seize(user_id=user_id, call_id=call.id, now=time.time()) == 1
+    try:
+        pop = await client.get(url, headers=expert)
+        assert pop.status_code == 200 and pop.json()["caller"]["number"] == "138****3001"
+        assert (await client.get(f"/api/v1/calls/{call.id}", headers=expert)).status_code == 200
+    finally:
+        await store.release_seized(user_id, call.id, time.time())
+        await client.put("/api/v1/acd/agents/me/state", json={"state": "logged_out"}, headers=expert)
+    assert (await client.get(url, headers=expert)).status_code == 404
