@@ -228,3 +228,19 @@ async def test_a_seat_the_acd_holds_for_a_call_sees_it_before_any_event_is_writt
         await store.release_seized(user_id, call.id, time.time())
         await client.put("/api/v1/acd/agents/me/state", json={"state": "logged_out"}, headers=expert)
     assert (await client.get(url, headers=expert)).status_code == 404
+
+
+async def test_a_city_centre_manages_and_sees_only_its_regions_seats(client, session):
+    """Province seats (agents of the province centre, expert seats of province departments) are
+    not a city centre's to list, log out or re-skill."""
+    agent_id = await _user_id(session, "agent1004")
+    chengdu = await login(client, "chengdu")
+    listed = {a["username"] for a in (await client.get("/api/v1/acd/agents", headers=chengdu)).json()}
+    assert not listed & {"agent1004", "expert2001"}
+    state = await client.put(f"/api/v1/acd/agents/{agent_id}/state", json={"state": "logged_out"}, headers=chengdu)
+    assert state.status_code == 404
+    skills = await client.put(f"/api/v1/acd/agents/{agent_id}/skills", json={"skills": ["general"]}, headers=chengdu)
+    assert skills.status_code == 404
+    province = await login(client, "supervisor")
+    listed = {a["username"] for a in (await client.get("/api/v1/acd/agents", headers=province)).json()}
+    assert {"agent1004", "expert2001"} <= listed
