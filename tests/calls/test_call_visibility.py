@@ -102,17 +102,26 @@ async def test_recording_id_and_metadata_only_for_those_who_may_hear(client, ses
     call = await _call(session, region=CHENGDU, agent="agent1001")
     await _recorded(session, settings, call)
     await session.commit()
-    mine = (await client.get(f"/api/v1/calls/{call.id}", headers=await login(client, "agent1001"))).json()
-    assert mine["recording_id"] == call.recording_id and mine["recording"]["id"] == call.recording_id
-    # agent1002 (province centre) sees the call record but not its recording
-    theirs = (await client.get(f"/api/v1/calls/{call.id}", headers=await login(client, "agent1002"))).json()
-    assert theirs["recording_id"] is None and theirs["recording"] is None
-    listed = (await client.get("/api/v1/calls?limit=20", headers=await login(client, "agent1002"))).json()
-    assert next(i for i in listed if i["id"] == call.id)["recording_id"] is None
-    pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=await login(client, "agent1002"))).json()
-    assert pop["recording_id"] is None
-    pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=await login(client, "agent1001"))).json()
-    assert pop["recording_id"] == call.recording_id
+    # expert seat 2002 was brought in as a party, then left: it sees the call, and (a seat of
+    # the call) may hear it; agent1002 was never on it and sees neither call nor recording
+    session.add(CallEvent(call_id=call.id, type="party_added", detail={"target": "2002"}))
+    await session.commit()
+    for username in ("agent1001", "expert2002"):
+        headers = await login(client, username)
+        detail = (await client.get(f"/api/v1/calls/{call.id}", headers=headers)).json()
+        assert detail["recording_id"] == call.recording_id and detail["recording"]["id"] == call.recording_id
+        pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=headers)).json()
+        assert pop["recording_id"] == call.recording_id
+    other = await login(client, "agent1002")
+    assert (await client.get(f"/api/v1/calls/{call.id}", headers=other)).status_code == 404
+    listed = (await client.get("/api/v1/calls?limit=500", headers=other)).json()
+    assert call.id not in {i["id"] for i in listed}
+    # a city supervisor of another region sees none of it
+    mianyang = await _call(session, region=MIANYANG, agent="agent1003")
+    await _recorded(session, settings, mianyang)
+    await session.commit()
+    chengdu = await login(client, "chengdu")
+    assert (await client.get(f"/api/v1/calls/{mianyang.id}", headers=chengdu)).status_code == 404
 
 
 # ---------------------------------------------------------------- full numbers
@@ -145,7 +154,7 @@ async def test_screen_pop_looks_nothing_up_by_the_number_for_roles_without_perso
         "occurred_at": (utcnow() - timedelta(hours=1)).isoformat()})
     assert ticket.status_code == 201, ticket.text
     earlier = await _call(session, region=PROVINCE, number=number)
-    call = await _call(session, region=PROVINCE, number=number, live=True)
+    call = await _call(session, region=PROVINCE, number=number, live=True, agent="agent1003")
     session.add(CallEvent(call_id=call.id, type="transferred", detail={"target": "2001"}))
     await session.commit()
     full = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=agent)).json()
