@@ -31,6 +31,9 @@ class Permission(StrEnum):
     PERSONAL_DATA_READ = "personal:read"  # caller name and phone
     CALL_READ = "call:read"
     CALL_CONTROL = "call:control"
+    # Recordings belong to the hotline side, never to handling units:
+    RECORDING_READ = "recording:read"  # recordings of calls one's own seat took part in
+    RECORDING_REVIEW = "recording:review"  # every recording of one's region (quality, audit)
     ACD_SELF = "acd:self"
     ACD_MANAGE = "acd:manage"
     STATS_READ = "stats:read"
@@ -47,19 +50,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPERVISOR: frozenset(
         _READ_ALL
         | {P.TICKET_CREATE, P.TICKET_DISPATCH, P.PERSONAL_DATA_READ, P.CALL_CONTROL, P.ACD_SELF,
-           P.ACD_MANAGE, P.BLOCKLIST_WRITE, P.KNOWLEDGE_WRITE, P.KNOWLEDGE_REVIEW}
+           P.ACD_MANAGE, P.BLOCKLIST_WRITE, P.KNOWLEDGE_WRITE, P.KNOWLEDGE_REVIEW, P.RECORDING_READ,
+           P.RECORDING_REVIEW}
     ),
     Role.AGENT: frozenset(
         {P.ORG_READ, P.CALENDAR_READ, P.TICKET_CREATE, P.TICKET_READ, P.TICKET_DISPATCH,
-         P.PERSONAL_DATA_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF}
+         P.PERSONAL_DATA_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF, P.RECORDING_READ}
     ),
-    Role.EXPERT: frozenset({P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF}),
+    Role.EXPERT: frozenset({P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF,
+                            P.RECORDING_READ}),
     Role.UNIT_STAFF: frozenset({P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.TICKET_HANDLE, P.PERSONAL_DATA_READ}),
     Role.UNIT_LEADER: frozenset(
         {P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.TICKET_HANDLE, P.TICKET_APPROVE, P.PERSONAL_DATA_READ,
          P.STATS_READ, P.KNOWLEDGE_WRITE}
     ),
-    Role.AUDITOR: frozenset(_READ_ALL | {P.AUDIT_READ, P.PERSONAL_DATA_READ}),
+    Role.AUDITOR: frozenset(_READ_ALL | {P.AUDIT_READ, P.PERSONAL_DATA_READ, P.RECORDING_READ, P.RECORDING_REVIEW}),
 }
 
 

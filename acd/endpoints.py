@@ -14,9 +14,11 @@ from acd.schemas import AgentOut, QueueOut, SkillsRequest, StateRequest, Urgency
 from acd.store import AcdStore
 from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
+from calls.visibility import visible_call
 from core.errors import NotFound
 from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier
+from models import OrgUnit, User
 from realtime.bus import EventBus
 
 router = APIRouter(prefix="/acd", tags=["acd"])
@@ -25,11 +27,18 @@ Manager = Annotated[Principal, Depends(require(Permission.ACD_MANAGE))]
 Viewer = Annotated[Principal, Depends(require(Permission.STATS_READ))]
 
 
-async def _publish(resources_redis, settings_channel: str, agent) -> None:
+async def _publish(resources_redis, settings_channel: str, agent, region_code: str | None) -> None:
+    """agent.state to every desktop within the scope of the seat's region (R-31)."""
     notifier = Notifier(EventBus(resources_redis, settings_channel))
     await notifier.publish("agent.state", AgentStateChanged(
         agent_id=agent.user_id, username=agent.username, extension=agent.extension, state=agent.state.state,
-        reason=agent.state.reason, call_id=agent.call_id, pending_state=agent.state.pending_state))
+        reason=agent.state.reason, call_id=agent.call_id, pending_state=agent.state.pending_state),
+        agent_id=agent.user_id, region_code=region_code)
+
+
+async def _region_of(session, user: User) -> str | None:
+    unit = await session.get(OrgUnit, user.org_unit_id)
+    return unit.region_code if unit else None
 
 
 @router.put("/agents/me/state", response_model=AgentOut)
@@ -38,7 +47,7 @@ async def set_my_state(body: StateRequest, session: SessionDep, redis: RedisDep,
     """The signed-in agent (or expert seat) goes ready, not ready (with a reason) or logs out."""
     user = await service.seat_user(session, principal.user_id)
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
-    await _publish(redis, resources.settings.events_channel, agent)
+    await _publish(redis, resources.settings.events_channel, agent, await _region_of(session, user))
     return service.agent_view(user, agent.skills, agent, time.time())
 
 
@@ -51,7 +60,7 @@ async def set_agent_state(user_id: IdPath, body: StateRequest, session: SessionD
     await record(session, action="agent_state_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"state": body.state, "reason": body.reason})
     await session.commit()
-    await _publish(redis, resources.settings.events_channel, agent)
+    await _publish(redis, resources.settings.events_channel, agent, await _region_of(session, user))
     return service.agent_view(user, agent.skills, agent, time.time())
 
 
@@ -90,7 +99,10 @@ async def set_skills(user_id: IdPath, body: SkillsRequest, session: SessionDep, 
 @router.put("/calls/{call_id}/urgency", response_model=dict)
 async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep, redis: RedisDep,
                       principal: Manager) -> dict:
-    """Mark a waiting call special-urgent (特急): it is served before every other waiting call."""
+    """Mark a waiting call special-urgent (特急): it is served before every other waiting call
+    (a call of the supervisor's own region, R-31)."""
+    if not principal.scope.everything:  # province staff reach every call; others their region's
+        await visible_call(session, principal, call_id)
     store = AcdStore(redis)
     if not await store.set_urgent(call_id, body.urgent):
         raise NotFound("该来电不在排队中 (call is not waiting)")

@@ -9,9 +9,10 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.principal import Principal
+from acd.store import AcdStore
+from calls.visibility import visible_call
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from ivr.commands import CommandUnavailable, send_command
-from models import Call
 
 
 class ServiceUnavailable(DomainError):
@@ -24,11 +25,9 @@ _ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict}
 
 async def control(session: AsyncSession, redis: Redis, *, call_id: int, action: str, args: dict[str, Any],
                   principal: Principal, command_id: str | None = None) -> dict:
-    """Run `action` on a live call; returns the worker's data. A command_id already used runs
-    nothing again: the first run's answer is returned."""
-    call = await session.get(Call, call_id)
-    if call is None:
-        raise NotFound(f"通话 {call_id} 不存在 (no such call)")
+    """Run `action` on a live call of the principal's scope (R-31); returns the worker's data.
+    A command_id already used runs nothing again: the first run's answer is returned."""
+    call = await visible_call(session, principal, call_id, AcdStore(redis))
     if call.ended_at is not None:
         raise Conflict("通话已结束 (call has ended)")
     try:

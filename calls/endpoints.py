@@ -1,5 +1,9 @@
 """Calls API: call records (newest first), one call with its events, and the agent's call
-control (hold, transfers, three-way, emergency hand-off), plus the block list (R-26)."""
+control (hold, transfers, three-way, emergency hand-off), plus the block list (R-26).
+
+Each principal sees the calls of their scope and those their seat took part in
+(calls.visibility, R-31); roles without `personal:read` see every caller number masked and
+may not search by one (R-35); a recording's id and metadata only reach those who may hear it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.permissions import Permission
 from access.principal import Principal
+from acd.store import AcdStore
 from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from calls import blocklist
@@ -30,10 +35,11 @@ from calls.schemas import (
     RecordingOut,
     TransferRequest,
 )
-from core.errors import NotFound
+from calls.visibility import hearable_ids, may_hear, visible_call, visible_clause
+from core.errors import Forbidden
 from core.masking import mask_phone
 from core.timeutil import utcnow
-from models import Call, Recording, User
+from models import Call, CallEvent, Recording, User
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 blocklist_router = APIRouter(prefix="/blocklist", tags=["calls"])
@@ -49,7 +55,18 @@ async def _agents(session: AsyncSession, calls: list[Call]) -> dict[int, str]:
     return dict((await session.execute(select(User.id, User.username).where(User.id.in_(ids)))).all())
 
 
-def _out(call: Call, agents: dict[int, str], principal: Principal) -> dict[str, Any]:
+# call-event detail keys holding the caller's number (the `started` event stores it)
+PHONE_KEYS = ("caller_number",)
+
+
+def _event_out(event: CallEvent, principal: Principal) -> CallEventOut:
+    detail = event.detail or {}
+    if not principal.can(Permission.PERSONAL_DATA_READ):
+        detail = {k: mask_phone(v) if k in PHONE_KEYS and isinstance(v, str) else v for k, v in detail.items()}
+    return CallEventOut(at=event.at, type=event.type, actor_id=event.actor_id, detail=detail)
+
+
+def _out(call: Call, agents: dict[int, str], principal: Principal, *, hearable: bool) -> dict[str, Any]:
     number = call.caller_number if principal.can(Permission.PERSONAL_DATA_READ) else mask_phone(call.caller_number)
     return {"id": call.id, "caller_number": number, "called_number": call.called_number, "phase": call.phase,
             "disposition": call.disposition, "queue": call.queue, "urgent": call.urgent,
@@ -57,7 +74,7 @@ def _out(call: Call, agents: dict[int, str], principal: Principal) -> dict[str, 
             "agent_id": call.agent_id, "extension": call.extension, "emergency_service": call.emergency_service,
             "started_at": call.started_at, "entered_queue_at": call.entered_queue_at,
             "answered_at": call.answered_at, "ended_at": call.ended_at, "ended_by": call.ended_by,
-            "recording_id": call.recording_id}
+            "recording_id": call.recording_id if hearable else None, "region_code": call.region_code}
 
 
 @router.get("", response_model=list[CallOut])
@@ -65,31 +82,34 @@ async def list_calls(session: SessionDep, principal: Reader, limit: int = Query(
                      before_id: int | None = Query(default=None, ge=1, le=2_147_483_647),
                      caller: str | None = Query(default=None, pattern=r"^[0-9]{3,20}$"),
                      agent_id: int | None = Query(default=None, ge=1, le=2_147_483_647)) -> list[dict]:
-    """Call records, newest first (caller numbers masked without the personal-data permission)."""
-    calls = list((await session.scalars(recent_calls(limit, before_id=before_id, caller_number=caller,
-                                                     agent_id=agent_id))).all())
+    """Call records of one's scope, newest first (caller numbers masked without the personal-data
+    permission, which a search by caller number needs)."""
+    if caller and not principal.can(Permission.PERSONAL_DATA_READ):
+        raise Forbidden("无权按来电号码查询 (searching by caller number needs personal:read, R-35)")
+    query = recent_calls(limit, before_id=before_id, caller_number=caller, agent_id=agent_id)
+    calls = list((await session.scalars(query.where(visible_clause(principal)))).all())
     if principal.can(Permission.PERSONAL_DATA_READ) and calls:
         await record(session, action="calls_viewed", actor_id=principal.user_id, actor_username=principal.username,
                      resource_type="call", detail={"call_ids": [c.id for c in calls][:100], "caller": caller})
         await session.commit()
     agents = await _agents(session, calls)
-    return [_out(c, agents, principal) for c in calls]
+    hearable = await hearable_ids(session, principal, calls)
+    return [_out(c, agents, principal, hearable=c.id in hearable) for c in calls]
 
 
 @router.get("/{call_id}", response_model=CallDetail)
-async def read_call(call_id: IdPath, session: SessionDep, principal: Reader) -> dict:
-    """One call with everything that happened on it and its recording's metadata."""
-    call = await session.get(Call, call_id)
-    if call is None:
-        raise NotFound(f"通话 {call_id} 不存在 (no such call)")
-    events = [CallEventOut(at=e.at, type=e.type, actor_id=e.actor_id, detail=e.detail)
-              for e in await call_events(session, call_id)]
-    recording = await session.get(Recording, call.recording_id) if call.recording_id else None
+async def read_call(call_id: IdPath, session: SessionDep, redis: RedisDep, principal: Reader) -> dict:
+    """One call with everything that happened on it and its recording's metadata (for those who
+    may hear it)."""
+    call = await visible_call(session, principal, call_id, AcdStore(redis))
+    events = [_event_out(e, principal) for e in await call_events(session, call_id)]
+    hearable = await may_hear(session, principal, call)
+    recording = await session.get(Recording, call.recording_id) if call.recording_id and hearable else None
     if principal.can(Permission.PERSONAL_DATA_READ):
         await record(session, action="call_viewed", actor_id=principal.user_id, actor_username=principal.username,
                      resource_type="call", resource_id=call_id)
         await session.commit()
-    out = _out(call, await _agents(session, [call]), principal)
+    out = _out(call, await _agents(session, [call]), principal, hearable=hearable)
     return {**out, "events": events,
             "recording": RecordingOut.model_validate(recording, from_attributes=True) if recording else None}
 
@@ -161,8 +181,7 @@ async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, re
     An outside number must be on the allow-list (HOTLINE_OUTSIDE_NUMBERS), is rate-limited per
     user and audited, and sees the hotline's number (R-35)."""
     if body.number is not None:
-        if await session.get(Call, call_id) is None:
-            raise NotFound(f"通话 {call_id} 不存在 (no such call)")
+        await visible_call(session, principal, call_id, AcdStore(redis.redis))
         await authorise(session, redis.redis, resources.settings, principal=principal, number=body.number,
                         call_id=call_id)
     return await _control(session, redis, principal, call_id, "add_party", body.model_dump(exclude_none=True))

@@ -27,7 +27,8 @@ class CallOut(BaseModel):
     answered_at: datetime | None
     ended_at: datetime | None
     ended_by: str | None
-    recording_id: int | None
+    recording_id: int | None  # None also when the viewer may not hear the recording
+    region_code: str | None  # the region the call belongs to (calls.regions)
 
 
 class CallEventOut(BaseModel):

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     recordings_retention_days: int = 731  # at least two years
     recordings_verify_days: float = 7.0  # each stored recording's SHA-256 is re-checked this often
     recordings_verify_batch: int = 200  # recordings re-checked per scheduler pass at most
+    # dialled number=region-code pairs, comma separated (02812345=510100): the region a call
+    # belongs to by the number it arrived on (calls/regions.py); unmapped: the answering seat's
+    call_regions: str = ""
     prompts_file: Path | None = None  # YAML file overriding prompt texts (ivr/prompt_texts.py)
 
     # --- outside numbers (three-way calls, outbound legs) ---------------------------

@@ -6,9 +6,12 @@ their latest step (R-07: tell the progress instead of opening a duplicate) and t
 warning or suspension (R-26); the endpoints audit the view (R-35). Plus the record that a
 repeat caller was told the progress instead of getting a duplicate ticket.
 
-A seat (agent, expert) pops only the calls it takes part in: offered to it, answered, or
-transferred or added to it; supervisors, admins and auditors any call. Otherwise any agent
-could walk the call ids and read every caller's number and requests (R-35).
+Only calls the principal may see (calls.visibility): a seat (agent, expert) the calls it
+takes part in, supervisors, admins and auditors those of their region (R-31, R-35); otherwise
+any agent could walk the call ids and read every caller. A role without `personal:read`
+(expert seats) gets the number masked and no look-ups by it (earlier calls, tickets): a
+search by a caller's number is itself use of their personal data (R-35); the recording id
+only reaches those who may hear the recording.
 """
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ from access.permissions import Permission
 from access.principal import Principal
 from acd.queues import QUEUES
 from acd.store import AcdStore
-from core.errors import Conflict, NotFound
+from calls.visibility import may_hear, visible_call
+from core.errors import Conflict
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from desktop.schemas import (
@@ -64,42 +68,6 @@ def caller_view(principal: Principal, number: str) -> CallerOut:
     if principal.can(Permission.PERSONAL_DATA_READ):
         return CallerOut(number=number, masked=False, usable=True)
     return CallerOut(number=mask_phone(number), masked=True, usable=False)
-
-
-def oversees_calls(principal: Principal) -> bool:
-    """Supervisors, admins and auditors look at any call; seats only at their own."""
-    return principal.can(Permission.ACD_MANAGE) or principal.can(Permission.AUDIT_READ)
-
-
-def took_part(principal: Principal, call: Call, events: list[CallEvent]) -> bool:
-    """True when the call was offered, answered, transferred or added to this seat (pure)."""
-    if call.agent_id == principal.user_id:
-        return True
-    for event in events:
-        detail = event.detail or {}
-        if detail.get("agent_id") == principal.user_id or event.actor_id == principal.user_id:
-            return True
-        if principal.extension and event.type.startswith(("transfer", "party")) \
-                and detail.get("target") == principal.extension:
-            return True
-    return False
-
-
-async def call_for(session: AsyncSession, acd: AcdStore, *, principal: Principal, call_id: int) -> Call:
-    """The call, if this principal may pop it; NotFound otherwise (another seat's call is not shown to exist)."""
-    call = await session.get(Call, call_id)
-    missing = NotFound(f"通话 {call_id} 不存在 (call not found)")
-    if call is None:
-        raise missing
-    if oversees_calls(principal):
-        return call
-    seat = await acd.get_agent(principal.user_id)
-    if seat is not None and seat.call_id == call.id:  # ringing or talking now (its records may lag)
-        return call
-    events = list((await session.scalars(select(CallEvent).where(CallEvent.call_id == call.id))).all())
-    if took_part(principal, call, events):
-        return call
-    raise missing
 
 
 async def block_status(session: AsyncSession, number: str, now: datetime) -> BlockOut:
@@ -149,14 +117,15 @@ async def _past_calls(session: AsyncSession, call: Call, since: datetime) -> tup
 
 async def screen_pop(session: AsyncSession, acd: AcdStore, *, principal: Principal, call_id: int) -> ScreenPopOut:
     """Everything the desk shows for call_id (NotFound for an unknown call or one not the principal's)."""
-    call = await call_for(session, acd, principal=principal, call_id=call_id)
+    call = await visible_call(session, principal, call_id, acd)
     now = utcnow()
     caller = caller_view(principal, call.caller_number)
+    hearable = call.recording_id is not None and await may_hear(session, principal, call)
     pop = ScreenPopOut(call_id=call.id, caller=caller, ivr_path=ivr_path(call), queue=call.queue,
-                       enterprise=call.queue == "enterprise", recording_id=call.recording_id,
+                       enterprise=call.queue == "enterprise", recording_id=call.recording_id if hearable else None,
                        block=await block_status(session, call.caller_number, now))
-    if not caller.usable and not caller.masked:
-        return pop  # withheld number: no history to look up
+    if not caller.usable:
+        return pop  # withheld number, or a role that may not use it: nothing to look up by it
     pop.calls, pop.calls_30d = await _past_calls(session, call, now - timedelta(days=RECENT_DAYS))
     tickets = await _tickets_of(session, principal, call.caller_number)
     open_ids = [t.id for t in tickets if Status(t.status) in OPEN_STATES]
@@ -171,7 +140,7 @@ async def tell_progress(session: AsyncSession, acd: AcdStore, *, principal: Prin
                         ticket_id: int) -> ProgressToldOut:
     """R-07: the caller's open ticket's progress was told on this call instead of a new ticket;
     recorded on the call (call_events) - Conflict unless the ticket is this caller's and open."""
-    call = await call_for(session, acd, principal=principal, call_id=call_id)
+    call = await visible_call(session, principal, call_id, acd)
     ticket = await repository.get_visible(session, principal, ticket_id)
     phones = set((await session.scalars(select(TicketCaller.phone).where(TicketCaller.ticket_id == ticket.id))).all())
     if call.caller_number not in phones:

@@ -62,7 +62,8 @@ class ControlMixin:
         self.record(event=name, actor_id=actor_id, detail={"target": target, **detail})
         await self.w.notify(f"call.{name}", CallAction(call_id=self.call_id, action=name, actor_id=actor_id,
                                                         target=target, detail=detail),
-                            agent_id=self.agent.user_id if self.agent else actor_id, broadcast=False)
+                            agent_id=self.agent.user_id if self.agent else actor_id, broadcast=False,
+                            region_code=self.region_code)
 
     # ---------------------------------------------------------------- legs
     async def dial_leg(self, kind: str, target: str, endpoint: str, *, user_id: int | None = None,

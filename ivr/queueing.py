@@ -11,6 +11,7 @@ from typing import Any
 
 from acd import states
 from acd.store import AgentRecord, QueuedCall
+from calls.regions import region_at_answer
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr.ari import AriError
@@ -53,7 +54,7 @@ class QueueMixin:
         position = await self.w.queue_position(self.call_id)
         await self.w.notify("call.queued", CallQueued(
             call_id=self.call_id, queue=self.queue or "general", urgent=self.urgent, position=position,
-            caller_masked=mask_phone(self.caller_number)))
+            caller_masked=mask_phone(self.caller_number)), region_code=self.region_code)
         self.w.queue_stats_changed()
 
     async def wait_in_queue(self) -> None:
@@ -131,7 +132,7 @@ class QueueMixin:
         self.w.background(self.w.notify("call.offered", CallOffered(
             call_id=self.call_id, agent_id=agent.user_id, extension=agent.extension,
             queue=self.queue or "general", caller_number=self.caller_number, waited_seconds=round(waited, 3)),
-            agent_id=agent.user_id, broadcast=False))
+            agent_id=agent.user_id, broadcast=False, region_code=self.region_code))
         self.w.background(self.w.agent_changed(agent.user_id))
         while True:
             message = await self.next(timeout + RING_BACKSTOP)
@@ -222,6 +223,9 @@ class QueueMixin:
         user = await self.w.user_brief(leg.user_id)
         first = {} if self.answered_once else {"answered_at": utcnow(), "agent_id": leg.user_id,
                                                "extension": leg.target}
+        region = region_at_answer(self.region_code, user.get("region_code"))
+        if region != self.region_code:  # a call not mapped by its number becomes the answering seat's region
+            self.region_code = first["region_code"] = region
         self.answered_once = True  # a second agent (after a transfer back to a queue) keeps the first's
         self.record(phase="bridged", bridge_id=self.bridge_id, recording_name=self.recording_name,
                     event="answered", detail={"agent_id": leg.user_id, "extension": leg.target,
@@ -229,6 +233,6 @@ class QueueMixin:
         self.w.background(self.w.notify("call.answered", CallAnswered(
             call_id=self.call_id, agent_id=leg.user_id, extension=leg.target, queue=self.queue,
             caller_number=self.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
-            agent_id=leg.user_id, broadcast=False))
+            agent_id=leg.user_id, broadcast=False, region_code=self.region_code))
         self.w.background(self.w.agent_changed(leg.user_id))
         self.w.queue_stats_changed()

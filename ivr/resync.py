@@ -65,7 +65,7 @@ class ResyncMixin:
     async def resume(self, app: str, call: Call, channels: dict, bridges: dict) -> None:
         """Take over a call a dead worker (or our previous run) left in Asterisk."""
         session = CallSession(self, app, call_id=call.id, caller=call.channel_id, caller_number=call.caller_number,
-                              phase=call.phase, started_at=call.started_at)
+                              phase=call.phase, started_at=call.started_at, region_code=call.region_code)
         session.queue, session.urgent = call.queue, call.urgent
         session.entered_at = call.entered_queue_at.timestamp() if call.entered_queue_at else None
         session.answered, session.emergency = call.answered_at is not None, call.emergency_service

@@ -48,8 +48,10 @@ RECORDING_ATTEMPT_TIMEOUT = 120.0  # copy and hash of a long recording
 
 class CallSession(QueueMixin, ControlMixin):
     def __init__(self, worker: Worker, app: str, *, call_id: int | None, caller: str, caller_number: str,
-                 phase: str = "ivr", started_at=None, opening: dict[str, Any] | None = None) -> None:
+                 phase: str = "ivr", started_at=None, opening: dict[str, Any] | None = None,
+                 region_code: str | None = None) -> None:
         self.w, self.app = worker, app
+        self.region_code = region_code  # the call's region (calls.regions): scopes its events
         self.call_id, self.caller, self.caller_number = call_id, caller, caller_number
         self.opening = opening  # a new call: the fields of its record, written by its own task
         self.phase = phase
@@ -230,7 +232,8 @@ class CallSession(QueueMixin, ControlMixin):
     async def begin(self) -> None:
         await self.w.calls.answer(self.caller)
         await self.w.notify("call.started", CallStarted(call_id=self.call_id,
-                                                       caller_masked=mask_phone(self.caller_number)))
+                                                       caller_masked=mask_phone(self.caller_number)),
+                            region_code=self.region_code)
         notice = await self.w.calls.variable(self.caller, "HOTLINE_NOTICE")
         if notice == "warned":
             self.record(event="caller_warned")
@@ -346,7 +349,8 @@ class CallSession(QueueMixin, ControlMixin):
         await self.w.notify("call.ended", CallEnded(
             call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
             duration_seconds=round((ended - self.started_at).total_seconds(), 3),
-            caller_masked=mask_phone(self.caller_number)))
+            caller_masked=mask_phone(self.caller_number)),
+            region_code=call.region_code, user_ids=(call.agent_id, self.agent.user_id if self.agent else None))
         self.w.queue_stats_changed()
         # failing that (logged), the dispatchers look again at their next wake-up
         await at_most(3, lambda: self.w.store.wake("call ended"), what="wake the dispatchers", context=context)

@@ -18,6 +18,7 @@ from acd.dispatcher import Dispatcher
 from acd.queues import QUEUES
 from acd.routing import queue_position
 from acd.store import AcdStore
+from calls.regions import parse_call_regions, region_at_start
 from calls.repository import CallRecords
 from core.settings import Settings
 from core.timeutil import utcnow
@@ -31,7 +32,7 @@ from ivr.resync import ResyncMixin
 from ivr.services import CallServices
 from ivr.session import CallSession, agent_state_message
 from ivr.tickets import TicketLookup
-from models import Call, User
+from models import Call, OrgUnit, User
 from pbx import seat_secrets
 from realtime.bus import EventBus
 from recordings.service import remove_spool_file, store_recording
@@ -55,6 +56,7 @@ class Worker(ResyncMixin):
         self.prompts, self.tickets, self.ownership = prompts, tickets, ownership
         self.ws_base, self.api_key = ws_base, api_key
         self.own_app = f"{settings.ari_app}-{settings.worker_id}"
+        self.call_regions = parse_call_regions(settings.call_regions)  # a bad value fails at start
         self.apps: dict[str, AppConnection] = {}
         self.sessions: dict[int, CallSession] = {}
         self.by_channel: dict[str, CallSession] = {}
@@ -260,12 +262,13 @@ class Worker(ResyncMixin):
         for the database (R-01); the call's next events queue in its inbox meanwhile."""
         caller = channel.get("caller", {}).get("number") or "anonymous"
         started = utcnow()
+        called = (channel.get("dialplan", {}).get("exten") or "12345")[:32]
+        region = region_at_start(self.call_regions, called)
         opening = {"channel_id": channel["id"], "app": app, "node": self.ownership.node,
-                   "caller_number": caller[:32],
-                   "called_number": (channel.get("dialplan", {}).get("exten") or "12345")[:32],
-                   "phase": "ivr", "started_at": started}
+                   "caller_number": caller[:32], "called_number": called, "phase": "ivr", "started_at": started,
+                   "region_code": region}
         session = CallSession(self, app, call_id=None, caller=channel["id"], caller_number=caller,
-                              started_at=started, opening=opening)
+                              started_at=started, opening=opening, region_code=region)
         self.index_channel(channel["id"], session)
         session.start(fresh=True)
         return session
@@ -301,15 +304,19 @@ class Worker(ResyncMixin):
         self.by_playback.pop(playback_id, None)
 
     # ---------------------------------------------------------------- helpers for sessions
-    async def notify(self, type_: str, message: Any, *, agent_id: int | None = None, broadcast: bool = True) -> None:
-        await self.notifier.publish(type_, message, agent_id=agent_id, broadcast=broadcast)
+    async def notify(self, type_: str, message: Any, *, agent_id: int | None = None, broadcast: bool = True,
+                     region_code: str | None = None, user_ids: tuple[int | None, ...] = ()) -> None:
+        """Publish an event of a call (region_code: the call's) or an agent (the agent's unit's)."""
+        await self.notifier.publish(type_, message, agent_id=agent_id, broadcast=broadcast, region_code=region_code,
+                                    user_ids=[u for u in user_ids if u])
 
     async def agent_changed(self, user_id: int | None) -> None:
         if user_id is None:
             return
         agent = await self.store.get_agent(user_id)
         if agent is not None:
-            await self.notify("agent.state", agent_state_message(agent))
+            region = (await self.user_brief(user_id)).get("region_code")
+            await self.notify("agent.state", agent_state_message(agent), region_code=region)
 
     async def queue_position(self, call_id: int) -> int | None:
         calls = await self.store.waiting_calls()
@@ -387,8 +394,11 @@ class Worker(ResyncMixin):
             return {}
         if user_id not in self._user_cache:
             async with self.sessionmaker() as session:
-                user = await session.get(User, user_id)
-                self._user_cache[user_id] = {"username": user.username, "extension": user.extension} if user else {}
+                row = (await session.execute(select(User.username, User.extension, OrgUnit.region_code)
+                                             .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                                             .where(User.id == user_id))).first()
+                self._user_cache[user_id] = {"username": row.username, "extension": row.extension,
+                                             "region_code": row.region_code} if row else {}
         return self._user_cache[user_id]
 
     async def user_for_extension(self, extension: str) -> int | None:
@@ -414,11 +424,14 @@ class Worker(ResyncMixin):
             self.recording_waiters.pop(name, None)
 
     async def store_recording(self, session: CallSession) -> int | None:
-        return await self._store_recording(session.call_id, session.recording_name, None)
+        seat = session.agent.user_id if session.agent else None
+        return await self._store_recording(session.call_id, session.recording_name, None, seats=(seat,))
 
-    async def _store_recording(self, call_id: int, name: str, started_at) -> int | None:
+    async def _store_recording(self, call_id: int, name: str, started_at,
+                               seats: tuple[int | None, ...] = ()) -> int | None:
         """File the recording with its row; the spool file goes only once the row is committed
-        (a failed commit leaves it for the retry). Safe to run again (R-17)."""
+        (a failed commit leaves it for the retry). Safe to run again (R-17). `recording.ready`
+        goes only to the call's seats and its region's supervisors (R-17, R-25)."""
         async with self.sessionmaker() as db:
             call = await db.get(Call, call_id)
             recording = await store_recording(db, settings=self.settings, name=name, call_id=call_id,
@@ -429,7 +442,9 @@ class Worker(ResyncMixin):
         remove_spool_file(self.settings, name)
         await self.calls.delete_stored(name)
         await self.notify("recording.ready", RecordingReady(recording_id=recording.id, call_id=call_id,
-                                                            duration_seconds=recording.duration_seconds))
+                                                            duration_seconds=recording.duration_seconds),
+                          broadcast=False, agent_id=call.agent_id if call else None, user_ids=seats,
+                          region_code=call.region_code if call else None)
         return recording.id
 
 

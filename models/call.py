@@ -45,3 +45,6 @@ class Call(Base):
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None] = mapped_column(index=True)
     ended_by: Mapped[str | None] = mapped_column(String(16))  # caller | agent | system
+    # the region the call belongs to (GB/T 2260 code; calls.region explains how it is chosen):
+    # a city centre's staff see, control and hear only their region's calls
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)

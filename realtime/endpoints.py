@@ -12,8 +12,9 @@ router = APIRouter()
 
 
 def desktop_wants(principal: Principal, event: BusEvent) -> bool:
-    """Desktops get what is addressed to the person or their role."""
-    return event.audience.includes(user_id=principal.user_id, role=principal.role)
+    """Desktops get what is addressed to the person or their role (regional events: within
+    their organisation scope, R-31)."""
+    return event.audience.includes(user_id=principal.user_id, role=principal.role, scope=principal.scope)
 
 
 def wallboard_wants(principal: Principal, event: BusEvent) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from access.permissions import Permission
 from access.principal import Principal
 from accounts.security import read_token
 from api.deps import principal_from_token
@@ -92,7 +93,7 @@ class Connection:
         if self.outbox.full():  # a consumer this slow reloads over REST anyway
             with contextlib.suppress(asyncio.QueueEmpty):
                 self.outbox.get_nowait()
-        self.outbox.put_nowait(event_frame(event))
+        self.outbox.put_nowait(event_frame(event, masked=not self.principal.can(Permission.PERSONAL_DATA_READ)))
 
     async def sender(self) -> None:
         while True:

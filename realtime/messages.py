@@ -9,8 +9,12 @@ Server → client ops: "welcome" {"user_id", "role", "username"}, "ping", "event
 Bus events (Redis pub/sub channel BUS_CHANNEL) are JSON objects:
     {"type": "<dotted.type>", "at": "<ISO 8601>", "data": {...}, "audience": {...}}
 audience selects recipients: {"user_ids": [..]} for particular people, {"roles": [..]} for everyone
-holding a role, {"all": true} for every desktop and wallboard. Wallboards receive events whose
-type starts with one of WALLBOARD_PREFIXES (aggregates only) regardless of audience.
+holding a role, {"all": true} for every desktop and wallboard. A regional event (call events,
+agent states: {"regional": true, "region_code": "510100" | null}) reaches role or `all`
+recipients only when their organisation scope covers the region (a city centre gets its own
+region's calls, province staff every call, handling units none); named users always get it.
+Wallboards receive events whose type starts with one of WALLBOARD_PREFIXES (aggregates only)
+regardless of audience. Recipients without `personal:read` get PERSONAL_FIELDS masked.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from access.scope import Scope
+from core.masking import mask_phone
 from core.timeutil import utcnow
 
 PROTOCOL_VERSION = 1
@@ -27,6 +33,9 @@ BUS_CHANNEL = "hotline:events"
 # Wallboards get aggregate figures and alarms only: call.* events carry caller numbers (R-35),
 # which the stats worker turns into figures before anything reaches a big screen.
 WALLBOARD_PREFIXES = ("stats.", "alarm.")
+# event data fields holding a caller's full number (call.offered, call.answered): masked in the
+# frames of recipients without the personal-data permission (R-35)
+PERSONAL_FIELDS = ("caller_number",)
 
 
 class CloseCode(IntEnum):
@@ -55,10 +64,16 @@ class Audience(BaseModel):
     all: bool = False
     user_ids: list[int] = Field(default_factory=list)
     roles: list[str] = Field(default_factory=list)
+    regional: bool = False  # role/all recipients only within the region's scope (R-31)
+    region_code: str | None = None  # None on a regional event: province staff only
 
-    def includes(self, *, user_id: int, role: str) -> bool:
+    def includes(self, *, user_id: int, role: str, scope: Scope | None = None) -> bool:
         """True when the person is one of the recipients."""
-        return self.all or user_id in self.user_ids or role in self.roles
+        if user_id in self.user_ids:
+            return True
+        if not (self.all or role in self.roles):
+            return False
+        return not self.regional or (scope is not None and scope.covers_region(self.region_code))
 
 
 class BusEvent(BaseModel):
@@ -68,7 +83,7 @@ class BusEvent(BaseModel):
     at: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=dict)
     audience: Audience = Field(default_factory=Audience)
-    _frame: str | None = PrivateAttr(default=None)
+    _frames: dict[bool, str] = PrivateAttr(default_factory=dict)
 
 
 class Frame(BaseModel):
@@ -81,9 +96,16 @@ class Frame(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-def event_frame(event: BusEvent) -> str:
-    """The frame that carries a bus event to a browser (serialised once, shared by every socket)."""
-    if event._frame is None:
-        event._frame = Frame(op="event", data={"type": event.type, "at": event.at.isoformat(),
-                                               "data": event.data}).model_dump_json()
-    return event._frame
+def masked_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data with every caller number masked (core.masking)."""
+    return {k: mask_phone(v) if k in PERSONAL_FIELDS and isinstance(v, str) else v for k, v in data.items()}
+
+
+def event_frame(event: BusEvent, *, masked: bool = False) -> str:
+    """The frame that carries a bus event to a browser, whole or with caller numbers masked
+    (each form serialised once, shared by every socket that gets it)."""
+    if masked not in event._frames:
+        data = masked_data(event.data) if masked else event.data
+        event._frames[masked] = Frame(op="event", data={"type": event.type, "at": event.at.isoformat(),
+                                                        "data": data}).model_dump_json()
+    return event._frames[masked]

@@ -120,3 +120,67 @@ async def test_city_centre_sees_only_its_own_regions_accounts(client):
     province = await login(client, "supervisor")
     everyone = {u["username"] for u in (await client.get("/api/v1/users", headers=province)).json()}
     assert {"admin", "agent1001", "chengdu", "wh_zjj"} <= everyone
+
+
+# ---------------------------------------------------------------- recordings
+# Kept as its own block: recordings belong to the hotline side. One Chengdu call answered by
+# agent1001 with its recording; each demo account against metadata, audio and legal hold.
+# 403: the role holds no recording permission; 404: it does, but not for this call.
+RECORDING_MATRIX = [
+    # (username, metadata + audio, legal hold)
+    ("admin", 200, 200),
+    ("supervisor", 200, 200),  # province centre: every region
+    ("chengdu", 200, 200),  # the call's region
+    ("auditor", 200, 403),  # hears, never changes
+    ("agent1001", 200, 403),  # the call's agent
+    ("agent1002", 404, 403),  # another agent's call
+    ("expert2001", 404, 403),  # an expert seat that was not on the call
+    ("wh_zjj", 403, 403),  # handling units: never
+    ("wh_zjj_lead", 403, 403),
+    ("wh_gov", 403, 403),
+    ("cd_water", 403, 403),
+]
+
+
+@pytest.fixture
+async def chengdu_recording(session, settings):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from core.timeutil import utcnow
+    from models import Call, Recording, User
+
+    agent_id = await session.scalar(select(User.id).where(User.username == "agent1001"))
+    now = utcnow()
+    call = Call(channel_id=f"matrix-rec-{now.timestamp()}", app="hotline-x", node="n", caller_number="13866660001",
+                phase="ended", disposition="answered", started_at=now, answered_at=now, ended_at=now,
+                agent_id=agent_id, extension="1001", region_code="510107")
+    session.add(call)
+    await session.flush()
+    path = Path(settings.recordings_dir) / f"matrix/call-{call.id}.wav"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"RIFF0000WAVE")
+    recording = Recording(call_id=call.id, path=f"matrix/call-{call.id}.wav", sha256="0" * 64, size_bytes=12,
+                          retain_until=now + timedelta(days=731))
+    session.add(recording)
+    await session.commit()
+    return recording.id
+
+
+@pytest.mark.parametrize(("username", "read", "hold"), RECORDING_MATRIX)
+async def test_recording_matrix(client, chengdu_recording, username, read, hold):
+    headers = await login(client, username)
+    base = f"/api/v1/recordings/{chengdu_recording}"
+    assert (await client.get(base, headers=headers)).status_code == read
+    assert (await client.get(f"{base}/audio", headers=headers)).status_code == read
+    response = await client.put(f"{base}/legal-hold", headers=headers, json={"legal_hold": False})
+    assert response.status_code == hold, response.text
+
+
+def test_every_role_has_a_recording_row():
+    from accounts.demo import DEMO_ACCOUNTS
+
+    roles = {role for username, _, role, _, _ in DEMO_ACCOUNTS for row in RECORDING_MATRIX if row[0] == username}
+    assert roles | {"admin"} == {r.value for r in Role}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from audit.service import search_query
 from core.timeutil import utcnow
-from models import AuditEvent, Call, CallEvent, Recording
+from models import AuditEvent, Call, CallEvent, Recording, User
 from tests.conftest import login
 
 
@@ -44,13 +44,15 @@ async def test_numbers_masked_without_personal_data_permission(client, session, 
 
     assert Permission.PERSONAL_DATA_READ not in ROLE_PERMISSIONS[Role.EXPERT]
     call = await _call(session, caller_number="13822220003")
+    session.add(CallEvent(call_id=call.id, type="transferred", detail={"target": "2001"}))  # the expert's call
     await session.commit()
     item = (await client.get(f"/api/v1/calls/{call.id}", headers=await login(client, "expert2001"))).json()
     assert item["caller_number"] == "138****0003"
 
 
 async def test_detail_has_events_and_recording_and_views_are_audited(client, session):
-    call = await _call(session, caller_number="13833330004")
+    agent = await session.scalar(select(User).where(User.username == "agent1001"))
+    call = await _call(session, caller_number="13833330004", agent_id=agent.id)  # a seat reads its own calls
     session.add(CallEvent(call_id=call.id, type="answered", detail={"extension": "1001"}))
     recording = Recording(call_id=call.id, path="2026/01/01/x.wav", sha256="0" * 64, duration_seconds=3.5,
                           size_bytes=56044, retain_until=utcnow() + timedelta(days=731))
@@ -79,9 +81,10 @@ async def test_unknown_call_is_404_and_bad_input_422(client):
 
 async def test_call_control_refusals(client, session, redis):
     headers = await login(client, "agent1001")
-    ended = await _call(session, caller_number="13844440005")
+    agent = await session.scalar(select(User).where(User.username == "agent1001"))
+    ended = await _call(session, caller_number="13844440005", agent_id=agent.id)
     live = await _call(session, caller_number="13844440006", phase="bridged", disposition=None, ended_at=None,
-                       app="hotline-nobody")
+                       app="hotline-nobody", agent_id=agent.id)
     await session.commit()
     assert (await client.post("/api/v1/calls/999999/hold", headers=headers)).status_code == 404
     assert (await client.post(f"/api/v1/calls/{ended.id}/hold", headers=headers)).status_code == 409
@@ -106,8 +109,9 @@ async def test_call_control_reaches_the_owning_worker(client, session, redis):
     from ivr.commands import command_key, reply_key
     from ivr.ownership import owner_key
 
+    agent = await session.scalar(select(User).where(User.username == "agent1001"))
     live = await _call(session, caller_number="13855550007", phase="bridged", disposition=None, ended_at=None,
-                       app="hotline-fake")
+                       app="hotline-fake", agent_id=agent.id)
     await session.commit()
     await redis.set(owner_key("hotline-fake"), "fake-worker", ex=30)
 

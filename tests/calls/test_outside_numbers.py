@@ -14,14 +14,19 @@ from ivr.call_types import Command
 from ivr.commands import command_key, reply_key
 from ivr.control import ControlMixin
 from ivr.ownership import owner_key
-from models import AuditEvent, Call
+from models import AuditEvent, Call, CallEvent, User
 from tests.conftest import login
 
 
-async def _live_call(session, app: str) -> Call:
+async def _live_call(session, app: str, *seats: str) -> Call:
+    """A live call the named seats are on (a seat controls only its own calls, calls.visibility)."""
+    ids = [await session.scalar(select(User.id).where(User.username == s)) for s in seats]
     call = Call(channel_id=f"outside-{utcnow().timestamp()}", app=app, node="n", caller_number="13811112222",
-                phase="bridged", queue="general", started_at=utcnow())
+                phase="bridged", queue="general", started_at=utcnow(), agent_id=ids[0] if ids else None)
     session.add(call)
+    await session.flush()
+    for user_id in ids[1:]:
+        session.add(CallEvent(call_id=call.id, type="party_added", actor_id=user_id, detail={}))
     await session.commit()
     return call
 
@@ -32,7 +37,7 @@ async def _audit(session, action: str) -> list[AuditEvent]:
 
 
 async def test_a_number_off_the_allow_list_is_refused_audited_and_never_reaches_the_worker(client, session, redis):
-    call = await _live_call(session, "hotline-outside-a")
+    call = await _live_call(session, "hotline-outside-a", "agent1001")
     await redis.set(owner_key("hotline-outside-a"), "fake-worker", ex=30)
     headers = await login(client, "agent1001")
     for number in ("0085212345678", "95588", "4008123123", "114"):
@@ -45,7 +50,7 @@ async def test_a_number_off_the_allow_list_is_refused_audited_and_never_reaches_
 
 
 async def test_an_allowed_number_is_dialled_audited_and_rate_limited(client, session, redis, settings):
-    call = await _live_call(session, "hotline-outside-b")
+    call = await _live_call(session, "hotline-outside-b", "agent1002", "agent1003")
     await redis.set(owner_key("hotline-outside-b"), "fake-worker", ex=30)
     headers = await login(client, "agent1002")
 
@@ -86,6 +91,7 @@ class _FakeSession(ControlMixin):
 
     def __init__(self, settings) -> None:
         self.call_id, self.caller_number, self.agent, self.legs = 41, "13811112222", None, {}
+        self.region_code = None
         self.app = "hotline-test"
         self.originated: list[dict] = []
         self.recorded: list[dict] = []

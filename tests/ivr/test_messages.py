@@ -20,7 +20,7 @@ async def test_published_shape_and_audience(redis, settings):
                                                      caller_masked=mask_phone("13800138000")))
     await notifier.publish("call.answered", CallAnswered(call_id=1, agent_id=7, extension="1001", queue="general",
                                                          caller_number="13800138000", waited_seconds=3.2),
-                           agent_id=7, broadcast=False)
+                           agent_id=7, broadcast=False, region_code="510107")
     received = []
     while len(received) < 2:
         message = await pubsub.get_message(timeout=5)
@@ -31,7 +31,8 @@ async def test_published_shape_and_audience(redis, settings):
     assert queued["type"] == "call.queued" and queued["audience"]["all"] is True
     assert queued["data"] == {"call_id": 1, "queue": "general", "urgent": False, "position": 2,
                               "caller_masked": "138****8000"}
-    assert answered["audience"] == {"all": False, "user_ids": [7], "roles": ["supervisor", "admin"]}
+    assert answered["audience"] == {"all": False, "user_ids": [7], "roles": ["supervisor", "admin"],
+                                    "regional": True, "region_code": "510107"}
     assert {"at", "type", "data", "audience"} <= set(answered)
 
 

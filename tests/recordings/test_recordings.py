@@ -1,5 +1,6 @@
 """Recordings (R-17): stored out of Asterisk's spool with SHA-256 and duration, kept at least
-two years; played back only by those who may hear callers, every playback audited."""
+two years; played back only by those who may hear the call (calls.visibility), every playback
+audited."""
 from __future__ import annotations
 
 import wave
@@ -73,7 +74,8 @@ async def test_store_recording_row_and_playback_audit(client, session, settings,
     hold = await client.put(f"/api/v1/recordings/{recording.id}/legal-hold", json={"legal_hold": True}, headers=sup)
     assert hold.status_code == 200 and hold.json()["legal_hold"] is True
     expert = await login(client, "expert2001")
-    assert (await client.get(f"/api/v1/recordings/{recording.id}/audio", headers=expert)).status_code == 403
+    # an expert seat that was not on the call: no hint the recording exists
+    assert (await client.get(f"/api/v1/recordings/{recording.id}/audio", headers=expert)).status_code == 404
     assert (await client.get("/api/v1/recordings/999999", headers=sup)).status_code == 404
 
 

@@ -99,7 +99,7 @@ async def test_three_way_call_with_an_expert(asterisk, workers, sipp, bus, clien
     await post(client, f"/api/v1/calls/{call_id}/hold", ctx["headers"], status=409)
     await post(client, f"/api/v1/calls/{call_id}/unhold", ctx["headers"])
     other = await login(client, "agent1002")
-    await post(client, f"/api/v1/calls/{call_id}/hangup", other, status=403)  # not their call
+    await post(client, f"/api/v1/calls/{call_id}/hangup", other, status=404)  # not their call: not shown to exist
     await post(client, f"/api/v1/calls/{call_id}/hangup", ctx["headers"])
     assert ctx["caller"].wait(15) == 0 and expert.wait(15) == 0 and ctx["phone"].wait(15) == 0
     types = [e.type for e in await call_events(engine, call_id)]

@@ -72,6 +72,13 @@ async def test_no_key_goes_to_general_queue_and_is_answered_recorded_and_logged(
     call = await fetch_call(engine, call_id)
     assert call.disposition == "answered" and call.queue == "general" and call.menu_choice == "timeout"
     assert call.answered_at and call.ended_at and call.entered_queue_at and call.recording_id
+    # a number not in HOTLINE_CALL_REGIONS: the call takes the answering agent's centre's region;
+    # its recording is announced to its agent and the region's supervisors only
+    assert call.region_code == "510000"
+    ready_event = bus.wait_for("recording.ready", timeout=20, call_id=call_id)
+    assert ready_event["audience"] == {"all": False, "user_ids": [call.agent_id], "roles": ["supervisor", "admin"],
+                                       "regional": True, "region_code": "510000"}
+    assert answered["audience"]["regional"] and answered["audience"]["region_code"] == "510000"
 
     listing = await client.get("/api/v1/calls?limit=5", headers=await login(client, "supervisor"))
     assert listing.status_code == 200
