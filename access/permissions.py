@@ -36,14 +36,15 @@ class Permission(StrEnum):
     RECORDING_REVIEW = "recording:review"  # every recording of one's region (quality, audit)
     ACD_SELF = "acd:self"
     ACD_MANAGE = "acd:manage"
-    STATS_READ = "stats:read"
+    STATS_READ = "stats:read"  # aggregate figures: queues, segments, alarms, staffing
+    SEAT_STATS_READ = "stats:seats"  # per-seat states, not-ready reasons and figures: hotline side only
     BLOCKLIST_WRITE = "blocklist:write"
     KNOWLEDGE_WRITE = "knowledge:write"  # author entries of one's own unit
     KNOWLEDGE_REVIEW = "knowledge:review"  # hotline review: approve, reject, retire
 
 
 P = Permission
-_READ_ALL = {P.ORG_READ, P.USER_READ, P.CALENDAR_READ, P.TICKET_READ, P.CALL_READ, P.STATS_READ}
+_READ_ALL = {P.ORG_READ, P.USER_READ, P.CALENDAR_READ, P.TICKET_READ, P.CALL_READ, P.STATS_READ, P.SEAT_STATS_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),

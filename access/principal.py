@@ -26,3 +26,14 @@ class Principal:
         """Raise Forbidden unless the role holds permission."""
         if not self.can(permission):
             raise Forbidden(f"角色 {self.role} 无此权限 (missing permission {permission.value})")
+
+    def require_province_wide(self, permission: Permission) -> None:
+        """Raise Forbidden unless the role holds permission AND the scope is the whole province.
+
+        For writes to data that act province-wide (the working-time calendar, the time-limit
+        policy): a city centre's admin holds the permission for its own region, but a change
+        there would move statutory deadlines everywhere (R-31).
+        """
+        self.require(permission)
+        if not self.scope.everything:
+            raise Forbidden(f"仅省级热线中心可修改全省数据 (province-wide scope required for {permission.value})")

@@ -83,5 +83,16 @@ def require(permission: Permission) -> Callable[..., Principal]:
     return dependency
 
 
+def require_province_wide(permission: Permission) -> Callable[..., Principal]:
+    """Dependency factory: the principal, if their role holds permission and their scope is the province."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        principal.require_province_wide(permission)
+        return principal
+
+    dependency.__name__ = f"require_province_wide_{permission.name.lower()}"
+    return dependency
+
+
 # database ids are 32-bit: a larger number can never exist, and must not reach the driver
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="numeric id")]

@@ -1,5 +1,13 @@
 """The block list (R-26): numbers warned first, then suspended for a time; read by the
-FastAGI check before every call and by the desktop's screen pop."""
+FastAGI check before every call and by the desktop's screen pop.
+
+One list for the whole province, kept by the province centre only (R-26, R-31): a citizen is
+suspended "from the hotline" — the one 12345 number every city's calls come in on — and the
+FastAGI check runs before the voice menu, when nothing yet ties the call to a region. A block
+made by a city centre would therefore cut the caller off from every other city's services too,
+and scoping entries by region would need a region the check cannot know; so a city or county
+centre's supervisors cannot list, add, change or lift entries (403), and ask the province
+centre instead. Every entry applies to every call, which is exactly what the check enforces."""
 from __future__ import annotations
 
 from datetime import datetime

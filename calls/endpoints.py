@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.permissions import Permission
 from access.principal import Principal
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
+from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require, require_province_wide
 from audit.service import record
 from calls import blocklist
 from calls.control import control
@@ -45,7 +45,8 @@ router = APIRouter(prefix="/calls", tags=["calls"])
 blocklist_router = APIRouter(prefix="/blocklist", tags=["calls"])
 Reader = Annotated[Principal, Depends(require(Permission.CALL_READ))]
 Controller = Annotated[Principal, Depends(require(Permission.CALL_CONTROL))]
-Blocker = Annotated[Principal, Depends(require(Permission.BLOCKLIST_WRITE))]
+# one block list for the province's one number: only the province centre keeps it (see calls.blocklist)
+Blocker = Annotated[Principal, Depends(require_province_wide(Permission.BLOCKLIST_WRITE))]
 
 
 async def _agents(session: AsyncSession, calls: list[Call]) -> dict[int, str]:

@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 SUPERVISORS = ["supervisor", "admin"]
 # aggregate figures of the province-wide queues: no caller, no call, nothing regional
 UNSCOPED_TYPES = ("queue.stats",)
+# A seat's state and not-ready reason reach only that seat's own desktop (R-35): supervisors watch
+# seats on the wallboard, where `stats:seats` and the region scope apply (stats.service.visible_seats);
+# the stats worker reads every event from the bus itself, whatever its audience.
+SEAT_OWN_EVENTS = frozenset({"agent.state"})
 
 
 def audience_for(type_: str, *, agent_id: int | None = None, user_ids: Iterable[int] = (), broadcast: bool = True,
@@ -36,11 +40,15 @@ class Notifier:
     async def publish(self, type_: str, message: BaseModel, *, agent_id: int | None = None,
                       user_ids: Iterable[int] = (), broadcast: bool = True, region_code: str | None = None) -> None:
         """Publish one message; to everyone, or (broadcast=False) to the agent (and user_ids) and
-        supervisors — within the region's scope (see audience_for)."""
+        supervisors — within the region's scope (see audience_for); a seat's own events
+        (SEAT_OWN_EVENTS) to that seat alone."""
         if not isinstance(message, TYPES[type_]):
             raise TypeError(f"{type_} carries {TYPES[type_].__name__}, not {type(message).__name__}")
-        audience = audience_for(type_, agent_id=agent_id, user_ids=user_ids, broadcast=broadcast,
-                                region_code=region_code)
+        if type_ in SEAT_OWN_EVENTS:
+            audience = Audience(user_ids=[message.agent_id])
+        else:
+            audience = audience_for(type_, agent_id=agent_id, user_ids=user_ids, broadcast=broadcast,
+                                    region_code=region_code)
         try:
             await self.bus.publish(type_, message.model_dump(mode="json"), audience=audience)
         except Exception:  # Redis down: the call goes on

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 AUTH_TIMEOUT_SECONDS = 5
 QUEUE_LIMIT = 1000
 
-EventFilter = Callable[[Principal, BusEvent], bool]
+# the event as this person may see it (the same object, a narrowed copy), or None to drop it
+EventView = Callable[[Principal, BusEvent], BusEvent | None]
 
 
 class Rejected(Exception):
@@ -74,9 +75,9 @@ class Connection:
     """One authenticated socket and its supervised tasks."""
 
     def __init__(self, ws: WebSocket, resources: Resources, principal: Principal, expires_at: float,
-                 wants: EventFilter) -> None:
+                 view: EventView) -> None:
         self.ws, self.resources, self.principal, self.expires_at = ws, resources, principal, expires_at
-        self.wants = wants
+        self.view = view
         self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         self.pong = asyncio.Event()
         self.close_code = CloseCode.NORMAL
@@ -88,12 +89,13 @@ class Connection:
                 reasons = [str(r) for r in event.data.get("reasons", [])]
                 self.revoked.set_result(Rejected(revocation_close_code(reasons), "session revoked"))
             return
-        if not self.wants(self.principal, event):
+        shown = self.view(self.principal, event)
+        if shown is None:
             return
         if self.outbox.full():  # a consumer this slow reloads over REST anyway
             with contextlib.suppress(asyncio.QueueEmpty):
                 self.outbox.get_nowait()
-        self.outbox.put_nowait(event_frame(event, masked=not self.principal.can(Permission.PERSONAL_DATA_READ)))
+        self.outbox.put_nowait(event_frame(shown, masked=not self.principal.can(Permission.PERSONAL_DATA_READ)))
 
     async def sender(self) -> None:
         while True:
@@ -139,7 +141,7 @@ class Connection:
             await asyncio.sleep(min(remaining, 60))
 
 
-async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, wants: EventFilter,
+async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, view: EventView,
                 allowed: Callable[[Principal], bool], ping_seconds: float) -> None:
     """Run one websocket connection from accept to close."""
     await ws.accept()
@@ -162,7 +164,7 @@ async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, wants: EventFi
         return
     finally:
         hub.discard(early.append)
-    conn = Connection(ws, resources, principal, expires_at, wants)
+    conn = Connection(ws, resources, principal, expires_at, view)
     hub.add(conn.on_event)
     for event in early:
         if event.type == SESSION_REVOKED:

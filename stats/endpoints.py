@@ -75,23 +75,26 @@ async def answer_rate(session: SessionDep, resources: ResourcesDep, _: Reader, s
 
 
 @router.get("/segments", response_model=SegmentReportOut, response_model_by_alias=True)
-async def segments(session: SessionDep, resources: ResourcesDep, _: Reader, start: From = None, end: To = None,
-                   window: Window = None) -> dict[str, Any]:
-    """Figures per queue, expert-seat group, sub-centre and agent (service capability assessment, R-27)."""
+async def segments(session: SessionDep, resources: ResourcesDep, principal: Reader, start: From = None,
+                   end: To = None, window: Window = None) -> dict[str, Any]:
+    """Figures per queue, expert-seat group, sub-centre and agent (service capability assessment, R-27);
+    per-agent rows only for `stats:seats`, cut to the viewer's region."""
     config, now = _config(resources), utcnow()
     start, end = time_range(start, end, window, now=now, config=config)
     rows, agents = await service.segment_report(session, start=start, end=end, now=now, config=config)
     return {"start": start, "end": end, "target": config.target,
             "segments": [{"id": s.id, "kind": s.kind.value, "key": s.key, "name": name, "figures": f.as_dict()}
                          for s, name, f in rows],
-            "agents": [{"user_id": uid, "name": name, "figures": f.as_dict()} for uid, name, f in agents]}
+            "agents": service.visible_seats(principal, agents)}
 
 
 @router.get("/wallboard")
-async def wallboard(session: SessionDep, resources: ResourcesDep, _: Reader) -> dict[str, Any]:
-    """The wallboard's full state: figures per segment, callers waiting, agents, open alarms, today's chart."""
+async def wallboard(session: SessionDep, resources: ResourcesDep, principal: Reader) -> dict[str, Any]:
+    """The wallboard's full state: figures per segment, callers waiting, agents, open alarms, today's chart;
+    the agents (seat states and reasons) only for `stats:seats`, cut to the viewer's region."""
     config = _config(resources)
-    return await service.wallboard_snapshot(session, AcdStore(resources.redis), now=utcnow(), config=config)
+    snapshot = await service.wallboard_snapshot(session, AcdStore(resources.redis), now=utcnow(), config=config)
+    return {**snapshot, "agents": service.visible_seats(principal, snapshot["agents"])}
 
 
 @router.get("/alarms", response_model=list[AlarmOut])

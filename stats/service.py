@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.permissions import Permission
+from access.principal import Principal
 from acd import states as agent_states
 from acd.store import AcdStore
-from models import User
+from models import OrgUnit, User
 from stats import repository
 from stats.alarm_service import alarm_dict, open_alarms
 from stats.config import SegmentNames, StatsConfig, segment_names
@@ -34,6 +36,25 @@ ALWAYS_SHOWN_QUEUES = ("general", "enterprise")
 KIND_ORDER = {SegmentKind.CENTRE: 0, SegmentKind.QUEUE: 1, SegmentKind.EXPERT_GROUP: 2, SegmentKind.SUB_CENTRE: 3}
 
 
+def visible_seats(principal: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The per-seat rows (states, not-ready reasons, per-agent figures) this person may see (R-31, R-35):
+    none without `stats:seats` (units see aggregates only); a city centre only its region's seats."""
+    if not principal.can(Permission.SEAT_STATS_READ):
+        return []
+    if principal.scope.everything:
+        return rows
+    return [row for row in rows if principal.scope.covers_region(row.get("region_code"))]
+
+
+async def seat_regions(session: AsyncSession, user_ids: list[int]) -> dict[int, str]:
+    """The region code of each seat's organisation unit (what a region's scope is matched against)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User.id, OrgUnit.region_code).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                                 .where(User.id.in_(user_ids)))
+    return dict(rows.tuples().all())
+
+
 def _total(by_key: dict[Any, Figures]) -> Figures:
     total = Figures()
     for figures in by_key.values():
@@ -50,14 +71,17 @@ async def answer_rate(session: AsyncSession, *, start: datetime, end: datetime, 
 
 
 async def segment_report(session: AsyncSession, *, start: datetime, end: datetime, now: datetime,
-                         config: StatsConfig) -> tuple[list[tuple[Segment, str, Figures]], list[tuple[int, str, Figures]]]:
-    """Per segment (centre, queues, expert-seat groups, sub-centres) and per agent, for a date range (R-27)."""
+                         config: StatsConfig) -> tuple[list[tuple[Segment, str, Figures]], list[dict[str, Any]]]:
+    """Per segment (centre, queues, expert-seat groups, sub-centres) and per agent, for a date range (R-27);
+    an agent row carries its seat's region_code (for visible_seats)."""
     by_queue = await repository.figures_by_queue(session, start=start, end=end, now=now, policy=config.figures)
     names = await segment_names(session, config.catalog)
     segments = sorted(roll_up(by_queue, config.catalog).items(), key=lambda kv: (KIND_ORDER[kv[0].kind], kv[0].key))
     by_agent = await repository.figures_by_agent(session, start=start, end=end, now=now, policy=config.figures)
     people = await _display_names(session, list(by_agent))
-    agents = [(user_id, people.get(user_id, str(user_id)), figures) for user_id, figures in sorted(by_agent.items())]
+    regions = await seat_regions(session, list(by_agent))
+    agents = [{"user_id": user_id, "name": people.get(user_id, str(user_id)), "region_code": regions.get(user_id),
+               "figures": figures.as_dict()} for user_id, figures in sorted(by_agent.items())]
     return [(segment, names.name(segment), figures) for segment, figures in segments], agents
 
 
@@ -146,15 +170,19 @@ async def wallboard_figures(session: AsyncSession, acd: AcdStore, *, now: dateti
 
 async def wallboard_agents(session: AsyncSession, acd: AcdStore, *, now: datetime,
                            config: StatsConfig) -> list[dict[str, Any]]:
-    """Every signed-in agent: state, time in state (since), not-ready reason, and today's calls."""
+    """Every signed-in agent: state, time in state (since), not-ready reason, today's calls, and the region
+    of the seat's unit (for visible_seats)."""
     start = day_start(now, config.tz)
     today = await repository.figures_by_agent(session, start=start, end=now, now=now, policy=config.figures)
+    agents = await acd.agents()
+    regions = await seat_regions(session, [agent.user_id for agent in agents])
     rows = []
-    for agent in await acd.agents():
+    for agent in agents:
         state = agent_states.effective(agent.state, now.timestamp())
         figures = today.get(agent.user_id, Figures())
         rows.append({
             "user_id": agent.user_id, "name": agent.display_name or agent.username, "extension": agent.extension,
+            "region_code": regions.get(agent.user_id),
             "state": state.state, "reason": state.reason,
             "since": datetime.fromtimestamp(state.since, now.tzinfo).isoformat() if state.since else None,
             "skills": sorted(agent.skills), "answered_today": figures.answered,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import PrincipalDep, ResourcesDep, SessionDep, require
+from api.deps import PrincipalDep, ResourcesDep, SessionDep, require, require_province_wide
 from audit.service import record
 from core.errors import Unprocessable
 from workorders import calendar_service, policy_service
@@ -18,8 +18,9 @@ from worktime import known_years
 calendar_router = APIRouter(prefix="/calendar", tags=["calendar"])
 policy_router = APIRouter(prefix="/policies", tags=["time-limit policy"])
 CalendarReader = Annotated[Principal, Depends(require(Permission.CALENDAR_READ))]
-CalendarWriter = Annotated[Principal, Depends(require(Permission.CALENDAR_WRITE))]
-PolicyWriter = Annotated[Principal, Depends(require(Permission.POLICY_WRITE))]
+# the calendar and the policy time every ticket in the province: a region's staff may not change them
+CalendarWriter = Annotated[Principal, Depends(require_province_wide(Permission.CALENDAR_WRITE))]
+PolicyWriter = Annotated[Principal, Depends(require_province_wide(Permission.POLICY_WRITE))]
 PolicyReader = Annotated[Principal, Depends(require(Permission.TICKET_READ))]
 MAX_WORKING_DAYS = 250
 MAX_WORKING_HOURS = 2_000

@@ -42,6 +42,14 @@ async def _personal_view(session, principal: Principal, ticket_ids: list[int], w
                  detail={"where": where, "ticket_ids": ticket_ids[:1000], "count": len(ticket_ids)})
 
 
+async def _phone_searched(session, principal: Principal, phone: str, where: str, found: list[int]) -> None:
+    """R-35: a search by a citizen's number is audited with the number searched (the log is itself
+    restricted to auditors and admins, and scoped), so an auditor can tell whose data was looked up."""
+    await record(session, action="personal_data_searched", actor_id=principal.user_id,
+                 actor_username=principal.username, resource_type="ticket",
+                 detail={"by": "phone", "phone": phone, "where": where, "found": found[:1000]})
+
+
 def viewer_of(principal: Principal) -> Viewer:
     return Viewer(side=service.side_of(principal), personal=principal.can(Permission.PERSONAL_DATA_READ))
 
@@ -100,6 +108,9 @@ async def list_tickets(
     callers = await repository.callers_of(session, [t.id for t in tickets])
     viewer = viewer_of(principal)
     items = [ticket_out(t, callers[t.id], viewer, full=False) for t in tickets]
+    if phone:
+        await _phone_searched(session, principal, phone, "list", [t.id for t in tickets])
+        await session.commit()
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -135,6 +146,8 @@ async def export_tickets(
                  resource_type="ticket", detail={"count": len(tickets)})
     if revealed:
         await _personal_view(session, principal, revealed, "export")
+    if phone:
+        await _phone_searched(session, principal, phone, "export", [t.id for t in tickets])
     await session.commit()
     return Response(csv_document(CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})
@@ -160,9 +173,7 @@ async def open_by_phone(session: SessionDep, principal: Creator, phone: Phone) -
     """The caller's tickets still open, with their progress (R-07); audited as a personal-data search."""
     tickets = await service.open_by_phone(session, principal=principal, phone=phone)
     latest = await service.last_events(session, [t.id for t in tickets])
-    await record(session, action="personal_data_searched", actor_id=principal.user_id,
-                 actor_username=principal.username, resource_type="ticket",
-                 detail={"by": "phone", "found": [t.id for t in tickets]})
+    await _phone_searched(session, principal, phone, "open_by_phone", [t.id for t in tickets])
     await session.commit()
     return [{"id": t.id, "number": t.number, "status": t.status, "status_label": STATUS_LABELS[Status(t.status)],
              "category": t.category, "content": t.content[:200], "created_at": business_time(t.created_at),
