@@ -91,6 +91,7 @@ def require_province_wide(permission: Permission) -> Callable[..., Principal]:
         return principal
 
     dependency.__name__ = f"require_province_wide_{permission.name.lower()}"
+    dependency.permission = permission  # the role gate the route-matrix test reads; the scope is checked too
     return dependency
 
 
