@@ -21,6 +21,7 @@ from core.database import create_engine
 from core.kv import create_redis
 from core.migrate import upgrade
 from core.settings import Settings
+from organisation.service import unit_by_code
 
 pytest_plugins = ["tests.telephony_fixtures"]
 
@@ -133,3 +134,14 @@ async def login(client: httpx.AsyncClient, username: str, password: str | None =
 @pytest.fixture
 async def admin_headers(client) -> dict[str, str]:
     return await login(client, "admin")
+
+
+async def city_admin(client: httpx.AsyncClient, session: AsyncSession, admin_headers: dict[str, str],
+                     username: str = "cd_admin") -> dict[str, str]:
+    """A new admin of the Chengdu city centre (organisation scope: region 5101…), signed in."""
+    centre = await unit_by_code(session, "C510100-12345")
+    made = await client.post("/api/v1/users", headers=admin_headers,
+                             json={"username": username, "password": "city-pass-2026", "role": "admin",
+                                   "org_unit_id": centre.id})
+    assert made.status_code == 201, made.text
+    return await login(client, username, "city-pass-2026")

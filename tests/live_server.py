@@ -6,7 +6,9 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 
+import pytest
 import uvicorn
+import websockets
 
 from api.app import create_app
 from api.resources import Resources
@@ -34,3 +36,12 @@ async def live_server(resources: Resources) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
+
+
+async def close_code(ws, timeout: float = 5) -> int:
+    """Read a websocket until the server closes it (bounded); the close code it sent."""
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        async with asyncio.timeout(timeout):
+            while True:
+                await ws.recv()
+    return closed.value.rcvd.code

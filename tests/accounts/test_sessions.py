@@ -15,7 +15,7 @@ from models import OrgUnit, User
 from realtime.bus import EventBus
 from realtime.messages import Audience, CloseCode
 from tests.conftest import login
-from tests.live_server import live_server
+from tests.live_server import close_code, live_server
 
 
 async def _token(client, username: str, password: str | None = None) -> str:
@@ -28,14 +28,6 @@ async def _socket(base: str, token: str):
     frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
     assert frame["op"] == "welcome"
     return ws
-
-
-async def _close_code(ws, timeout: float = 5) -> int:
-    with pytest.raises(websockets.ConnectionClosed) as closed:
-        async with asyncio.timeout(timeout):
-            while True:
-                await ws.recv()
-    return closed.value.rcvd.code
 
 
 async def _user(session, username: str) -> User:
@@ -63,7 +55,7 @@ async def test_access_change_closes_sockets_of_another_process_and_logs_the_seat
     async with live_server(resources) as base, await _socket(base, await _token(client, "agent1002")) as ws:
         response = await client.patch(f"/api/v1/users/{user.id}", json=change, headers=admin_headers)
         assert response.status_code == 200, response.text
-        assert await _close_code(ws) == code
+        assert await close_code(ws) == code
     agent = await store.get_agent(user.id)
     assert agent.state.state == states.LOGGED_OUT
     assert str(user.id) not in await resources.redis.smembers(store.agents_key)  # never offered a call
@@ -89,7 +81,7 @@ async def test_own_password_change_closes_ones_sockets(client, resources):
         response = await client.post("/api/v1/auth/password", headers=headers,
                                      json={"current_password": "demo-pass-2026", "new_password": "another-pass-1"})
         assert response.status_code == 204
-        assert await _close_code(ws) == CloseCode.UNAUTHORIZED
+        assert await close_code(ws) == CloseCode.UNAUTHORIZED
 
 
 async def test_a_display_name_change_keeps_the_socket(client, resources, session, admin_headers):
@@ -123,12 +115,12 @@ async def test_token_refresh_rereads_the_user(client, resources, session):
         await session.execute(update(User).where(User.id == user.id).values(role="agent"))
         await session.commit()
         await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": token}}))
-        assert await _close_code(ws) == CloseCode.FORBIDDEN
+        assert await close_code(ws) == CloseCode.FORBIDDEN
     async with live_server(resources) as base, await _socket(base, token) as ws:
         await session.execute(update(User).where(User.id == user.id).values(active=False))
         await session.commit()
         await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": token}}))
-        assert await _close_code(ws) == CloseCode.UNAUTHORIZED
+        assert await close_code(ws) == CloseCode.UNAUTHORIZED
 
 
 async def test_a_disabled_seat_cannot_be_put_back_in_the_acd(client, session, admin_headers):

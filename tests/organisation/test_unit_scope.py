@@ -3,7 +3,7 @@ and edits the city's units, never the province's departments or another city's u
 from __future__ import annotations
 
 from organisation.service import unit_by_code
-from tests.conftest import login
+from tests.conftest import city_admin
 
 
 def _unit(code: str, region: str, **extra) -> dict:
@@ -11,17 +11,8 @@ def _unit(code: str, region: str, **extra) -> dict:
             "domains": ["housing"], **extra}
 
 
-async def _city_admin(client, session, admin_headers) -> dict[str, str]:
-    centre = await unit_by_code(session, "C510100-12345")
-    made = await client.post("/api/v1/users", headers=admin_headers,
-                             json={"username": "cd_orgadmin", "password": "city-pass-2026", "role": "admin",
-                                   "org_unit_id": centre.id})
-    assert made.status_code == 201, made.text
-    return await login(client, "cd_orgadmin", "city-pass-2026")
-
-
 async def test_a_city_admin_changes_only_the_citys_part_of_the_tree(client, session, admin_headers):
-    city = await _city_admin(client, session, admin_headers)
+    city = await city_admin(client, session, admin_headers, "cd_orgadmin")
     wuhou = await unit_by_code(session, "WH-ZJJ")
     province_department = await unit_by_code(session, "SC-ZJT")
 

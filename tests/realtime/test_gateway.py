@@ -4,14 +4,13 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
 import websockets
 
 from api.resources import Resources
 from realtime.bus import EventBus
 from realtime.messages import Audience, CloseCode
 from tests.conftest import login
-from tests.live_server import live_server
+from tests.live_server import close_code, live_server
 
 
 async def _token(client, username: str) -> str:
@@ -26,14 +25,6 @@ async def _open(base: str, path: str, token: str):
     ws = await websockets.connect(f"ws://{base}{path}")
     await ws.send(json.dumps({"v": 1, "op": "auth", "data": {"token": token}}))
     return ws
-
-
-async def _close_code(ws, timeout: float = 5) -> int:
-    with pytest.raises(websockets.ConnectionClosed) as closed:
-        async with asyncio.timeout(timeout):
-            while True:
-                await ws.recv()
-    return closed.value.rcvd.code
 
 
 async def _user_id(client, username: str) -> int:
@@ -63,16 +54,16 @@ async def test_bad_auth_and_bad_frames_close_with_codes(client, resources):
     token = await _token(client, "agent1001")
     async with live_server(resources) as base:
         async with await _open(base, "/ws/desktop", "not-a-token") as ws:
-            assert await _close_code(ws) == CloseCode.UNAUTHORIZED
+            assert await close_code(ws) == CloseCode.UNAUTHORIZED
         async with websockets.connect(f"ws://{base}/ws/desktop") as ws:
             await ws.send("{not json")
-            assert await _close_code(ws) == CloseCode.PROTOCOL_ERROR
+            assert await close_code(ws) == CloseCode.PROTOCOL_ERROR
         async with await _open(base, "/ws/desktop", token) as ws:
             await _recv(ws)
             await ws.send(json.dumps({"v": 1, "op": "dance"}))
-            assert await _close_code(ws) == CloseCode.PROTOCOL_ERROR
+            assert await close_code(ws) == CloseCode.PROTOCOL_ERROR
         async with await _open(base, "/ws/wallboard", token) as ws:
-            assert await _close_code(ws) == CloseCode.FORBIDDEN
+            assert await close_code(ws) == CloseCode.FORBIDDEN
 
 
 async def test_ping_pong_and_ping_timeout(client, resources):
@@ -84,7 +75,7 @@ async def test_ping_pong_and_ping_timeout(client, resources):
             assert (await _recv(ws))["op"] == "ping"
             await ws.send(json.dumps({"v": 1, "op": "pong"}))
         assert (await _recv(ws))["op"] == "ping"
-        assert await _close_code(ws) == CloseCode.PING_TIMEOUT
+        assert await close_code(ws) == CloseCode.PING_TIMEOUT
 
 
 async def test_token_refresh_over_the_socket(client, resources):
@@ -94,7 +85,7 @@ async def test_token_refresh_over_the_socket(client, resources):
         await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": await _token(client, "agent1004")}}))
         assert (await _recv(ws))["op"] == "token.refreshed"
         await ws.send(json.dumps({"v": 1, "op": "token.refresh", "data": {"token": await _token(client, "agent1005")}}))
-        assert await _close_code(ws) == CloseCode.UNAUTHORIZED
+        assert await close_code(ws) == CloseCode.UNAUTHORIZED
 
 
 async def test_fan_out_reaches_clients_of_every_api_instance(client, resources):

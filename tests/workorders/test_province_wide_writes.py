@@ -8,27 +8,17 @@ import copy
 from sqlalchemy import select
 
 from models import CalendarDay
-from organisation.service import unit_by_code
-from tests.conftest import login
+from tests.conftest import city_admin
 from worktime import DEFAULT_POLICY
 
 
-async def _city_admin(client, session, admin_headers) -> dict[str, str]:
-    centre = await unit_by_code(session, "C510100-12345")
-    made = await client.post("/api/v1/users", headers=admin_headers,
-                             json={"username": "cd_admin", "password": "city-pass-2026", "role": "admin",
-                                   "org_unit_id": centre.id})
-    assert made.status_code == 201, made.text
-    return await login(client, "cd_admin", "city-pass-2026")
-
-
 async def test_a_city_admin_cannot_change_the_province_calendar(client, session, admin_headers):
-    city_admin = await _city_admin(client, session, admin_headers)
-    refused = await client.put("/api/v1/calendar/days/2026-12-02", headers=city_admin,
+    city = await city_admin(client, session, admin_headers, "cd_admin")
+    refused = await client.put("/api/v1/calendar/days/2026-12-02", headers=city,
                                json={"kind": "holiday", "note": "成都自定"})
     assert refused.status_code == 403, refused.text
     assert await session.scalar(select(CalendarDay).where(CalendarDay.note == "成都自定")) is None
-    due = await client.get("/api/v1/calendar/deadline", headers=city_admin,
+    due = await client.get("/api/v1/calendar/deadline", headers=city,
                            params={"start": "2026-12-01T16:00:00+08:00", "working_days": 1})
     assert due.json()["due_at"] == "2026-12-02T17:30:00+08:00"  # 2 December is still a workday
 
@@ -37,16 +27,16 @@ async def test_a_city_admin_cannot_change_the_province_calendar(client, session,
 
 
 async def test_a_city_admin_cannot_publish_or_activate_a_policy(client, session, admin_headers):
-    city_admin = await _city_admin(client, session, admin_headers)
+    city = await city_admin(client, session, admin_headers, "cd_admin")
     body = copy.deepcopy((await client.get("/api/v1/policies/active", headers=admin_headers)).json()["body"])
     body["version"], body["handling_working_days"]["help"] = "chengdu-1", 1
-    published = await client.post("/api/v1/policies", headers=city_admin, json={"policy": body})
+    published = await client.post("/api/v1/policies", headers=city, json={"policy": body})
     assert published.status_code == 403, published.text
 
     body["version"] = "province-2"
     made = await client.post("/api/v1/policies", headers=admin_headers, json={"policy": body, "activate": False})
     assert made.status_code == 201, made.text
-    activated = await client.post("/api/v1/policies/province-2/activate", headers=city_admin)
+    activated = await client.post("/api/v1/policies/province-2/activate", headers=city)
     assert activated.status_code == 403, activated.text
     active = (await client.get("/api/v1/policies/active", headers=admin_headers)).json()
     assert active["version"] == DEFAULT_POLICY.version
