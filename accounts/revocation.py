@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from acd import states
 from acd.store import AcdStore
 from api.resources import Resources
+from core.retry import at_most
 from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier
 from models import User
@@ -25,6 +26,8 @@ from realtime.messages import SESSION_REVOKED, Audience
 
 log = logging.getLogger(__name__)
 LOGOUT_REASON = "账号变更，已签出 (account changed)"
+# after the commit the request must still answer soon: a few short tries, then the log
+POST_COMMIT_ATTEMPTS, POST_COMMIT_TIMEOUT = 3, 3.0
 
 
 def revocation_reasons(*, before: dict, after: dict, password_changed: bool) -> list[str]:
@@ -51,20 +54,32 @@ async def rotate_seat(session: AsyncSession, user: User) -> None:
 
 
 async def end_sessions(resources: Resources, *, user: User, reasons: list[str]) -> None:
-    """After the change is committed: log the seat out of the ACD, then close every socket."""
+    """After the change is committed: log the seat out of the ACD, then close every socket.
+
+    Each step is retried a few times; a Redis outage that outlasts them is logged, never turned
+    into an error for a change that is already committed: the token version stops every REST
+    call at once, and the sockets close at their next token refresh or expiry.
+    """
     bus = EventBus.for_resources(resources)
+    context = {"user_id": user.id}
     if user.extension:
-        store = AcdStore(resources.redis)
-        try:
-            agent = await store.request_state(user.id, states.LOGGED_OUT, LOGOUT_REASON, time.time())
-        except KeyError:  # never signed in to the ACD: nothing to log out
-            agent = None
-        if agent is not None:
-            await Notifier(bus).publish("agent.state", AgentStateChanged(
-                agent_id=agent.user_id, username=agent.username, extension=agent.extension,
-                state=agent.state.state, reason=agent.state.reason, call_id=agent.call_id,
-                pending_state=agent.state.pending_state))
-    await bus.publish(SESSION_REVOKED, {"user_id": user.id, "reasons": reasons},
-                      audience=Audience(user_ids=[user.id]))
+        await at_most(POST_COMMIT_ATTEMPTS, lambda: _log_out_seat(resources, bus, user),
+                      what="log the seat out of the ACD", attempt_timeout=POST_COMMIT_TIMEOUT, context=context)
+    await at_most(POST_COMMIT_ATTEMPTS, lambda: bus.publish(SESSION_REVOKED, {"user_id": user.id, "reasons": reasons},
+                                                            audience=Audience(user_ids=[user.id])),
+                  what="close the user's sockets", attempt_timeout=POST_COMMIT_TIMEOUT, context=context)
     if user.extension:  # the workers beside Asterisk re-render and reload res_pjsip
-        await bus.publish(SEAT_SECRETS_CHANGED, {"extension": user.extension})
+        await at_most(POST_COMMIT_ATTEMPTS, lambda: bus.publish(SEAT_SECRETS_CHANGED, {"extension": user.extension}),
+                      what="tell the workers of the new seat secret", attempt_timeout=POST_COMMIT_TIMEOUT,
+                      context=context)
+
+
+async def _log_out_seat(resources: Resources, bus: EventBus, user: User) -> None:
+    try:
+        agent = await AcdStore(resources.redis).request_state(user.id, states.LOGGED_OUT, LOGOUT_REASON, time.time())
+    except KeyError:  # never signed in to the ACD: nothing to log out
+        return
+    await Notifier(bus).publish("agent.state", AgentStateChanged(
+        agent_id=agent.user_id, username=agent.username, extension=agent.extension,
+        state=agent.state.state, reason=agent.state.reason, call_id=agent.call_id,
+        pending_state=agent.state.pending_state))
