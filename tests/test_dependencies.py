@@ -58,7 +58,7 @@ def test_every_third_party_module_the_platform_imports_is_declared():
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
 
 
-def test_pyst2_is_gone_and_the_readme_says_why_fastagi_is_ours():
+def test_pyst2_is_gone_and_the_telephony_page_says_why_fastagi_is_ours():
     assert "pyst2" not in _declared()
     assert "pyst2" not in (REPO_ROOT / "constraints.txt").read_text()
-    assert "pyst2" in (REPO_ROOT / "README.md").read_text()  # the reason the FastAGI server is our own
+    assert "pyst2" in (REPO_ROOT / "docs" / "telephony.md").read_text()  # the reason the FastAGI server is our own
