@@ -7,6 +7,7 @@ import sys
 import click
 from pydantic import ValidationError
 
+from cli.demo import demo
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from ivr.cli import worker
@@ -92,8 +93,9 @@ def up(no_telephony: bool) -> None:
     sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))
 
 
-# subcommands of the domains: the ARI worker, the scheduler, the stats worker, Asterisk control
-for _command in (asterisk, worker, scheduler, stats):
+# subcommands of the domains: the ARI worker, the scheduler, the stats worker, Asterisk control,
+# and the demo call
+for _command in (asterisk, worker, scheduler, stats, demo):
     main.add_command(_command)
 
 if __name__ == "__main__":
