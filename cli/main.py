@@ -75,10 +75,11 @@ def migrate(seed: bool) -> None:
 def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
+    # access_log off: api/middleware.py logs every request once, with its id and duration
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     uvicorn.run("api.asgi:app", host=host or settings.http_host, port=port or settings.http_port,
-                workers=workers, log_config=None, proxy_headers=False)
+                workers=workers, log_config=None, access_log=False, proxy_headers=False)
 
 
 @main.command(help="Migrate, seed, and start every component in one process group (what `make run` does).")
