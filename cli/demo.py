@@ -93,7 +93,7 @@ def place_call(settings: Settings, *, digits: str, seconds: int, number: str, ec
         scenario.write_text(demo_caller_scenario(
             number=number, digits=digits, pcap_dir=workdir, talk_ms=seconds * 1000,
             audio=SPEECH_PCAP if Path(SPEECH_PCAP).exists() else None))
-        echo(f"正在拨打 {SERVICE_NUMBER}（来电号码 {number}）/ dialling {SERVICE_NUMBER} as citizen {number}")
+        echo(f"正在拨打 {SERVICE_NUMBER}（来电号码 {number}） / dialling {SERVICE_NUMBER} as citizen {number}")
         sipp = subprocess.Popen(_sipp_command(settings, scenario, workdir), cwd=workdir, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS + seconds + 30

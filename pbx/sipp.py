@@ -184,6 +184,13 @@ def _log(step: str) -> str:
     return f'  <nop><action><log message="{step}"/></action></nop>\n'
 
 
+def _wait(ms: int, then: str) -> str:
+    """A pause the platform's BYE can end: after `ms` go on at label `then`; a BYE jumps to
+    the hang-up handling instead (a plain <pause> would make it an unexpected message)."""
+    return (f'  <recv request="BYE" timeout="{ms}" ontimeout="{then}" next="platform_hung_up"/>\n'
+            f'  <label id="{then}"/>\n')
+
+
 def demo_caller_scenario(*, number: str, digits: str, pcap_dir: Path, digit_delay_ms: int = 2000,
                          talk_ms: int = 60_000, audio: str | None = SPEECH_PCAP) -> str:
     """A citizen calling 12345: INVITE, wait for the voice menu to answer, key `digits`
@@ -196,15 +203,26 @@ def demo_caller_scenario(*, number: str, digits: str, pcap_dir: Path, digit_dela
   <recv response="200" rtd="true"/>
 """, ack(number, display="Citizen"), _log(STEP_ANSWERED)]
     if digits:
-        xml.append(f'  <pause milliseconds="{digit_delay_ms}"/>\n')
-        for pcap in key_presses(digits, pcap_dir, f"dtmf-{number}"):
-            xml.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
-                       '  <pause milliseconds="400"/>\n')
+        xml.append(_wait(digit_delay_ms, "key_0"))
+        for index, pcap in enumerate(key_presses(digits, pcap_dir, f"dtmf-{number}")):
+            xml.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n')
+            xml.append(_wait(400, f"key_{index + 1}"))
         xml.append(_log(f"{STEP_KEYED} {digits}"))
     if audio:
         xml.append(f'  <nop><action><exec play_pcap_audio="{audio}"/></action></nop>\n')
     xml.append(_log(STEP_WAITING))
-    xml.append(answer_bye(talk_ms, on_timeout="caller_hangs_up"))
+    xml.append(f'  <recv request="BYE" timeout="{talk_ms}" ontimeout="caller_hangs_up"/>\n')
+    xml.append('  <label id="platform_hung_up"/>\n')
+    xml.append("""  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+  ]]></send>
+""")
     xml.append(_log(STEP_PLATFORM_HUNG_UP))
     xml.append('  <nop next="done"/>\n')
     xml.append('  <label id="caller_hangs_up"/>\n')

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from cli.demo import step_line
-from core.settings import REPO_ROOT
+from cli.demo import place_call, step_line
+from core.settings import REPO_ROOT, Settings
 
 
 def _demo_call(tmp_path, **env) -> subprocess.CompletedProcess:
@@ -49,3 +49,36 @@ def test_sipp_log_lines_become_plain_steps():
     assert step_line("keyed 12\n") == "已按键 12 / keyed 12"
     assert step_line("answered").endswith("answered by the voice menu (IVR)")
     assert step_line("some sipp chatter") is None
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="needs sipp")
+@pytest.mark.parametrize(("hang_up_after_ms", "steps"), [
+    (4000, ["keyed 2", "waiting: an agent signed in at /desktop/ sees it ring"]),  # while the citizen waits
+    (500, []),  # before the keys: a blocked number is released like this
+])
+def test_when_the_platform_hangs_up_first_the_call_ends_cleanly_and_says_so(tmp_path, hang_up_after_ms, steps):
+    """sipp plays the platform here: it answers, then hangs up long before --seconds."""
+    from pbx.sipp import free_media_port, free_udp_port
+    from tests.telephony_sipp import answerer_scenario
+
+    platform_port = free_udp_port("127.0.0.1")
+    scenario = tmp_path / "platform.xml"
+    scenario.write_text(answerer_scenario(ring_ms=100, talk_ms=hang_up_after_ms))
+    platform = subprocess.Popen(["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(platform_port),
+                                 "-mi", "127.0.0.1", "-mp", str(free_media_port("127.0.0.1")), "-m", "1",
+                                 "-nostdin", "-nr"], cwd=tmp_path, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    printed: list[str] = []
+    try:
+        settings = Settings(_env_file=None, var_dir=tmp_path, pstn_address="127.0.0.1", sip_host="127.0.0.1",
+                            sip_port=platform_port)
+        code = place_call(settings, digits="2", seconds=60, number="13800138222", echo=printed.append)
+        assert platform.wait(timeout=10) == 0
+    finally:
+        if platform.poll() is None:
+            platform.kill()
+            platform.wait(timeout=5)
+    assert code == 0, printed
+    assert [line.split(" / ")[1] for line in printed] == [
+        "dialling 12345 as citizen 13800138222", "answered by the voice menu (IVR)", *steps,
+        "the platform hung up", "call ended"]
