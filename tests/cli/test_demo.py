@@ -11,6 +11,8 @@ import pytest
 
 from cli.demo import place_call, step_line
 from core.settings import REPO_ROOT, Settings
+from pbx.sipp import free_media_port, free_udp_port
+from tests.telephony_sipp import answerer_scenario
 
 
 def _demo_call(tmp_path, **env) -> subprocess.CompletedProcess:
@@ -58,9 +60,6 @@ def test_sipp_log_lines_become_plain_steps():
 ])
 def test_when_the_platform_hangs_up_first_the_call_ends_cleanly_and_says_so(tmp_path, hang_up_after_ms, steps):
     """sipp plays the platform here: it answers, then hangs up long before --seconds."""
-    from pbx.sipp import free_media_port, free_udp_port
-    from tests.telephony_sipp import answerer_scenario
-
     platform_port = free_udp_port("127.0.0.1")
     scenario = tmp_path / "platform.xml"
     scenario.write_text(answerer_scenario(ring_ms=100, talk_ms=hang_up_after_ms))
