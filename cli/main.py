@@ -7,6 +7,7 @@ import sys
 import click
 from pydantic import ValidationError
 
+from cli.demo import demo
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from ivr.cli import worker
@@ -74,10 +75,11 @@ def migrate(seed: bool) -> None:
 def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
+    # access_log off: api/middleware.py logs every request once, with its id and duration
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     uvicorn.run("api.asgi:app", host=host or settings.http_host, port=port or settings.http_port,
-                workers=workers, log_config=None, proxy_headers=False)
+                workers=workers, log_config=None, access_log=False, proxy_headers=False)
 
 
 @main.command(help="Migrate, seed, and start every component in one process group (what `make run` does).")
@@ -92,8 +94,9 @@ def up(no_telephony: bool) -> None:
     sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))
 
 
-# subcommands of the domains: the ARI worker, the scheduler, the stats worker, Asterisk control
-for _command in (asterisk, worker, scheduler, stats):
+# subcommands of the domains: the ARI worker, the scheduler, the stats worker, Asterisk control,
+# and the demo call
+for _command in (asterisk, worker, scheduler, stats, demo):
     main.add_command(_command)
 
 if __name__ == "__main__":

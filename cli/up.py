@@ -45,9 +45,10 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
         finally:
             await resources.close()
 
-    # proxy_headers off: the client address comes from HOTLINE_TRUSTED_PROXIES alone (core/proxies.py)
+    # proxy_headers off: the client address comes from HOTLINE_TRUSTED_PROXIES alone (core/proxies.py);
+    # access_log off: api/middleware.py logs every request once, with its id and duration
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.http_host, port=settings.http_port,
-                                           log_config=None, proxy_headers=False))
+                                           log_config=None, access_log=False, proxy_headers=False))
     server.install_signal_handlers = lambda: None  # our own handlers stop every component together
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),

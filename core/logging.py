@@ -1,4 +1,5 @@
-"""Structured (JSON) logs; every line carries the request id and any ids passed as fields."""
+"""Logs: JSON lines for machines, plain lines for people at a terminal; every line carries the
+request id and any ids passed as fields."""
 from __future__ import annotations
 
 import json
@@ -6,10 +7,12 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from core.context import request_id_var
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# not fields: the record's own attributes, and uvicorn's ANSI-coloured copy of its message
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 
 # A database error names the values it refused: PostgreSQL's DETAIL line ("Key (number)=(138…)
 # already exists", "Failing row contains (…)") and SQLAlchemy's parameter list carry callers'
@@ -71,16 +74,41 @@ class PlainFormatter(logging.Formatter):
         return f"{head} {' '.join(fields)}{sep}{tail}"
 
 
-def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
-    """Install one handler on the root logger (idempotent)."""
+def wants_json(setting: bool | None, stream: TextIO) -> bool:
+    """JSON lines unless a person reads them: an explicit HOTLINE_LOG_JSON wins; unset means
+    JSON when the stream is not a terminal (a service, a container, a pipe to a collector)."""
+    if setting is not None:
+        return setting
+    isatty = getattr(stream, "isatty", None)
+    return not (isatty is not None and isatty())
+
+
+class DemoteToDebug(logging.Filter):
+    """httpx reports every request it makes at INFO ("HTTP Request: POST …/ari/channels/…");
+    the ARI client makes several per call, which is debug detail, shown only at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+def configure_logging(level: str = "INFO", *, json_lines: bool | None = None, stream: TextIO | None = None) -> None:
+    """Install one handler on the root logger (idempotent). json_lines None: JSON unless
+    `stream` (stderr) is a terminal."""
+    stream = stream or sys.stderr
     root = logging.getLogger()
     root.setLevel(level.upper())
     for handler in list(root.handlers):
         if getattr(handler, "_hotline", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler._hotline = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
+    handler.setFormatter(JsonFormatter() if wants_json(json_lines, stream) else PlainFormatter())
     root.addHandler(handler)
     # migration chatter is not operational information
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
+    http_client = logging.getLogger("httpx")
+    if not any(isinstance(f, DemoteToDebug) for f in http_client.filters):
+        http_client.addFilter(DemoteToDebug())

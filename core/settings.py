@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""  # addresses/CIDRs whose X-Forwarded-For is believed (comma separated)
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None  # unset: JSON lines unless stderr is a terminal (core/logging.py)
     var_dir: Path = VAR_DIR
     demo_data: bool = True
     demo_password: SecretStr | None = None  # demo accounts' web + SIP password (demo only)

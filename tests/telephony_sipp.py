@@ -1,5 +1,6 @@
 """sipp as the carrier's callers, the agents' phones and the emergency centre, for tests
-and the benchmark. Scenarios are built from small XML templates (tests/telephony/scenarios
+and the benchmark. Scenarios are built from small XML templates (the SIP messages and key
+presses live in pbx/sipp.py, shared with `hotline demo call`; tests/telephony/scenarios
 holds the fixed ones); every process started through `SippRunner` is stopped by it, and
 every wait is bounded (sipp's own -timeout does not stop an idle UAS).
 """
@@ -8,68 +9,26 @@ from __future__ import annotations
 import math
 import os
 import signal
-import socket
 import struct
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pbx.sipp import HEAD as _HEAD
+from pbx.sipp import SDP as _SDP
+from pbx.sipp import SPEECH_PCAP, dtmf_key, free_media_port, free_udp_port, write_dtmf_pcap
+from pbx.sipp import ack as _ack
+from pbx.sipp import answer_bye as _answer_bye
+from pbx.sipp import bye as _bye
+from pbx.sipp import invite as _invite
+from pbx.sipp import write_pcap as _write_pcap
 from recordings.audio import audioop
 
 SCENARIOS = Path(__file__).parent / "telephony" / "scenarios"
-SPEECH_PCAP = "/usr/share/sip-tester/g711a.pcap"  # 7 s of PCMA speech shipped with sipp
 CARRIER_IP = "127.0.0.2"
 AGENT_IP = "127.0.0.1"
 EMERGENCY_IP = "127.0.0.3"
-
-_SDP = """v=0
-      o=- 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-      a=sendrecv"""
-
-_HEAD = """<?xml version="1.0" encoding="UTF-8" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="{name}">
-"""
-
-
-def free_udp_port(ip: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((ip, 0))
-        return s.getsockname()[1]
-
-
-def free_media_port(ip: str, attempts: int = 200) -> int:
-    """An even port P with P..P+3 free: sipp binds audio RTP/RTCP and video RTP/RTCP there."""
-    import random
-
-    for _ in range(attempts):
-        base = random.randrange(20000, 60000, 2)
-        sockets = []
-        try:
-            for offset in range(4):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(s)
-                s.bind((ip, base + offset))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError(f"no four free consecutive UDP ports on {ip}")
-
-
-def dtmf_key(digit: str) -> str:
-    return {"#": "pound", "*": "star"}.get(digit, digit)
-
 
 # ------------------------------------------------------------------ scenario builders
 def caller_scenario(*, number: str = "13800138000", digits: str | list[tuple[int, str]] = "",
@@ -119,41 +78,6 @@ def rejected_scenario(*, number: str, code: int = 403, early_media: bool = True)
 """ + _ack(number, contact=False) + "</scenario>\n")
 
 
-def _invite(number: str, display: str = "Caller") -> str:
-    """The carrier's INVITE to the service number ([service]) from `number`, with our SDP."""
-    return f"""
-  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "{display}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:{number}@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      {_SDP}
-  ]]></send>"""
-
-
-def _ack(number: str, display: str = "Caller", *, contact: bool = True) -> str:
-    """The ACK of _invite's final response (a 2xx, or an error when contact=False)."""
-    contact_line = f"\n      Contact: <sip:{number}@[local_ip]:[local_port]>" if contact else ""
-    return f"""  <send><![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "{display}" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK{contact_line}
-      Max-Forwards: 70
-      Content-Length: 0
-  ]]></send>
-"""
-
-
 def _answer_ok() -> str:
     """The answering side's 200 OK (with our SDP) to the INVITE just received."""
     return f"""  <send retrans="500"><![CDATA[
@@ -170,37 +94,6 @@ def _answer_ok() -> str:
       {_SDP}
   ]]></send>
   <recv request="ACK" crlf="true"/>
-"""
-
-
-def _bye(number: str) -> str:
-    return f"""  <send retrans="500"><![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: <sip:{number}@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Length: 0
-  ]]></send>
-"""
-
-
-def _answer_bye(timeout_ms: int | None = None) -> str:
-    """Wait for the far end's BYE (at most timeout_ms, if given) and answer it."""
-    timeout = f' timeout="{timeout_ms}"' if timeout_ms else ""
-    return f"""  <recv request="BYE"{timeout}/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-  ]]></send>
 """
 
 
@@ -282,20 +175,6 @@ def _uas_hangup(talk_ms: int) -> str:
 
 
 # ------------------------------------------------------------------ test audio
-def _write_pcap(path: Path, packets: list[bytes]) -> Path:
-    """RTP packets (one every 20 ms) as a pcap sipp's play_pcap_audio replays."""
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))  # Ethernet link type
-        for i, rtp in enumerate(packets):
-            udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
-            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
-                             bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + udp
-            frame = b"\x00" * 12 + b"\x08\x00" + ip
-            ts = i * 0.02
-            f.write(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6), len(frame), len(frame)) + frame)
-    return path
-
-
 def write_tone_pcap(path: Path, *, frequency: float = 440.0, seconds: float = 6.0, amplitude: int = 8000) -> Path:
     """A pcap of PCMA RTP packets carrying a sine tone (what an agent 'says' in tests)."""
     rate, per_packet = 8000, 160
@@ -303,26 +182,6 @@ def write_tone_pcap(path: Path, *, frequency: float = 440.0, seconds: float = 6.
     alaw = audioop.lin2alaw(struct.pack(f"<{len(samples)}h", *samples), 2)
     packets = [struct.pack("!BBHII", 0x80, 8, i & 0xFFFF, i * per_packet, 0x1234ABCD)
                + alaw[i * per_packet:(i + 1) * per_packet] for i in range(len(alaw) // per_packet)]
-    return _write_pcap(path, packets)
-
-
-DTMF_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
-
-
-def write_dtmf_pcap(path: Path, digit: str, *, index: int, ssrc: int = 0x0D7F0D7F) -> Path:
-    """One RFC 4733 key press (100 ms) as RTP event packets (payload type 101). `index`
-    orders the presses of one call: timestamps and sequence numbers only ever grow, or
-    Asterisk takes a press for a repeat of an earlier one (sipp's own dtmf pcaps share one
-    fixed series: keying "3" then "1" loses the "1")."""
-    event, base_ts, base_seq = DTMF_EVENTS[digit], 1_000_000 + index * 16_000, 1000 + index * 20
-    packets = []
-    for n in range(5):  # 20, 40 … 100 ms into the press
-        payload = struct.pack("!BBH", event, 10, 160 * (n + 1))
-        packets.append(struct.pack("!BBHII", 0x80, (0x80 if n == 0 else 0) | 101, base_seq + n, base_ts, ssrc)
-                       + payload)
-    for n in range(3):  # three end packets, as RFC 4733 asks
-        payload = struct.pack("!BBH", event, 0x80 | 10, 800)
-        packets.append(struct.pack("!BBHII", 0x80, 101, base_seq + 5 + n, base_ts, ssrc) + payload)
     return _write_pcap(path, packets)
 
 

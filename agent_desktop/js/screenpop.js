@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { CATEGORY, esc, localTime, TICKET_STATUS } from "./format.js";
 
-const BLOCK_LABEL = { none: "正常", warned: "已警告（无故/骚扰来电）", suspended: "已暂停受理（R-26）" };
+const BLOCK_LABEL = { none: "正常", warned: "已警告（无故/骚扰来电）", suspended: "已暂停受理" };
 
 export class ScreenPop {
   constructor(root) {

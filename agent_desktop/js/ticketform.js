@@ -212,7 +212,7 @@ export class TicketForm {
   async mergeChosen(ticket) {
     const chosen = [...this.form.querySelectorAll("#duplicate-list input[type=checkbox]:checked")].map((c) => c.value);
     for (const targetId of chosen.slice(0, 1)) {
-      await api.post(`/api/v1/tickets/${targetId}/merge`, { duplicate_ids: [ticket.id], note: "来电受理时并单（R-07）" });
+      await api.post(`/api/v1/tickets/${targetId}/merge`, { duplicate_ids: [ticket.id], note: "来电受理时并单" });
     }
   }
 

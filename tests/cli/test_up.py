@@ -59,6 +59,8 @@ def test_hotline_up_runs_the_platform_on_embedded_defaults_and_stops_cleanly(tmp
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output[-3000:]
     assert "platform running on" in output
+    # the ARI worker's requests to Asterisk (httpx logs each at INFO) are debug detail
+    assert "HTTP Request:" not in output, output[-3000:]
     with socket.socket() as probe:  # the API port is free again: nothing left running
         probe.bind(("127.0.0.1", http_port))
 
