@@ -20,7 +20,7 @@ async def test_demo_call_keys_1_reaches_the_queue_rings_an_agent_and_ends_cleanl
     phone = sipp.phone("1001", asterisk.sip_password("1001"), audio=tone_pcap)
     await ready(client, "agent1001")
     demo = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli.main", "demo", "call", "--digits", "1", "--seconds", "8", "--number", "13800138111",
+        sys.executable, "-m", "cli.main", "demo", "call", "--digits", "1", "--seconds", "20", "--number", "13800138111",
         cwd=REPO_ROOT, env=settings_env(telephony_settings), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
