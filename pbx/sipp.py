@@ -30,6 +30,18 @@ HEAD = """<?xml version="1.0" encoding="UTF-8" ?>
 """
 
 
+# the answer to a BYE, in every scenario that receives one
+OK_TO_BYE = """  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+  ]]></send>
+"""
+
 def free_udp_port(ip: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind((ip, 0))
@@ -116,17 +128,7 @@ def answer_bye(timeout_ms: int | None = None, on_timeout: str | None = None) -> 
     `on_timeout`, if given, instead of failing) and answer it."""
     timeout = f' timeout="{timeout_ms}"' if timeout_ms else ""
     jump = f' ontimeout="{on_timeout}"' if on_timeout else ""
-    return f"""  <recv request="BYE"{timeout}{jump}/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-  ]]></send>
-"""
+    return f'  <recv request="BYE"{timeout}{jump}/>\n' + OK_TO_BYE
 
 
 # ------------------------------------------------------------------ RTP captures
@@ -213,16 +215,7 @@ def demo_caller_scenario(*, number: str, digits: str, pcap_dir: Path, digit_dela
     xml.append(_log(STEP_WAITING))
     xml.append(f'  <recv request="BYE" timeout="{talk_ms}" ontimeout="caller_hangs_up"/>\n')
     xml.append('  <label id="platform_hung_up"/>\n')
-    xml.append("""  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-  ]]></send>
-""")
+    xml.append(OK_TO_BYE)
     xml.append(_log(STEP_PLATFORM_HUNG_UP))
     xml.append('  <nop next="done"/>\n')
     xml.append('  <label id="caller_hangs_up"/>\n')
