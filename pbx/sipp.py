@@ -42,6 +42,7 @@ OK_TO_BYE = """  <send><![CDATA[
   ]]></send>
 """
 
+
 def free_udp_port(ip: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind((ip, 0))
