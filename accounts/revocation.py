@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd import states
 from acd.store import AcdStore
-from api.resources import Resources
+from core.resources import Resources
 from core.retry import at_most
 from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier

@@ -9,9 +9,9 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from api.resources import Resources
 from api.routes import include_routes
 from core.proxies import parse_networks
+from core.resources import Resources
 from core.settings import Settings, get_settings
 from realtime.bus import EventBus, Hub
 

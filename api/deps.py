@@ -13,8 +13,8 @@ from access.permissions import Permission
 from access.principal import Principal
 from accounts.security import read_token
 from accounts.service import principal_for
-from api.resources import Resources
 from core.errors import Unauthorized
+from core.resources import Resources
 from core.settings import Settings
 from models import User
 

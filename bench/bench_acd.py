@@ -108,8 +108,8 @@ def drop_database(name: str) -> None:
 async def seed(settings: Settings, agents: int) -> dict[str, int]:
     """Demo data plus bench agents 1006…; returns extension -> user id."""
     from accounts.service import create_user
-    from api.resources import Resources
     from cli.seeding import seed as seed_platform
+    from core.resources import Resources
     from models import User
     from organisation.service import unit_by_code
 
@@ -149,7 +149,7 @@ async def acd_agents_ready(settings: Settings, users: dict[str, int], extensions
 async def acd_queue_entries(settings: Settings, prefix: str, expected: int) -> tuple[dict[str, float], int]:
     """caller number -> entered_queue_at (epoch s) of the step's calls, and how many failed
     (waits, bounded, until the worker has closed every record of the step)."""
-    from api.resources import Resources
+    from core.resources import Resources
     from models import Call
 
     resources = Resources.open(settings)

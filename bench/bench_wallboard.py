@@ -43,9 +43,9 @@ import psycopg
 import websockets
 
 from acd.store import AcdStore
-from api.resources import Resources
 from cli.seeding import seed
 from core.migrate import upgrade
+from core.resources import Resources
 from core.settings import Settings
 from core.timeutil import utcnow
 from models.call import Call

@@ -39,8 +39,8 @@ def _migrate(settings: Settings) -> None:
 
 
 def _seed(settings: Settings) -> None:
-    from api.resources import Resources
     from cli.seeding import seed
+    from core.resources import Resources
 
     async def run() -> None:
         resources = Resources.open(settings)

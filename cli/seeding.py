@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.demo import seed_demo_accounts
 from accounts.service import ensure_admin
 from acd.service import seed_default_skills
-from api.resources import Resources
+from core.resources import Resources
 from core.settings import Settings
 from knowledge.demo import seed_demo_knowledge
 from organisation.service import seed_reference_data

@@ -21,7 +21,7 @@ log = logging.getLogger("hotline.up")
 
 
 def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dict[str, asyncio.Task]:
-    from api.resources import Resources
+    from core.resources import Resources
     from stats.tasks import run_worker as run_stats
     from workorders.tasks import run_pass
 

@@ -11,9 +11,9 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from acd.store import AcdStore
 from agi_scripts.blocklist_check import BlockedCallerCheck
 from agi_scripts.fastagi import FastAgiServer
-from api.resources import Resources
 from calls.repository import CallRecords
 from core.kv import client_options
+from core.resources import Resources
 from core.secrets import ari_password
 from core.settings import Settings
 from ivr.agi_hooks import WorkerAgi

@@ -20,8 +20,8 @@ from access.permissions import Permission
 from access.principal import Principal
 from accounts.security import read_token
 from api.deps import principal_from_token
-from api.resources import Resources
 from core.errors import DomainError
+from core.resources import Resources
 from core.timeutil import utcnow
 from realtime.bus import Hub
 from realtime.messages import SESSION_REVOKED, BusEvent, CloseCode, Frame, event_frame, revocation_close_code

@@ -6,8 +6,8 @@ import signal
 
 import click
 
-from api.resources import Resources
 from core.logging import configure_logging
+from core.resources import Resources
 from core.settings import get_settings
 from stats.tasks import run_worker
 

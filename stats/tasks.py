@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from acd.store import AcdStore
-from api.resources import Resources
+from core.resources import Resources
 from core.timeutil import utcnow
 from realtime.bus import EventBus, Hub
 from realtime.messages import BusEvent

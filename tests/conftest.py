@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from api.resources import Resources
 from core.database import create_engine
 from core.kv import create_redis
 from core.migrate import upgrade
+from core.resources import Resources
 from core.settings import Settings
 from organisation.service import unit_by_code
 

@@ -11,7 +11,7 @@ import uvicorn
 import websockets
 
 from api.app import create_app
-from api.resources import Resources
+from core.resources import Resources
 
 
 def free_port() -> int:

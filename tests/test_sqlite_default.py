@@ -4,9 +4,9 @@ from __future__ import annotations
 import httpx
 
 from api.app import create_app
-from api.resources import Resources
 from cli.seeding import seed
 from core.migrate import upgrade
+from core.resources import Resources
 from core.settings import Settings
 
 

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 async def _loop(once: bool, interval: float) -> None:
-    from api.resources import Resources
+    from core.resources import Resources
     from workorders.tasks import run_pass
 
     settings = get_settings()

@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from api.resources import Resources
 from core.database import create_engine
 from core.migrate import upgrade
+from core.resources import Resources
 from core.settings import Settings
 from tests.conftest import _database_name, _drop_database, _recreate_database
 

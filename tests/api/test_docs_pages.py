@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from api.app import create_app
-from api.resources import Resources
+from core.resources import Resources
 
 
 async def test_docs_pages_are_off_by_default_and_the_schema_stays(client):

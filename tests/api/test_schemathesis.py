@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from accounts.security import hash_password, issue_token
 from api.app import create_app
-from api.resources import Resources
 from cli.seeding import seed
 from core.migrate import upgrade
+from core.resources import Resources
 from core.settings import Settings
 from models import User
 from tests.conftest import _drop_database, _recreate_database

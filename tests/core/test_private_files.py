@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from api.resources import Resources
 from cli.main import main
 from core.migrate import upgrade
+from core.resources import Resources
 from core.secrets import SecretTooShort, secret_key
 from core.settings import Settings, get_settings
 from pbx.render import write_config

@@ -6,7 +6,7 @@ import json
 
 import websockets
 
-from api.resources import Resources
+from core.resources import Resources
 from realtime.bus import EventBus
 from realtime.messages import Audience, CloseCode
 from tests.conftest import login

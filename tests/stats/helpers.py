@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.resources import Resources
 from core.database import create_sessionmaker
 from core.kv import subscription_messages
+from core.resources import Resources
 from models import AnswerRateAlarm
 from models.call import Call
 from stats.tasks import StatsWorker

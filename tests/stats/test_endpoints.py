@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.resources import Resources
+from core.resources import Resources
 from core.timeutil import BUSINESS_TZ, utcnow
 from tests.conftest import login
 from tests.stats.helpers import add_calls, make_call, unique_queue

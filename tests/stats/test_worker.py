@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from acd.store import AcdStore
-from api.resources import Resources
+from core.resources import Resources
 from core.timeutil import utcnow
 from models import User
 from realtime.bus import EventBus

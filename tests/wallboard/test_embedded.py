@@ -6,9 +6,9 @@ import asyncio
 import json
 from datetime import timedelta
 
-from api.resources import Resources
 from cli.seeding import seed
 from core.migrate import upgrade
+from core.resources import Resources
 from core.settings import Settings
 from core.timeutil import utcnow
 from stats.tasks import StatsWorker

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 import httpx
 
 from api.app import create_app
-from api.resources import Resources
 from cli.seeding import seed
 from core.migrate import upgrade
+from core.resources import Resources
 from core.settings import Settings
 from tests.workorders.helpers import ticket_body
 from workorders.tasks import run_pass
