@@ -12,7 +12,6 @@ from acd import service
 from acd.queues import QUEUES
 from acd.schemas import AgentOut, QueueOut, SkillsRequest, StateRequest, UrgencyRequest
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from calls.visibility import visible_call
 from core.errors import NotFound
@@ -20,6 +19,7 @@ from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier
 from models import OrgUnit, User
 from realtime.bus import EventBus
+from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 
 router = APIRouter(prefix="/acd", tags=["acd"])
 Self = Annotated[Principal, Depends(require(Permission.ACD_SELF))]

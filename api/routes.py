@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from accounts import endpoints as accounts
 from acd import endpoints as acd
 from api import health
-from api.deps import current_principal
 from audit import endpoints as audit
 from calls import endpoints as calls
 from desktop import endpoints as desktop
@@ -17,6 +16,7 @@ from realtime import endpoints as realtime
 from recordings import endpoints as recordings
 from stats import endpoints as stats
 from stats import pages as stats_pages
+from web.deps import current_principal
 from workorders import calendar_endpoints, supervision
 from workorders import endpoints as workorders
 

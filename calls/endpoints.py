@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.permissions import Permission
 from access.principal import Principal
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require, require_province_wide
 from audit.service import record
 from calls import blocklist
 from calls.control import control
@@ -40,6 +39,7 @@ from core.errors import Forbidden
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from models import Call, CallEvent, Recording, User
+from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require, require_province_wide
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 blocklist_router = APIRouter(prefix="/blocklist", tags=["calls"])

@@ -16,11 +16,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from acd.store import AcdStore
-from api.deps import ResourcesDep
 from core.package_files import package_dir
 from core.timeutil import utcnow
 from stats import metrics, service
 from stats.config import StatsConfig
+from web.deps import ResourcesDep
 
 WALLBOARD_DIR = package_dir("agent_desktop") / "wallboard"
 METRICS_CACHE_SECONDS = 5.0

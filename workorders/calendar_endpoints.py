@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import PrincipalDep, ResourcesDep, SessionDep, require, require_province_wide
 from audit.service import record
 from core.errors import Unprocessable
+from web.deps import PrincipalDep, ResourcesDep, SessionDep, require, require_province_wide
 from workorders import calendar_service, policy_service
 from workorders.schemas import DayIn, DayOut, DeadlineOut, Moment, PolicyIn, PolicyOut, YearOut
 from worktime import known_years

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from accounts.service import principal_for
+from access.authentication import principal_for
 from models import (
     SupervisionRecord,
     Ticket,
