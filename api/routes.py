@@ -34,7 +34,7 @@ PROTECTED_ROUTERS += [workorders.router, calendar_endpoints.calendar_router, cal
                       supervision.router]
 
 # telephony: ACD states/queues, call records + call control, block list, recordings
-PROTECTED_ROUTERS += [acd.router, calls.router, calls.blocklist_router, recordings.router]
+PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.blocklist_router, recordings.router]
 
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 

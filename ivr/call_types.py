@@ -1,4 +1,5 @@
-"""What a call's inbox carries besides commands (calls.commands) and offers (acd.dispatcher), and the legs it dials."""
+"""What a call's inbox carries besides commands (calls.commands) and offers (acd.dispatcher),
+and the legs it dials (shared by the call's modules)."""
 from __future__ import annotations
 
 import secrets
