@@ -28,6 +28,7 @@ from workorders.state_machine import (
     transition,
 )
 from worktime import ExtensionRefused, TimeLimitPolicy, WorkingCalendar, check_extension_request
+from worktime.service import get_calendar, policy_by_version
 
 BODIES: dict[Action, type[schemas.ActionBase]] = {
     Action.DISPATCH: schemas.DispatchIn, Action.SIGN: schemas.PlainActionIn, Action.RETURN: schemas.ReturnIn,
@@ -368,9 +369,6 @@ async def record_finding(session: AsyncSession, *, ticket_id: int, unit_id: int 
 async def perform(session: AsyncSession, redis, settings, *, principal: Principal, ticket_id: int, action: Action,
                   body: schemas.ActionBase, now: datetime) -> Ticket:
     """Lock the ticket (SELECT … FOR UPDATE), check who may act, and run the step."""
-    from workorders.calendar_service import get_calendar
-    from workorders.policy_service import policy_by_version
-
     ticket = await repository.get_visible(session, principal, ticket_id, lock=True)
     repository.check_version(ticket, body.expected_version)
     side = side_of(principal)

@@ -18,10 +18,9 @@ from core.settings import Settings
 from core.timeutil import business_time, utcnow
 from models import Ticket
 from workorders import actions, deadlines
-from workorders.calendar_service import get_calendar
-from workorders.policy_service import policy_by_version
 from workorders.service import add_event, refresh_overdue
 from workorders.state_machine import Action, Side, Status
+from worktime.service import get_calendar, policy_by_version
 
 log = logging.getLogger(__name__)
 BATCH = 200
