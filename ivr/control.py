@@ -12,13 +12,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from acd.queues import GENERAL, is_queue
+from calls.commands import Command
 from core.dialling import caller_id, outside_number_allowed
 from ivr.ari import AriError
 from ivr.menu import Prompt
 from ivr.messages import CallAction
 
 if TYPE_CHECKING:
-    from calls.commands import Command
     from ivr.call_types import Leg
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ class ControlMixin:
     # ---------------------------------------------------------------- the bridged phase
     async def talk(self) -> bool:
         """Run the conversation; False when the call is over, True when it goes back to a queue."""
-        from calls.commands import Command
         from ivr.call_types import HANGUP_EVENTS
 
         while self.phase == "bridged":

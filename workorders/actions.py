@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.permissions import Permission
 from access.principal import Principal
+from audit.service import record
 from core.errors import Conflict, Forbidden, Unprocessable
 from models import DispatchPrecedent, SupervisionRecord, Ticket, TicketAssignment, TicketCaller
 from organisation.units_data import DOMAIN_NAMES
@@ -383,8 +384,6 @@ async def perform(session: AsyncSession, redis, settings, *, principal: Principa
 
 async def record_refused_return(session: AsyncSession, *, principal: Principal, refused: OwnershipDecided) -> None:
     """R-24: keep a trace of a unit pushing back a matter whose owner was decided (after the rollback)."""
-    from audit.service import record
-
     await record_finding(session, ticket_id=refused.ticket_id, unit_id=refused.unit_id, kind="return_refused",
                          due_at=None, detail={"by": principal.username})
     await record(session, action="ticket_return_refused", actor_id=principal.user_id,
