@@ -36,6 +36,7 @@ bench: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Rebuild the agent desktop's JsSIP bundle (agent_desktop/vendor/jssip.min.js, committed) from
 # package-lock.json; needs node + npm and the npm registry. Running the platform does not.

@@ -10,17 +10,18 @@ from sqlalchemy import select
 
 from access.permissions import ROLE_PERMISSIONS, Permission, Role
 from access.principal import Principal
+from access.tokens import issue_token
 from accounts import service
 from accounts.revocation import end_sessions, revocation_reasons, rotate_seat
 from accounts.schemas import MeOut, PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
-from accounts.security import hash_password, issue_token, verify_password
+from accounts.security import hash_password, verify_password
 from accounts.throttle import LoginThrottle
-from api.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from core.context import client_ip_var
 from core.errors import Forbidden, NotFound, Unauthorized
 from models import OrgUnit, User
 from organisation.service import get_unit
+from web.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, require
 
 public_router = APIRouter(prefix="/auth", tags=["auth"])
 router = APIRouter(tags=["accounts"])

@@ -7,13 +7,11 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.principal import Principal
-from access.scope import scope_for
 from accounts.security import burn_verification_time, hash_password, verify_password
 from core.errors import Conflict, NotFound
 from core.timeutil import utcnow
 from models import OrgUnit, User
-from organisation.service import descendant_ids, unit_by_code
+from organisation.service import unit_by_code
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +28,6 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
         return None
     user.last_login_at = utcnow()
     return user
-
-
-async def principal_for(session: AsyncSession, user: User) -> Principal:
-    """Build the principal (with organisation scope) of a signed-in user."""
-    unit = await session.get(OrgUnit, user.org_unit_id)
-    assert unit is not None  # foreign key
-    units = frozenset() if unit.kind in ("hotline_centre", "sub_centre") else await descendant_ids(session, unit.id)
-    scope = scope_for(org_kind=unit.kind, org_level=unit.level, org_region=unit.region_code, unit_ids=units)
-    return Principal(user_id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-                     org_unit_id=unit.id, extension=user.extension, scope=scope)
 
 
 async def create_user(

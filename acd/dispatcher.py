@@ -13,15 +13,23 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from acd.routing import plan_offers
-from acd.store import WAKEUP_CHANNEL, AcdStore
+from acd.store import WAKEUP_CHANNEL, AcdStore, AgentRecord
 from core.kv import subscription_messages
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 STALE_OFFER_GRACE = 10.0  # an offer past its end by this much was abandoned by a dead worker
+
+
+@dataclass
+class Offer:
+    """Posted to the inbox of a call the dispatcher claimed an agent for: ring this agent."""
+
+    agent: AgentRecord
 
 
 class Dispatcher:
@@ -86,8 +94,6 @@ class Dispatcher:
             result = await self.store.claim(call_id=call_id, user_id=user_id, now=now,
                                             offer_until=now + self.ring_timeout + 5)
             if result == 1:
-                from ivr.call_types import Offer
-
                 session.post(Offer(by_agent[user_id]))
                 made += 1
                 self.offers += 1

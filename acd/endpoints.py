@@ -10,16 +10,14 @@ from access.permissions import Permission
 from access.principal import Principal
 from acd import service
 from acd.queues import QUEUES
-from acd.schemas import AgentOut, QueueOut, SkillsRequest, StateRequest, UrgencyRequest
+from acd.schemas import AgentOut, QueueOut, SkillsRequest, StateRequest
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
-from calls.visibility import visible_call
-from core.errors import NotFound
 from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier
 from models import OrgUnit, User
 from realtime.bus import EventBus
+from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 
 router = APIRouter(prefix="/acd", tags=["acd"])
 Self = Annotated[Principal, Depends(require(Permission.ACD_SELF))]
@@ -94,23 +92,6 @@ async def set_skills(user_id: IdPath, body: SkillsRequest, session: SessionDep, 
                  resource_type="agent", resource_id=user_id, detail={"skills": sorted(skills)})
     await session.commit()
     return sorted(skills)
-
-
-@router.put("/calls/{call_id}/urgency", response_model=dict)
-async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep, redis: RedisDep,
-                      principal: Manager) -> dict:
-    """Mark a waiting call special-urgent (特急): it is served before every other waiting call
-    (a call of the supervisor's own region, R-31)."""
-    if not principal.scope.everything:  # province staff reach every call; others their region's
-        await visible_call(session, principal, call_id)
-    store = AcdStore(redis)
-    if not await store.set_urgent(call_id, body.urgent):
-        raise NotFound("该来电不在排队中 (call is not waiting)")
-    await record(session, action="call_urgency_set", actor_id=principal.user_id, actor_username=principal.username,
-                 resource_type="call", resource_id=call_id, detail={"urgent": body.urgent})
-    await session.commit()
-    await store.wake("urgency")
-    return {"call_id": call_id, "urgent": body.urgent}
 
 
 @router.get("/queue-names", response_model=dict[str, str])

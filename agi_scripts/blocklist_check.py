@@ -12,33 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agi_scripts.fastagi import AgiRequest
+from calls.blocking import block_decision, normalise_number
 from core.timeutil import utcnow
 from models import BlockedCaller
 
 log = logging.getLogger(__name__)
 LOOKUP_TIMEOUT = 1.0
-
-
-def normalise_number(number: str) -> str:
-    """Digits only, without the country code (+86 / 0086)."""
-    digits = "".join(c for c in number if c.isdigit())
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
-            return digits[len(prefix):]
-    return digits
-
-
-def block_decision(status: str | None, until: datetime | None, now: datetime) -> str | None:
-    """'blocked', 'warned' or None for a block-list entry at `now` (pure)."""
-    if status is None or (until is not None and until <= now):
-        return None
-    return "blocked" if status == "suspended" else "warned" if status == "warned" else None
 
 
 def choose_app(loads: dict[str, int], own: str | None) -> str | None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from api.deps import ResourcesDep
+from web.deps import ResourcesDep
 
 router = APIRouter(tags=["operations"])
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from accounts import endpoints as accounts
 from acd import endpoints as acd
 from api import health
-from api.deps import current_principal
 from audit import endpoints as audit
 from calls import endpoints as calls
 from desktop import endpoints as desktop
@@ -17,8 +16,10 @@ from realtime import endpoints as realtime
 from recordings import endpoints as recordings
 from stats import endpoints as stats
 from stats import pages as stats_pages
-from workorders import calendar_endpoints, supervision
+from web.deps import current_principal
 from workorders import endpoints as workorders
+from workorders import supervision
+from worktime import endpoints as worktime
 
 API_PREFIX = "/api/v1"
 
@@ -29,12 +30,11 @@ PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audi
 
 PROTECTED_ROUTERS += [knowledge.router]  # knowledge base (knowledge/)
 
-# work orders, calendar, time-limit policy, supervision (workorders/)
-PROTECTED_ROUTERS += [workorders.router, calendar_endpoints.calendar_router, calendar_endpoints.policy_router,
-                      supervision.router]
+# work orders and supervision (workorders/), the calendar and the time-limit policy (worktime/)
+PROTECTED_ROUTERS += [workorders.router, worktime.calendar_router, worktime.policy_router, supervision.router]
 
 # telephony: ACD states/queues, call records + call control, block list, recordings
-PROTECTED_ROUTERS += [acd.router, calls.router, calls.blocklist_router, recordings.router]
+PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.blocklist_router, recordings.router]
 
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Query
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import SessionDep, require
 from audit.schemas import AuditEventOut
 from audit.service import record, search_query
 from core.types import Moment
 from models import AuditEvent
+from web.deps import SessionDep, require
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agi_scripts.blocklist_check import block_decision, normalise_number
+from calls.blocking import block_decision, normalise_number
 from calls.schemas import BlockIn, BlockOut
 from core.errors import NotFound
 from models import BlockedCaller

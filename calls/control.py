@@ -1,5 +1,5 @@
 """API side of call control: checks, then the command to the worker that owns the call
-(ivr.commands); the worker's answer becomes the HTTP answer."""
+(calls.commands); the worker's answer becomes the HTTP answer."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.principal import Principal
 from acd.store import AcdStore
+from calls.commands import CommandUnavailable, send_command
 from calls.visibility import visible_call
 from core.errors import Conflict, DomainError, Forbidden, NotFound
-from ivr.commands import CommandUnavailable, send_command
 
 
 class ServiceUnavailable(DomainError):

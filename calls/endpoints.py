@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.permissions import Permission
 from access.principal import Principal
+from acd.schemas import UrgencyRequest
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require, require_province_wide
 from audit.service import record
 from calls import blocklist
 from calls.control import control
@@ -36,17 +36,21 @@ from calls.schemas import (
     TransferRequest,
 )
 from calls.visibility import hearable_ids, may_hear, visible_call, visible_clause
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from models import Call, CallEvent, Recording, User
+from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require, require_province_wide
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 blocklist_router = APIRouter(prefix="/blocklist", tags=["calls"])
+# a waiting call's place in the ACD (under /acd: the ACD's view of calls; here: the call's visibility rule)
+urgency_router = APIRouter(prefix="/acd/calls", tags=["acd"])
 Reader = Annotated[Principal, Depends(require(Permission.CALL_READ))]
 Controller = Annotated[Principal, Depends(require(Permission.CALL_CONTROL))]
 # one block list for the province's one number (R-26): only the province centre keeps it (see calls.blocklist)
 Blocker = Annotated[Principal, Depends(require_province_wide(Permission.BLOCKLIST_WRITE))]
+Manager = Annotated[Principal, Depends(require(Permission.ACD_MANAGE))]
 
 
 async def _agents(session: AsyncSession, calls: list[Call]) -> dict[int, str]:
@@ -205,6 +209,23 @@ async def leave(call_id: IdPath, session: SessionDep, redis: CommandChannel, pri
 async def hangup(call_id: IdPath, session: SessionDep, redis: CommandChannel, principal: Controller) -> ControlResult:
     """End the call for everyone."""
     return await _control(session, redis, principal, call_id, "hangup")
+
+
+@urgency_router.put("/{call_id}/urgency", response_model=dict)
+async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep, redis: RedisDep,
+                      principal: Manager) -> dict:
+    """Mark a waiting call special-urgent (特急): it is served before every other waiting call
+    (a call of the supervisor's own region, R-31)."""
+    if not principal.scope.everything:  # province staff reach every call; others their region's
+        await visible_call(session, principal, call_id)
+    store = AcdStore(redis)
+    if not await store.set_urgent(call_id, body.urgent):
+        raise NotFound("该来电不在排队中 (call is not waiting)")
+    await record(session, action="call_urgency_set", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="call", resource_id=call_id, detail={"urgent": body.urgent})
+    await session.commit()
+    await store.wake("urgency")
+    return {"call_id": call_id, "urgent": body.urgent}
 
 
 # ---------------------------------------------------------------- block list (R-26)

@@ -8,12 +8,12 @@ import click
 from pydantic import ValidationError
 
 from cli.demo import demo
+from cli.scheduler import scheduler
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from ivr.cli import worker
 from pbx.cli import asterisk
 from stats.cli import stats
-from workorders.cli import scheduler
 
 
 @click.group(help="12345 政务服务便民热线平台 — hotline platform command line.")
@@ -94,8 +94,7 @@ def up(no_telephony: bool) -> None:
     sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))
 
 
-# subcommands of the domains: the ARI worker, the scheduler, the stats worker, Asterisk control,
-# and the demo call
+# subcommands: the ARI worker, the scheduler, the stats worker, Asterisk control, and the demo call
 for _command in (asterisk, worker, scheduler, stats, demo):
     main.add_command(_command)
 

@@ -19,8 +19,7 @@ from core.resources import Resources
 from core.settings import Settings
 from knowledge.demo import seed_demo_knowledge
 from organisation.service import seed_reference_data
-from workorders.calendar_service import seed_calendar_days
-from workorders.policy_service import seed_default_policy
+from worktime.service import seed_calendar_days, seed_default_policy
 
 Seeder = Callable[[AsyncSession, Settings], Awaitable[object]]
 
@@ -29,8 +28,8 @@ Seeder = Callable[[AsyncSession, Settings], Awaitable[object]]
 # Each is idempotent: it adds only what is missing, so every start may run them all.
 SEEDERS: tuple[Seeder, ...] = (
     seed_default_skills,  # acd: default skills of the seats
-    seed_calendar_days,  # workorders: the published holiday / make-up workday schedule (R-10 … R-15)
-    seed_default_policy,  # workorders: the first time-limit policy version
+    seed_calendar_days,  # worktime: the published holiday / make-up workday schedule (R-10 … R-15)
+    seed_default_policy,  # worktime: the first time-limit policy version
     seed_demo_knowledge,  # knowledge: demo entries (only with HOTLINE_DEMO_DATA)
 )
 

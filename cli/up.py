@@ -21,16 +21,16 @@ log = logging.getLogger("hotline.up")
 
 
 def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dict[str, asyncio.Task]:
+    from cli.scheduler import run_scheduler_pass
     from core.resources import Resources
     from stats.tasks import run_worker as run_stats
-    from workorders.tasks import run_pass
 
     async def scheduler() -> None:
         resources = Resources.open(settings)
         try:
             while not stop.is_set():
                 try:
-                    await run_pass(resources.sessionmaker, resources.redis, settings)
+                    await run_scheduler_pass(resources.sessionmaker, resources.redis, settings)
                 except Exception:  # one failed pass must not end the loop
                     log.exception("scheduler pass failed")
                 with contextlib.suppress(TimeoutError):

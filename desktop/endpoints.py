@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Response
 from access.permissions import Permission
 from access.principal import Principal
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from desktop import service
 from desktop.schemas import (
@@ -23,6 +22,7 @@ from desktop.screenpop import screen_pop, tell_progress
 from desktop.softphone import has_seat, softphone_config
 from desktop.today import today_counts
 from pbx.seat_secrets import seat_password
+from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
 
 router = APIRouter(prefix="/desktop", tags=["desktop"])
 Seat = Annotated[Principal, Depends(require(Permission.ACD_SELF))]

@@ -1,7 +1,7 @@
 """The bridged phase of a call: hang-ups of its legs and the agent's call-control commands
 (hold, blind and attended transfer, three-way call, emergency hand-off, leave, hang up).
 
-Commands arrive from the API through the Redis command channel (ivr.commands) and are
+Commands arrive from the API through the Redis command channel (calls.commands) and are
 answered with {"ok", "status", "detail", "data"}; every action is written to call_events
 and published as a `call.<action>` event (R-04, R-06).
 """
@@ -12,13 +12,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from acd.queues import GENERAL, is_queue
+from calls.commands import Command
 from core.dialling import caller_id, outside_number_allowed
 from ivr.ari import AriError
 from ivr.menu import Prompt
 from ivr.messages import CallAction
 
 if TYPE_CHECKING:
-    from ivr.call_types import Command, Leg
+    from ivr.call_types import Leg
 
 log = logging.getLogger(__name__)
 EMERGENCY_SERVICES = ("110", "119", "120", "122")
@@ -40,7 +41,7 @@ class ControlMixin:
     # ---------------------------------------------------------------- the bridged phase
     async def talk(self) -> bool:
         """Run the conversation; False when the call is over, True when it goes back to a queue."""
-        from ivr.call_types import HANGUP_EVENTS, Command
+        from ivr.call_types import HANGUP_EVENTS
 
         while self.phase == "bridged":
             message = await self.next()

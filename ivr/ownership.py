@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-OWNER_TTL_SECONDS = 3
+from calls.commands import OWNER_TTL_SECONDS, owner_key
 
 # Take or keep the owner key: free or already ours -> set with TTL. ARGV: worker, ttl.
 _HOLD = """
@@ -24,10 +24,6 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-
-
-def owner_key(app: str) -> str:
-    return f"hotline:app:{app}:owner"
 
 
 def apps_key(node: str) -> str:

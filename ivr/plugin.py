@@ -18,7 +18,7 @@ from core.secrets import ari_password
 from core.settings import Settings
 from ivr.agi_hooks import WorkerAgi
 from ivr.ari import AriClient
-from ivr.commands import CommandServer
+from ivr.command_server import CommandServer
 from ivr.notifier import Notifier
 from ivr.ownership import Ownership, node_of
 from ivr.prompt_texts import load_texts

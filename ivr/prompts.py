@@ -20,6 +20,7 @@ from pathlib import Path
 
 from core.settings import Settings
 from ivr.prompt_texts import FIXED_NAMES
+from pbx import layout
 
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 8000
@@ -57,8 +58,6 @@ class PromptLibrary:
         self.texts = texts
         self.directory = Path(settings.prompts_dir)
         self._locks: dict[str, asyncio.Lock] = {}
-        from pbx import layout
-
         self.layout = layout(settings)
 
     # ---------------------------------------------------------------- names and URIs

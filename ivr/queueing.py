@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acd import states
+from acd.dispatcher import Offer
 from acd.store import AgentRecord, QueuedCall
 from calls.regions import region_at_answer
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr.ari import AriError
-from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Offer, leg_id
+from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, leg_id
 from ivr.messages import CallAnswered, CallOffered, CallQueued
 from ivr.prompt_texts import queue_position_text
 

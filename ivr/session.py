@@ -15,23 +15,15 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from acd.dispatcher import Offer
 from acd.store import AgentRecord
+from calls.commands import DUPLICATE_REPLY, EXPIRED_REPLY, UNCLAIMED_REPLY, Command
 from calls.disposition import final_disposition
 from core.masking import mask_phone
 from core.retry import at_most, until_done
 from core.timeutil import utcnow
 from ivr import menu
-from ivr.call_types import (
-    DUPLICATE_REPLY,
-    EXPIRED_REPLY,
-    HANGUP_EVENTS,
-    UNCLAIMED_REPLY,
-    CallerGone,
-    Command,
-    Leg,
-    Offer,
-    Resync,
-)
+from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Resync
 from ivr.control import ControlMixin
 from ivr.messages import AgentStateChanged, CallEnded, CallStarted
 from ivr.prompt_texts import ticket_status_text

@@ -1,17 +1,19 @@
 """Ticket progress for the voice menu (key 3): the status of a ticket by its number.
 
-Reads the work-orders domain's `tickets` table by number (the caller keys the digits of
-e.g. 5101-20261127-000123, without the dashes) and the status labels of
-workorders.state_machine when that package is present. Any failure means "not found":
-the menu then asks again, it never leaves the caller in silence.
+Asks the work-orders domain for the ticket by number (the caller keys the digits of e.g.
+5101-20261127-000123, without the dashes) and says its status with workorders.state_machine's
+labels. Any failure means "not found": the menu then asks again, it never leaves the caller
+in silence.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from workorders.repository import number_and_status_by_digits
+from workorders.state_machine import STATUS_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -23,25 +25,19 @@ class TicketProgress:
     status_label: str
 
 
-def _labels() -> dict[str, str]:
-    try:
-        from workorders.state_machine import STATUS_LABELS
-    except ImportError:
-        return {}
-    return {getattr(k, "value", k): v for k, v in STATUS_LABELS.items()}
+# the label of each status, by its value (what the tickets table stores)
+_LABELS = {status.value: label for status, label in STATUS_LABELS.items()}
 
 
 async def find_ticket(session: AsyncSession, digits: str) -> TicketProgress | None:
     """The ticket whose number's digits are `digits`, or None."""
     if not digits.isdigit() or len(digits) > 32:
         return None
-    row = (await session.execute(
-        text("SELECT number, status FROM tickets WHERE replace(number, '-', '') = :digits LIMIT 1"),
-        {"digits": digits})).first()
-    if row is None:
+    found = await number_and_status_by_digits(session, digits)
+    if found is None:
         return None
-    number, status = row
-    return TicketProgress(number=number, status=status, status_label=_labels().get(status, status))
+    number, status = found
+    return TicketProgress(number=number, status=status, status_label=_LABELS.get(status, status))
 
 
 class TicketLookup:

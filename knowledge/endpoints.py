@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import IdPath, PrincipalDep, RedisDep, SessionDep, require
 from audit.service import record
 from core.context import client_ip_var
 from core.errors import Forbidden, NotFound, TooManyRequests
@@ -27,6 +26,7 @@ from knowledge.schemas import (
 from knowledge.service import PublishedEntry, SearchCache
 from knowledge.workflow import ArticleAction
 from models import KnowledgeArticle, KnowledgeFeedback, KnowledgeRevision, OrgUnit
+from web.deps import IdPath, PrincipalDep, RedisDep, SessionDep, require
 
 router = APIRouter(prefix="/knowledge", tags=["knowledge"])
 public_router = APIRouter(prefix="/knowledge/public", tags=["knowledge"])

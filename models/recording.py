@@ -26,6 +26,6 @@ class Recording(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retain_until: Mapped[datetime] = mapped_column(index=True)
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
-    # the periodic re-check of the file against sha256 (recordings.integrity): ok | mismatch | missing
+    # the periodic re-check of the file against sha256 (recordings.tasks): ok | mismatch | missing
     integrity: Mapped[str | None] = mapped_column(String(16))
     verified_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from access.permissions import Permission
 from access.principal import Principal
 from access.scope import Scope
-from api.deps import IdPath, SessionDep, require
 from audit.service import record
 from core.errors import Conflict, Forbidden, NotFound
 from models import OrgUnit, Region
 from organisation.schemas import RegionOut, UnitCreate, UnitOut, UnitUpdate
 from organisation.service import get_unit
 from organisation.units_data import DOMAIN_NAMES
+from web.deps import IdPath, SessionDep, require
 
 router = APIRouter(prefix="/org", tags=["organisation"])
 Reader = Annotated[Principal, Depends(require(Permission.ORG_READ))]

@@ -1,7 +1,7 @@
 """Organisation tree: seeding the shipped reference data and walking the tree."""
 from __future__ import annotations
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
@@ -36,13 +36,6 @@ async def seed_reference_data(session: AsyncSession) -> int:
         unit.oversight_unit_id = ids.get(oversight)
     await session.flush()
     return added
-
-
-async def descendant_ids(session: AsyncSession, unit_id: int) -> frozenset[int]:
-    """unit_id and every unit below it (recursive query; works on PostgreSQL and SQLite)."""
-    tree = select(OrgUnit.id).where(OrgUnit.id == literal(unit_id)).cte("tree", recursive=True)
-    tree = tree.union_all(select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id))
-    return frozenset((await session.scalars(select(tree.c.id))).all())
 
 
 async def get_unit(session: AsyncSession, unit_id: int) -> OrgUnit:

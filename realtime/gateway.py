@@ -16,10 +16,10 @@ from collections.abc import Callable
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from access.authentication import principal_from_token
 from access.permissions import Permission
 from access.principal import Principal
-from accounts.security import read_token
-from api.deps import principal_from_token
+from access.tokens import read_token
 from core.errors import DomainError
 from core.resources import Resources
 from core.timeutil import utcnow
@@ -52,7 +52,7 @@ async def _authenticate(ws: WebSocket, resources: Resources, token: str) -> tupl
     claims = read_token(token, key=resources.secret_key)
     try:
         async with resources.sessionmaker() as session:
-            principal = await principal_from_token(session, resources, token)
+            principal = await principal_from_token(session, token, key=resources.secret_key)
     except DomainError as exc:
         raise Rejected(CloseCode.UNAUTHORIZED, exc.message) from exc
     assert claims is not None

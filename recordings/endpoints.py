@@ -11,13 +11,13 @@ from pydantic import BaseModel, ConfigDict
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import IdPath, ResourcesDep, SessionDep, require
 from audit.service import record
 from calls.schemas import RecordingOut
 from calls.visibility import may_hear
 from core.errors import NotFound
 from models import Call, Recording
 from recordings.service import absolute_path
+from web.deps import IdPath, ResourcesDep, SessionDep, require
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 Listener = Annotated[Principal, Depends(require(Permission.RECORDING_READ))]

@@ -19,6 +19,7 @@ from core.private_files import open_private, private_dirs
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
 from models import Recording
+from pbx import recordings_host_dir
 from recordings.audio import sha256_of, wav_duration
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ def retention_until(started_at: datetime, days: int) -> datetime:
 
 def spool_file(settings: Settings, name: str) -> Path:
     """Host path of an ARI stored recording `name` (Asterisk's spool/recording/<name>.wav)."""
-    from pbx import recordings_host_dir
-
     return Path(recordings_host_dir(settings)) / f"{name}.wav"
 
 

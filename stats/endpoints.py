@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query
 from access.permissions import Permission
 from access.principal import Principal
 from acd.store import AcdStore
-from api.deps import IdPath, ResourcesDep, SessionDep, require
 from core.errors import NotFound, Unprocessable
 from core.timeutil import utcnow
 from core.types import Moment
@@ -31,6 +30,7 @@ from stats.schemas import (
     WindowName,
 )
 from stats.staffing import TooMuchWork
+from web.deps import IdPath, ResourcesDep, SessionDep, require
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 Reader = Annotated[Principal, Depends(require(Permission.STATS_READ))]

@@ -1,7 +1,8 @@
-"""Public routes of the stats domain: the wallboard page (/wallboard, static files) and /metrics.
+"""Public routes of the stats domain: the wallboard page (/wallboard, static files), its
+websocket (/ws/wallboard, live figures) and /metrics.
 
-Both are public like /healthz: the page's data comes from the API and the websocket, which
-need a supervisor's or admin's token; /metrics carries aggregate figures only, and is cached
+The page and /metrics are public like /healthz: the page's data comes from the API and the
+websocket, which need a supervisor's or admin's token (the socket's first frame); /metrics carries aggregate figures only, and is cached
 for a few seconds so unauthenticated scrapes can never load the database.
 """
 from __future__ import annotations
@@ -9,25 +10,49 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from access.permissions import Permission
+from access.principal import Principal
 from acd.store import AcdStore
-from api.deps import ResourcesDep
 from core.package_files import package_dir
 from core.timeutil import utcnow
+from realtime import gateway
+from realtime.messages import WALLBOARD_PREFIXES, BusEvent
 from stats import metrics, service
 from stats.config import StatsConfig
+from web.deps import ResourcesDep
 
 WALLBOARD_DIR = package_dir("agent_desktop") / "wallboard"
 METRICS_CACHE_SECONDS = 5.0
-
-
+SEATS_EVENT = "stats.agents"  # every seat's state, not-ready reason and figures (the stats worker's push)
 
 router = APIRouter(tags=["operations"])
+
+
+def wallboard_view(principal: Principal, event: BusEvent) -> BusEvent | None:
+    """Wallboards get aggregate figures and alarms, never events that name a caller; the seats' push
+    only as far as visible_seats allows (none for units, a city centre its region's seats)."""
+    if not event.type.startswith(WALLBOARD_PREFIXES):
+        return None
+    if event.type != SEATS_EVENT or (principal.scope.everything and principal.can(Permission.SEAT_STATS_READ)):
+        return event  # shared: serialised once for every socket
+    if not principal.can(Permission.SEAT_STATS_READ):
+        return None
+    # a new event, not a copy: a copy would carry the province-wide frame another socket cached
+    return BusEvent(type=event.type, at=event.at, audience=event.audience,
+                    data={**event.data, "agents": service.visible_seats(principal, event.data.get("agents", []))})
+
+
+@router.websocket("/ws/wallboard")
+async def wallboard_socket(ws: WebSocket) -> None:
+    resources = ws.app.state.resources
+    await gateway.serve(ws, resources=resources, hub=ws.app.state.hub, view=wallboard_view,
+                        allowed=lambda p: p.can(Permission.STATS_READ), ping_seconds=resources.settings.ws_ping_seconds)
 
 
 @router.get("/metrics", response_class=Response)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.permissions import Permission
 from access.principal import Principal
+from audit.service import record
 from core.errors import Conflict, Forbidden, Unprocessable
 from models import DispatchPrecedent, SupervisionRecord, Ticket, TicketAssignment, TicketCaller
 from organisation.units_data import DOMAIN_NAMES
@@ -28,6 +29,7 @@ from workorders.state_machine import (
     transition,
 )
 from worktime import ExtensionRefused, TimeLimitPolicy, WorkingCalendar, check_extension_request
+from worktime.service import get_calendar, policy_by_version
 
 BODIES: dict[Action, type[schemas.ActionBase]] = {
     Action.DISPATCH: schemas.DispatchIn, Action.SIGN: schemas.PlainActionIn, Action.RETURN: schemas.ReturnIn,
@@ -368,9 +370,6 @@ async def record_finding(session: AsyncSession, *, ticket_id: int, unit_id: int 
 async def perform(session: AsyncSession, redis, settings, *, principal: Principal, ticket_id: int, action: Action,
                   body: schemas.ActionBase, now: datetime) -> Ticket:
     """Lock the ticket (SELECT … FOR UPDATE), check who may act, and run the step."""
-    from workorders.calendar_service import get_calendar
-    from workorders.policy_service import policy_by_version
-
     ticket = await repository.get_visible(session, principal, ticket_id, lock=True)
     repository.check_version(ticket, body.expected_version)
     side = side_of(principal)
@@ -385,8 +384,6 @@ async def perform(session: AsyncSession, redis, settings, *, principal: Principa
 
 async def record_refused_return(session: AsyncSession, *, principal: Principal, refused: OwnershipDecided) -> None:
     """R-24: keep a trace of a unit pushing back a matter whose owner was decided (after the rollback)."""
-    from audit.service import record
-
     await record_finding(session, ticket_id=refused.ticket_id, unit_id=refused.unit_id, kind="return_refused",
                          due_at=None, detail={"by": principal.username})
     await record(session, action="ticket_return_refused", actor_id=principal.user_id,

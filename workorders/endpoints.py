@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import IdPath, PrincipalDep, ResourcesDep, SessionDep, require
 from audit.service import record
 from core.csv_export import csv_document
 from core.errors import Forbidden
 from core.timeutil import business_time, utcnow
 from models import DispatchPrecedent, Ticket
+from web.deps import IdPath, PrincipalDep, ResourcesDep, SessionDep, require
 from workorders import actions, repository, service
 from workorders.schemas import EventOut, MergeIn, Moment, TicketCreate, TicketOut, TicketPage
 from workorders.serialize import Viewer, history_out, reveals_identity, ticket_out

@@ -173,3 +173,11 @@ def check_version(ticket: Ticket, expected: int | None) -> None:
     if expected is not None and expected != ticket.row_version:
         raise Conflict(f"工单已被他人修改（版本 {ticket.row_version}，期望 {expected}），请刷新后重试 "
                        "(the ticket changed since you loaded it)", code="stale_version")
+
+
+async def number_and_status_by_digits(session: AsyncSession, digits: str) -> tuple[str, str] | None:
+    """(number, status) of the ticket whose number's digits are `digits` (its number keyed on a
+    phone, without the dashes), or None."""
+    row = (await session.execute(select(Ticket.number, Ticket.status)
+                                 .where(func.replace(Ticket.number, "-", "") == digits).limit(1))).first()
+    return (row[0], row[1]) if row is not None else None

@@ -1,7 +1,7 @@
-"""Request and response bodies of the work-order, calendar, policy and supervision APIs."""
+"""Request and response bodies of the work-order and supervision APIs."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -10,38 +10,15 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
-    model_validator,
 )
 
-from core.types import Moment
+from core.types import Moment, Strict
 from workorders.state_machine import CallbackResult
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=500)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @model_validator(mode="after")
-    def _no_nul_characters(self):
-        """PostgreSQL text cannot hold NUL: refuse it here (422) rather than fail in the database."""
-        if any("\x00" in text for text in _strings(self.__dict__)):
-            raise ValueError("text must not contain NUL characters")
-        return self
-
-
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
 
 
 class Channel(StrEnum):
@@ -261,46 +238,3 @@ class PlainActionIn(ActionBase):
 class MergeIn(Strict):
     duplicate_ids: list[Id] = Field(min_length=1, max_length=50)
     note: str | None = Field(default=None, max_length=1000)
-
-
-# --- calendar and policy ---------------------------------------------------------------------
-
-
-class DayIn(Strict):
-    kind: Literal["holiday", "workday"]
-    note: str | None = Field(default=None, max_length=200)
-
-
-class DayOut(BaseModel):
-    date: date
-    kind: str
-    source: str
-    note: str | None = None
-    updated_by: str | None = None
-
-
-class YearOut(BaseModel):
-    year: int
-    published: bool  # false: statutory fallback, deadlines in this year are provisional
-    days: list[DayOut]
-
-
-class DeadlineOut(BaseModel):
-    due_at: str
-    calendar_provisional: bool
-
-
-class PolicyIn(Strict):
-    policy: dict[str, Any] = Field(description="a whole policy, as GET /policies/active returns in `body`")
-    note: str | None = Field(default=None, max_length=500)
-    activate: bool = True
-
-
-class PolicyOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    version: str
-    body: dict[str, Any]
-    published_at: datetime
-    published_by: str | None
-    note: str | None
-    active: bool

@@ -21,13 +21,12 @@ from core.timeutil import business_time, utcnow
 from models import OrgUnit, Region, Ticket, TicketAssignment, TicketCaller, TicketEvent, TicketSequence
 from organisation.units_data import DOMAIN_NAMES
 from workorders import deadlines, repository, similarity
-from workorders.calendar_service import get_calendar
 from workorders.dispatch_rules import area_prefix
 from workorders.intake import hidden_from_units, initial_status, missing_elements
-from workorders.policy_service import active_version_name, policy_by_version
 from workorders.schemas import TicketCreate
 from workorders.serialize import Viewer, redactor_for
 from workorders.state_machine import OPEN_STATES, Action, IllegalTransition, Side, Status, transition
+from worktime.service import active_version_name, get_calendar, policy_by_version
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_HANDOVER_AGE = timedelta(days=366)

@@ -9,9 +9,9 @@ from sqlalchemy import and_, func, or_, select
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import ResourcesDep, SessionDep, require
 from core.timeutil import utcnow
 from models import SupervisionRecord, Ticket
+from web.deps import ResourcesDep, SessionDep, require
 from workorders import repository
 from workorders.schemas import Moment
 

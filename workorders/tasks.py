@@ -17,12 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
 from models import Ticket
-from recordings.integrity import IntegrityReport, verify_recordings
 from workorders import actions, deadlines
-from workorders.calendar_service import get_calendar
-from workorders.policy_service import policy_by_version
 from workorders.service import add_event, refresh_overdue
 from workorders.state_machine import Action, Side, Status
+from worktime.service import get_calendar, policy_by_version
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -32,7 +30,6 @@ BATCH = 200
 class PassReport:
     flagged: list[tuple[int, str]] = field(default_factory=list)  # (ticket id, finding kind)
     auto_closed: list[int] = field(default_factory=list)
-    recordings: IntegrityReport | None = None
 
 
 def _claim(query, session: AsyncSession):
@@ -87,7 +84,7 @@ async def auto_close(session: AsyncSession, redis: Redis, settings: Settings, *,
 
 async def run_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
                    now: datetime | None = None) -> PassReport:
-    """One scheduler pass in one transaction per job."""
+    """One supervision pass, one transaction per job (the scheduler, cli.scheduler, runs it)."""
     now = now or utcnow()
     report = PassReport()
     async with sessionmaker() as session:
@@ -96,7 +93,6 @@ async def run_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis,
     async with sessionmaker() as session:
         await auto_close(session, redis, settings, now=now, report=report)
         await session.commit()
-    report.recordings = await verify_recordings(sessionmaker, settings, now=now)  # R-17, a bounded batch
     if report.flagged or report.auto_closed:
         log.info("scheduler pass", extra={"flagged": len(report.flagged), "auto_closed": len(report.auto_closed)})
     return report

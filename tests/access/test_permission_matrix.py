@@ -101,7 +101,7 @@ def test_region_scope_covers_only_its_region():
 async def test_unit_staff_scope_is_their_unit_and_below(client, session):
     from sqlalchemy import select
 
-    from accounts.service import principal_for
+    from access.authentication import principal_for
     from models import OrgUnit, User
 
     for username, expected_codes in (("wh_gov", {"WH-GOV", "WH-ZJJ", "WH-SCJGJ", "WH-CGJ", "WH-JXJ", "WH-WJL", "WH-YL"}),

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from accounts.security import issue_token
+from access.tokens import issue_token
 from models import AuditEvent, User
 from tests.conftest import DEMO_PASSWORD, login
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 
-from acd.dispatcher import Dispatcher
+from acd.dispatcher import Dispatcher, Offer
 from acd.store import AcdStore, QueuedCall
-from ivr.call_types import Offer
 
 
 class WaitingCaller:

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from sqlalchemy import select
 
-from accounts.security import hash_password, issue_token
+from access.tokens import issue_token
+from accounts.security import hash_password
 from api.app import create_app
 from cli.seeding import seed
 from core.migrate import upgrade

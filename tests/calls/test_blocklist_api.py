@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agi_scripts.blocklist_check import block_decision, normalise_number
 from audit.service import search_query
+from calls.blocking import block_decision, normalise_number
 from tests.conftest import login
 
 

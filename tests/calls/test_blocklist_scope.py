@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agi_scripts.blocklist_check import block_decision, lookup
+from agi_scripts.blocklist_check import lookup
+from calls.blocking import block_decision
 from tests.conftest import login
 
 NUMBER = "13900139555"

@@ -106,8 +106,7 @@ async def test_call_control_reaches_the_owning_worker(client, session, redis):
     import asyncio
     import json
 
-    from ivr.commands import command_key, reply_key
-    from ivr.ownership import owner_key
+    from calls.commands import command_key, owner_key, reply_key
 
     agent = await session.scalar(select(User).where(User.username == "agent1001"))
     live = await _call(session, caller_number="13855550007", phase="bridged", disposition=None, ended_at=None,

@@ -8,12 +8,10 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from calls.commands import Command, command_key, owner_key, reply_key
 from calls.outside import KEY
 from core.timeutil import utcnow
-from ivr.call_types import Command
-from ivr.commands import command_key, reply_key
 from ivr.control import ControlMixin
-from ivr.ownership import owner_key
 from models import AuditEvent, Call, CallEvent, User
 from tests.conftest import login
 

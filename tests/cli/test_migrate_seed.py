@@ -21,9 +21,8 @@ from core.database import create_engine
 from core.settings import REPO_ROOT, Settings
 from models import AgentSkill, CalendarDay, TimeLimitPolicyVersion, User
 from tests.conftest import _drop_database, _recreate_database
-from workorders.calendar_service import build_calendar
 from workorders.deadlines import at_acceptance
-from workorders.policy_service import active_version, policy_by_version
+from worktime.service import active_version, build_calendar, policy_by_version
 
 BEIJING = timezone(timedelta(hours=8))
 

@@ -8,9 +8,9 @@ import contextlib
 import pytest
 from redis.exceptions import TimeoutError as RedisTimeout
 
+from calls.commands import CommandUnavailable, send_command
 from core.kv import create_redis, redis_for, subscription_messages
 from core.resources import Resources
-from ivr.commands import CommandUnavailable, send_command
 from ivr.plugin import worker_redis
 
 

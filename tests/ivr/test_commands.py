@@ -10,9 +10,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from ivr.call_types import EXPIRED_REPLY, Command
-from ivr.commands import CommandServer, CommandUnavailable, command_key, reply_key, send_command, state_key
-from ivr.ownership import OWNER_TTL_SECONDS, owner_key
+from calls.commands import (
+    EXPIRED_REPLY,
+    OWNER_TTL_SECONDS,
+    Command,
+    CommandUnavailable,
+    command_key,
+    owner_key,
+    reply_key,
+    send_command,
+    state_key,
+)
+from ivr.command_server import CommandServer
 from ivr.session import CallSession
 
 

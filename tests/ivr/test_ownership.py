@@ -2,7 +2,8 @@
 TTL per app, node-scoped sets of apps; a dead worker's app becomes an orphan to adopt."""
 from __future__ import annotations
 
-from ivr.ownership import Ownership, owner_key
+from calls.commands import owner_key
+from ivr.ownership import Ownership
 
 
 async def test_hold_release_and_orphans(redis):

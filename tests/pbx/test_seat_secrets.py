@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import select
 
+from accounts.demo import DEMO_ACCOUNTS
 from core.settings import Settings
 from models import SeatSecret, User
 from pbx import seat_secrets
@@ -29,6 +30,10 @@ def test_demo_password_only_for_demo_seats_and_only_in_demo_mode() -> None:
     assert len(set(production.values())) == len(SEAT_EXTENSIONS)  # each seat its own
     assert all(len(p) >= 32 for p in production.values())
     assert plan(_settings(demo_password=None), {})[1].keys() == set(SEAT_EXTENSIONS)
+
+
+def test_the_demo_seats_are_the_demo_accounts_extensions() -> None:
+    assert DEMO_SEATS == {ext for *_, ext in DEMO_ACCOUNTS if ext}
 
 
 def test_a_stored_secret_wins_over_the_demo_password() -> None:

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from cli.scheduler import run_scheduler_pass
 from core.migrate import upgrade
 from core.timeutil import utcnow
 from models import AuditEvent, Call, Recording
 from recordings.audio import sha256_of
-from recordings.integrity import verify_recordings
-from workorders.tasks import run_pass
+from recordings.tasks import verify_recordings
 
 
 async def _recording(session, *, retain_until, legal_hold=False, path="2026/01/01/x.wav", sha256="0" * 64):
@@ -119,6 +119,6 @@ async def test_the_periodic_check_reports_changed_and_missing_recordings(resourc
 
     again = await verify_recordings(resources.sessionmaker, local)  # checked just now: not due
     assert not set(ids) & set(again.mismatched + again.missing)
-    later = await run_pass(resources.sessionmaker, resources.redis, local,
-                           now=utcnow() + timedelta(days=local.recordings_verify_days + 1))
+    later = await run_scheduler_pass(resources.sessionmaker, resources.redis, local,
+                                     now=utcnow() + timedelta(days=local.recordings_verify_days + 1))
     assert ids[1] in later.recordings.mismatched and ids[2] in later.recordings.missing  # part of the pass

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from accounts.service import principal_for
+from access.authentication import principal_for
 from core.errors import Conflict
 from core.timeutil import utcnow
 from models import (

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from accounts.service import principal_for
+from access.authentication import principal_for
 from models import (
     SupervisionRecord,
     Ticket,
@@ -123,8 +123,8 @@ async def test_two_schedulers_at_once_never_double_a_finding(engine, settings, r
 def test_cli_runs_one_pass(settings, monkeypatch):
     from click.testing import CliRunner
 
+    from cli.scheduler import scheduler
     from core.settings import get_settings
-    from workorders.cli import scheduler
 
     monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("HOTLINE_REDIS_URL", settings.redis_url)

@@ -175,7 +175,7 @@ async def test_illegal_step_is_409_with_message(client, session):
 async def test_an_open_creation_does_not_hold_up_the_next_one(engine, settings, redis, seeded):
     """The counter row is locked for one statement only: a second creation in the same region and day
     completes while the first transaction is still open (no queue behind a slow request)."""
-    from accounts.service import principal_for
+    from access.authentication import principal_for
     from models import Ticket, TicketCaller, TicketEvent, User
     from workorders import schemas, service
 

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import PrincipalDep, ResourcesDep, SessionDep, require, require_province_wide
 from audit.service import record
 from core.errors import Unprocessable
-from workorders import calendar_service, policy_service
-from workorders.schemas import DayIn, DayOut, DeadlineOut, Moment, PolicyIn, PolicyOut, YearOut
-from worktime import known_years
+from core.types import Moment
+from web.deps import PrincipalDep, ResourcesDep, SessionDep, require, require_province_wide
+from worktime import known_years, service
+from worktime.schemas import DayIn, DayOut, DeadlineOut, PolicyIn, PolicyOut, YearOut
 
 calendar_router = APIRouter(prefix="/calendar", tags=["calendar"])
 policy_router = APIRouter(prefix="/policies", tags=["time-limit policy"])
@@ -28,7 +28,7 @@ MAX_HOURS = 24 * 366
 
 
 def _check_year(year: int) -> None:
-    first, last = calendar_service.year_range()
+    first, last = service.year_range()
     if not first <= year <= last:
         raise Unprocessable(f"年份须在 {first}–{last} 之间 (year outside the calendar's range)")
 
@@ -40,11 +40,11 @@ async def set_day(
 ) -> DayOut:
     """Set or correct one date's kind; wins over seeded data; every process's cached calendar is refreshed."""
     _check_year(day.year)
-    row = await calendar_service.set_day(session, day=day, kind=body.kind, note=body.note, actor=principal.username)
+    row = await service.set_day(session, day=day, kind=body.kind, note=body.note, actor=principal.username)
     await record(session, action="calendar_day_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="calendar_day", resource_id=day.isoformat(), detail={"kind": body.kind, "note": body.note})
     await session.commit()
-    await calendar_service.bump_token(resources.redis)
+    await service.bump_calendar_token(resources.redis)
     return DayOut(date=row.day, kind=row.kind, source=row.source, note=row.note, updated_by=row.updated_by)
 
 
@@ -52,7 +52,7 @@ async def set_day(
 async def list_days(session: SessionDep, _: CalendarReader, year: int = Query(ge=1, le=9999)) -> YearOut:
     """The year's non-default days (weekday holidays, weekend make-up workdays) and their source."""
     _check_year(year)
-    days = await calendar_service.days_of_year(session, year)
+    days = await service.days_of_year(session, year)
     return YearOut(year=year, published=year in known_years(), days=[DayOut(**d) for d in days])
 
 
@@ -67,7 +67,7 @@ async def deadline(
     given = [v for v in (working_days, working_hours, hours) if v is not None]
     if len(given) != 1:
         raise Unprocessable("须且只能给出 working_days、working_hours、hours 之一 (give exactly one amount)")
-    calendar = await calendar_service.get_calendar(session, resources.redis, resources.settings)
+    calendar = await service.get_calendar(session, resources.redis, resources.settings)
     try:
         if working_days is not None:
             result = calendar.add_working_days(start, working_days)
@@ -77,32 +77,32 @@ async def deadline(
             result = calendar.add_calendar_hours(start, hours)
     except (ValueError, OverflowError) as error:  # outside the calendar's years
         raise Unprocessable(f"无法计算期限 (cannot compute the deadline): {error}") from None
-    return DeadlineOut(due_at=calendar_service.as_business_iso(result.due_at), calendar_provisional=result.provisional)
+    return DeadlineOut(due_at=service.as_business_iso(result.due_at), calendar_provisional=result.provisional)
 
 
 @policy_router.get("", response_model=list[PolicyOut])
 async def list_policies(session: SessionDep, _: PolicyReader) -> list:
     """Every published version, oldest first."""
-    return await policy_service.list_versions(session)
+    return await service.list_versions(session)
 
 
 @policy_router.get("/active", response_model=PolicyOut)
 async def active_policy(session: SessionDep, _: PolicyReader) -> object:
     """The version new tickets are timed under."""
-    return await policy_service.active_version(session)
+    return await service.active_version(session)
 
 
 @policy_router.post("", response_model=PolicyOut, status_code=201)
 async def publish_policy(body: PolicyIn, session: SessionDep, resources: ResourcesDep,
                          principal: PolicyWriter) -> object:
     """Publish a new version (a whole policy; its `version` must be new); existing tickets keep theirs."""
-    row = await policy_service.publish(session, body=body.policy, note=body.note, actor=principal.username,
+    row = await service.publish(session, body=body.policy, note=body.note, actor=principal.username,
                                        activate=body.activate)
     await record(session, action="policy_published", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="time_limit_policy", resource_id=row.version,
                  detail={"active": row.active, "note": body.note})
     await session.commit()
-    await policy_service.bump_token(resources.redis)
+    await service.bump_policy_token(resources.redis)
     return row
 
 
@@ -112,9 +112,9 @@ async def activate_policy(
     principal: PolicyWriter,
 ) -> object:
     """Make an already published version the active one (e.g. to roll back)."""
-    row = await policy_service.activate(session, version=version)
+    row = await service.activate(session, version=version)
     await record(session, action="policy_activated", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="time_limit_policy", resource_id=row.version)
     await session.commit()
-    await policy_service.bump_token(resources.redis)
+    await service.bump_policy_token(resources.redis)
     return row

@@ -9,14 +9,11 @@ from fastapi.security import OAuth2PasswordBearer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.authentication import principal_from_token
 from access.permissions import Permission
 from access.principal import Principal
-from accounts.security import read_token
-from accounts.service import principal_for
-from core.errors import Unauthorized
 from core.resources import Resources
 from core.settings import Settings
-from models import User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -47,23 +44,12 @@ RedisDep = Annotated[Redis, Depends(get_redis)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def principal_from_token(session: AsyncSession, resources: Resources, token: str | None) -> Principal:
-    """The principal a bearer token stands for; Unauthorized for a missing/invalid/revoked one."""
-    claims = read_token(token, key=resources.secret_key) if token else None
-    if claims is None:
-        raise Unauthorized("未登录或登录已过期 (not authenticated or token expired)")
-    user = await session.get(User, claims.user_id)
-    if user is None or not user.active or user.token_version != claims.token_version:
-        raise Unauthorized("登录已失效 (token revoked)")
-    return await principal_for(session, user)
-
-
 async def current_principal(
     request: Request, session: SessionDep, resources: ResourcesDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
-    """Authenticate the request (every /api/v1 route depends on this, see api.app)."""
-    principal = await principal_from_token(session, resources, token)
+    """Authenticate the request (every /api/v1 route depends on this, see api.routes)."""
+    principal = await principal_from_token(session, token, key=resources.secret_key)
     request.state.principal = principal
     return principal
 

@@ -90,11 +90,11 @@ async def test_activate_rolls_back_and_only_admins_publish(client, admin_headers
 
 async def test_active_version_cache_follows_changes_made_elsewhere(session, redis):
     """Another process activates a version and bumps the token: our cached answer follows."""
-    from workorders import policy_service
+    from worktime import policy_to_dict, service
 
-    assert await policy_service.active_version_name(session, redis) == DEFAULT_POLICY.version
-    body = {**policy_service.policy_to_dict(DEFAULT_POLICY), "version": "elsewhere-1"}
-    await policy_service.publish(session, body=body, note=None, actor="other")
-    assert await policy_service.active_version_name(session, redis) == DEFAULT_POLICY.version  # cached
-    await policy_service.bump_token(redis)
-    assert await policy_service.active_version_name(session, redis) == "elsewhere-1"
+    assert await service.active_version_name(session, redis) == DEFAULT_POLICY.version
+    body = {**policy_to_dict(DEFAULT_POLICY), "version": "elsewhere-1"}
+    await service.publish(session, body=body, note=None, actor="other")
+    assert await service.active_version_name(session, redis) == DEFAULT_POLICY.version  # cached
+    await service.bump_policy_token(redis)
+    assert await service.active_version_name(session, redis) == "elsewhere-1"

@@ -16,6 +16,9 @@ worker's command server) when it stops waiting. Whoever sets it first decides: a
 command never runs, a running one is waited for. A command already past `expires_at` is
 dropped unread. The reply of a command that ran is kept (`hotline:cmdresult:<id>`): the same
 id sent again gets that reply instead of running twice.
+
+This module is the contract both sides share (keys, the command, the replies) and the API's
+side (send_command); the worker's side is ivr/command_server.py.
 """
 from __future__ import annotations
 
@@ -24,25 +27,28 @@ import json
 import logging
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
 from core.kv import BLOCKING_SLICE_SECONDS
-from ivr.call_types import EXPIRED_REPLY, Command
-from ivr.ownership import OWNER_TTL_SECONDS, owner_key
-
-if TYPE_CHECKING:
-    from ivr.worker import Worker
 
 log = logging.getLogger(__name__)
 COMMAND_TIMEOUT = 10.0  # seconds a command may wait for its call before it expires
 REPLY_TTL = 60
+OWNER_TTL_SECONDS = 3  # a worker refreshes its owner key every second (ivr.ownership)
 STATE_TTL = 3600  # how long a command id is remembered (a retry within this runs nothing twice)
 _FORGET_ABANDONED = """
 if redis.call('GET', KEYS[1]) == 'abandoned' then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+def owner_key(app: str) -> str:
+    """Set while a live worker serves `app` (held by ivr.ownership): a command is sent only then."""
+    return f"hotline:app:{app}:owner"
 
 
 def command_key(app: str) -> str:
@@ -59,6 +65,34 @@ def state_key(command_id: str) -> str:
 
 def result_key(command_id: str) -> str:
     return f"hotline:cmdresult:{command_id}"
+
+
+EXPIRED_REPLY = {"ok": False, "status": 504, "detail": "命令已过期 (command expired before it ran)"}
+DUPLICATE_REPLY = {"ok": False, "status": 409, "detail": "命令已执行 (command already run)", "duplicate": True}
+UNCLAIMED_REPLY = {"ok": False, "status": 503, "detail": "呼叫控制暂不可用 (command channel unavailable)"}
+
+
+@dataclass
+class Command:
+    """An agent's call-control command. `expires_at` (epoch seconds) is when the API stops
+    waiting for it; `claim` (claim below) marks its id as run, so that it runs at most once
+    and never after the API gave up on it: "run", "running" (already run) or "abandoned"."""
+
+    action: str
+    args: dict[str, Any]
+    actor_id: int | None
+    actor_role: str
+    reply: asyncio.Future
+    command_id: str = ""
+    expires_at: float | None = None
+    claim: Callable[[], Awaitable[str]] | None = None
+
+    def expired(self, now: float | None = None) -> bool:
+        return self.expires_at is not None and (now or time.time()) >= self.expires_at
+
+    def answer(self, reply: dict) -> None:
+        if not self.reply.done():
+            self.reply.set_result(reply)
 
 
 class CommandUnavailable(Exception):
@@ -130,95 +164,3 @@ async def _owned_soon(redis: Redis, app: str) -> bool:
             return False
         await asyncio.sleep(0.1)  # polling period; bounded by the deadline above
     return True
-
-
-class CommandServer:
-    """Worker side: pops commands for every application the worker holds."""
-
-    def __init__(self, worker: Worker, redis: Redis) -> None:
-        self.worker, self.redis = worker, redis
-        self._running: set[asyncio.Task] = set()
-
-    async def run(self) -> None:
-        while True:
-            keys = [command_key(app) for app in self.worker.apps]
-            if not keys:  # no application right now (reconnecting, taken over): nothing to serve
-                await asyncio.sleep(1)
-                continue
-            try:
-                item = await self.redis.blpop(keys, timeout=BLOCKING_SLICE_SECONDS)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("command channel read failed", exc_info=True)
-                await asyncio.sleep(1)  # retry period
-                continue
-            if item is None:
-                continue
-            task = asyncio.create_task(self.handle(item[1]))
-            self._running.add(task)
-            task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self._running.discard(task)
-        if not task.cancelled() and task.exception() is not None:  # the API times out: say why here
-            log.error("call-control command failed", exc_info=task.exception())
-
-    async def handle(self, raw: str) -> None:
-        try:
-            message = json.loads(raw)
-            command_id = str(message["id"])
-            delivery = str(message.get("reply_to") or command_id)
-            expires_at = message.get("expires_at")
-            if expires_at is not None and time.time() >= float(expires_at):
-                log.info("expired command dropped", extra={"action": message.get("action"),
-                                                           "call_id": message.get("call_id")})
-                return  # the API has answered already: nobody waits, nothing runs
-            reply = await self.execute(message)
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("malformed command", extra={"error": str(exc)})
-            return
-        await self.redis.lpush(reply_key(delivery), json.dumps(reply))
-        await self.redis.expire(reply_key(delivery), REPLY_TTL)
-
-    async def execute(self, message: dict) -> dict:
-        session = self.worker.sessions.get(int(message["call_id"]))
-        if session is None:
-            return {"ok": False, "status": 409, "detail": "通话已结束或不在本节点 (call not active)"}
-        command_id = str(message["id"])
-        expires_at = message.get("expires_at")
-        outcome: list[str] = []
-
-        async def claim_it() -> str:
-            outcome.append(await claim(self.redis, command_id))
-            return outcome[-1]
-
-        future = asyncio.get_running_loop().create_future()
-        session.post(Command(message["action"], message.get("args") or {}, message.get("actor_id"),
-                             message.get("actor_role", ""), future, command_id=command_id,
-                             expires_at=float(expires_at) if expires_at is not None else None, claim=claim_it))
-        wait = COMMAND_TIMEOUT if expires_at is None else max(0.0, float(expires_at) - time.time())
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(future), wait)
-        except TimeoutError:
-            if await abandon(self.redis, command_id):
-                return EXPIRED_REPLY  # the call never got to it, and now never will
-            try:  # the call is acting on it right now: its answer follows
-                reply = await asyncio.wait_for(future, COMMAND_TIMEOUT)
-            except TimeoutError:
-                return {"ok": False, "status": 504, "detail": "call did not act in time"}
-        if reply.get("duplicate"):
-            return await self._first_result(command_id) or reply
-        if outcome == ["run"]:
-            await self.redis.set(result_key(command_id), json.dumps(reply), ex=STATE_TTL)
-        return reply
-
-    async def _first_result(self, command_id: str) -> dict | None:
-        """The reply of the run of a command sent twice (it may still be finishing)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + COMMAND_TIMEOUT
-        while (done := await self.redis.get(result_key(command_id))) is None:
-            if loop.time() >= deadline:
-                return None
-            await asyncio.sleep(0.1)  # polling period; bounded by the deadline above
-        return json.loads(done)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, CalendarDay
 from tests.conftest import login
-from workorders import calendar_service
+from worktime import service
 
 DEADLINES = [
     # (start, amount, expected due, provisional) — 2026 is published, 2027 is not (statutory fallback)
@@ -121,20 +121,20 @@ async def test_only_administrators_change_the_calendar(client):
 
 async def test_calendar_cache_is_refreshed_across_processes(session, redis, settings):
     """Another process changes a day and bumps the token: our cached calendar is rebuilt."""
-    first = await calendar_service.get_calendar(session, redis, settings)
-    assert await calendar_service.get_calendar(session, redis, settings) is first  # cached
+    first = await service.get_calendar(session, redis, settings)
+    assert await service.get_calendar(session, redis, settings) is first  # cached
     session.add(CalendarDay(day=date(2026, 12, 3), kind="holiday", source="admin", updated_by="other"))
     await session.flush()
-    assert await calendar_service.get_calendar(session, redis, settings) is first  # no bump: still cached
-    await calendar_service.bump_token(redis)
-    rebuilt = await calendar_service.get_calendar(session, redis, settings)
+    assert await service.get_calendar(session, redis, settings) is first  # no bump: still cached
+    await service.bump_calendar_token(redis)
+    rebuilt = await service.get_calendar(session, redis, settings)
     assert rebuilt is not first and not rebuilt.is_workday(date(2026, 12, 3))
 
 
 def test_working_periods_setting_is_parsed():
     from datetime import time
 
-    assert calendar_service.parse_periods("09:00-12:00, 13:30-17:30") == (
+    assert service.parse_periods("09:00-12:00, 13:30-17:30") == (
         (time(9), time(12)), (time(13, 30), time(17, 30)))
     with pytest.raises(ValueError):
-        calendar_service.parse_periods("9-12")
+        service.parse_periods("9-12")

@@ -1,0 +1,70 @@
+"""`hotline scheduler`: the periodic jobs of the domains, one pass after the other.
+
+A pass runs the work-order supervision (workorders.tasks: overdue flags, reminders,
+auto-close; R-17, R-24) and then one bounded batch of the recordings' integrity re-check
+(recordings.tasks; R-17). The pass is composed here, above both domains.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import click
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.logging import configure_logging
+from core.resources import Resources
+from core.settings import Settings, get_settings
+from core.timeutil import utcnow
+from recordings.tasks import IntegrityReport, verify_recordings
+from workorders.tasks import PassReport, run_pass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SchedulerReport:
+    tickets: PassReport
+    recordings: IntegrityReport
+
+
+async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
+                             now: datetime | None = None) -> SchedulerReport:
+    """One pass of every scheduled job, at one moment."""
+    now = now or utcnow()
+    tickets = await run_pass(sessionmaker, redis, settings, now=now)
+    recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
+    return SchedulerReport(tickets=tickets, recordings=recordings)
+
+
+async def _loop(once: bool, interval: float) -> None:
+    settings = get_settings()
+    resources = Resources.open(settings)
+    try:
+        while True:
+            try:
+                report = await run_scheduler_pass(resources.sessionmaker, resources.redis, settings)
+                if once:
+                    click.echo(f"flagged {len(report.tickets.flagged)} findings, "
+                               f"auto-closed {len(report.tickets.auto_closed)} tickets")
+            except Exception:
+                log.exception("scheduler pass failed")
+                if once:
+                    raise
+            if once:
+                return
+            await asyncio.sleep(interval)
+    finally:
+        await resources.close()
+
+
+@click.command(help="Run the work-order scheduler: overdue flags and reminders (R-24), auto-close (R-17).")
+@click.option("--once", is_flag=True, help="run one pass and exit")
+@click.option("--interval", type=float, default=None, help="seconds between passes (default HOTLINE_SCHEDULER_INTERVAL_SECONDS)")
+def scheduler(once: bool, interval: float | None) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    asyncio.run(_loop(once, interval or settings.scheduler_interval_seconds))
