@@ -12,7 +12,7 @@ from acd import service
 from acd.queues import QUEUES
 from acd.schemas import AgentOut, QueueOut, SkillsRequest, StateRequest, UrgencyRequest
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
+from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, UnitOfWorkDep, require
 from audit.service import record
 from calls.visibility import visible_call
 from core.errors import NotFound
@@ -53,14 +53,14 @@ async def set_my_state(body: StateRequest, session: SessionDep, redis: RedisDep,
 
 @router.put("/agents/{user_id}/state", response_model=AgentOut)
 async def set_agent_state(user_id: IdPath, body: StateRequest, session: SessionDep, redis: RedisDep,
-                          principal: Manager, resources: ResourcesDep) -> AgentOut:
+                          principal: Manager, resources: ResourcesDep, uow: UnitOfWorkDep) -> AgentOut:
     """A supervisor sets the state of a seat in their scope (e.g. logs out an agent who left)."""
     user = await service.seat_user(session, user_id, scope=principal.scope)
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
     await record(session, action="agent_state_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"state": body.state, "reason": body.reason})
-    await session.commit()
-    await _publish(redis, resources.settings.events_channel, agent, await _region_of(session, user))
+    region = await _region_of(session, user)
+    uow.after_commit(lambda: _publish(redis, resources.settings.events_channel, agent, region))
     return service.agent_view(user, agent.skills, agent, time.time())
 
 
@@ -92,13 +92,12 @@ async def set_skills(user_id: IdPath, body: SkillsRequest, session: SessionDep, 
     skills = await service.replace_skills(session, AcdStore(redis), user=user, skills=body.skills)
     await record(session, action="agent_skills_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"skills": sorted(skills)})
-    await session.commit()
     return sorted(skills)
 
 
 @router.put("/calls/{call_id}/urgency", response_model=dict)
 async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep, redis: RedisDep,
-                      principal: Manager) -> dict:
+                      principal: Manager, uow: UnitOfWorkDep) -> dict:
     """Mark a waiting call special-urgent (特急): it is served before every other waiting call
     (a call of the supervisor's own region, R-31)."""
     if not principal.scope.everything:  # province staff reach every call; others their region's
@@ -108,8 +107,7 @@ async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep
         raise NotFound("该来电不在排队中 (call is not waiting)")
     await record(session, action="call_urgency_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="call", resource_id=call_id, detail={"urgent": body.urgent})
-    await session.commit()
-    await store.wake("urgency")
+    uow.after_commit(lambda: store.wake("urgency"))
     return {"call_id": call_id, "urgent": body.urgent}
 
 

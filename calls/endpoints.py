@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.permissions import Permission
 from access.principal import Principal
 from acd.store import AcdStore
-from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require, require_province_wide
+from api.deps import IdPath, RedisDep, ResourcesDep, SessionDep, UnitOfWorkDep, require, require_province_wide
 from audit.service import record
 from calls import blocklist
 from calls.control import control
@@ -36,7 +36,7 @@ from calls.schemas import (
     TransferRequest,
 )
 from calls.visibility import hearable_ids, may_hear, visible_call, visible_clause
-from core.errors import Forbidden
+from core.errors import Forbidden, TooManyRequests, Unprocessable
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from models import Call, CallEvent, Recording, User
@@ -92,7 +92,6 @@ async def list_calls(session: SessionDep, principal: Reader, limit: int = Query(
     if principal.can(Permission.PERSONAL_DATA_READ) and calls:
         await record(session, action="calls_viewed", actor_id=principal.user_id, actor_username=principal.username,
                      resource_type="call", detail={"call_ids": [c.id for c in calls][:100], "caller": caller})
-        await session.commit()
     agents = await _agents(session, calls)
     hearable = await hearable_ids(session, principal, calls)
     return [_out(c, agents, principal, hearable=c.id in hearable) for c in calls]
@@ -109,7 +108,6 @@ async def read_call(call_id: IdPath, session: SessionDep, redis: RedisDep, princ
     if principal.can(Permission.PERSONAL_DATA_READ):
         await record(session, action="call_viewed", actor_id=principal.user_id, actor_username=principal.username,
                      resource_type="call", resource_id=call_id)
-        await session.commit()
     out = _out(call, await _agents(session, [call]), principal, hearable=hearable)
     return {**out, "events": events,
             "recording": RecordingOut.model_validate(recording, from_attributes=True) if recording else None}
@@ -177,14 +175,17 @@ async def transfer_cancel(call_id: IdPath, session: SessionDep, redis: CommandCh
 
 @router.post("/{call_id}/parties", response_model=ControlResult)
 async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, redis: CommandChannel,
-                    principal: Controller, resources: ResourcesDep) -> ControlResult:
+                    principal: Controller, resources: ResourcesDep, uow: UnitOfWorkDep) -> ControlResult:
     """Three-way call: bring an expert seat, extension or outside number into the call (R-06).
     An outside number must be on the allow-list (HOTLINE_OUTSIDE_NUMBERS), is rate-limited per
     user and audited, and sees the hotline's number (R-35)."""
     if body.number is not None:
         await visible_call(session, principal, call_id, AcdStore(redis.redis))
-        await authorise(session, redis.redis, resources.settings, principal=principal, number=body.number,
-                        call_id=call_id)
+        try:
+            await authorise(session, redis.redis, resources.settings, principal=principal, number=body.number,
+                            call_id=call_id)
+        except (Unprocessable, TooManyRequests) as refused:  # the refusal stays on record though the request fails
+            raise uow.keep_despite(refused) from None
     return await _control(session, redis, principal, call_id, "add_party", body.model_dump(exclude_none=True))
 
 
@@ -214,7 +215,6 @@ async def list_blocked(session: SessionDep, principal: Blocker) -> list[BlockOut
     entries = await blocklist.list_entries(session)
     await record(session, action="blocklist_viewed", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="blocklist", detail={"count": len(entries)})
-    await session.commit()
     now = utcnow()
     return [blocklist.to_out(e, now) for e in entries]
 
@@ -228,7 +228,7 @@ async def block(body: BlockIn, session: SessionDep, principal: Blocker) -> Block
                  resource_id=entry.id, detail={"number": entry.number, "status": entry.status,
                                                "reason": entry.reason,
                                                "until": entry.until.isoformat() if entry.until else None})
-    await session.commit()
+    await session.flush()
     return blocklist.to_out(entry, utcnow())
 
 
@@ -238,4 +238,3 @@ async def unblock(entry_id: IdPath, session: SessionDep, principal: Blocker) -> 
     entry = await blocklist.remove(session, entry_id=entry_id)
     await record(session, action="caller_unblocked", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="blocked_caller", resource_id=entry_id, detail={"number": entry.number})
-    await session.commit()

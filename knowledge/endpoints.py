@@ -148,7 +148,7 @@ async def list_articles(
 async def _audited(session, principal: Principal, action: str, article: KnowledgeArticle, **detail) -> ArticleOut:
     await record(session, action=action, actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="knowledge_article", resource_id=article.id, detail=detail)
-    await session.commit()
+    await session.flush()
     return await _article_out(session, article, principal)
 
 
@@ -173,7 +173,7 @@ async def report_error(article_id: IdPath, body: FeedbackCreate, session: Sessio
     feedback = await service.report_error(session, principal=principal, article_id=article_id, text=body.text)
     await record(session, action="knowledge_error_reported", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="knowledge_article", resource_id=article_id)
-    await session.commit()
+    await session.flush()
     return feedback
 
 
@@ -216,5 +216,4 @@ async def resolve_feedback(feedback_id: IdPath, body: ReviewNote, session: Sessi
     feedback.resolution = body.note
     await record(session, action="knowledge_error_resolved", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="knowledge_feedback", resource_id=feedback.id)
-    await session.commit()
     return feedback
