@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.timeutil import utcnow
@@ -24,6 +25,8 @@ from realtime.messages import Audience
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 200
+# published rows are kept this long (to look into what was sent), then pruned by the scheduler pass
+KEEP_PUBLISHED = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,12 @@ async def relay_pending(sessionmaker: async_sessionmaker[AsyncSession], bus: Eve
     if total:
         log.info("outbox relayed", extra={"published": total})
     return total
+
+
+async def prune_published(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime | None = None,
+                          keep: timedelta = KEEP_PUBLISHED) -> int:
+    """Delete the rows published more than keep ago (never an unpublished one); how many."""
+    async with sessionmaker() as session:
+        result = await session.execute(delete(OutboxEvent).where(OutboxEvent.published_at < (now or utcnow()) - keep))
+        await session.commit()
+    return result.rowcount or 0

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
-from events.outbox import relay_pending
+from events.outbox import prune_published, relay_pending
 from events.unit_of_work import UnitOfWork
 from models import Ticket
 from realtime.bus import EventBus
@@ -110,6 +110,7 @@ async def run_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis,
         await auto_close(uow.session, redis, settings, now=now, report=report, notifier=TicketNotifier(uow))
     report.recordings = await verify_recordings(sessionmaker, settings, now=now)  # R-17, a bounded batch
     report.relayed = await relay_pending(sessionmaker, bus)
+    await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
     if report.flagged or report.auto_closed:
         log.info("scheduler pass", extra={"flagged": len(report.flagged), "auto_closed": len(report.auto_closed)})
     return report

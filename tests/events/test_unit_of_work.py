@@ -204,3 +204,28 @@ async def test_an_integrity_error_at_the_commit_is_a_409_not_a_success(probe, se
 async def test_a_data_error_at_the_commit_is_a_422(probe):
     response = await probe.post("/probe/too-long")
     assert response.status_code == 422 and response.json()["code"] == "invalid"
+
+
+async def test_the_api_relays_what_a_crash_left_unpublished_when_it_starts(resources, session):
+    from tests.live_server import live_server
+
+    async with UnitOfWork(resources.sessionmaker(), bus=None) as uow:  # committed, never published
+        uow.emit("test.before_start", {"n": 1}, audience=EVERYONE)
+    async with live_server(resources):
+        pass
+    assert all(r.published_at is not None for r in await _outbox(session))
+
+
+async def test_published_rows_are_pruned_after_a_week_unpublished_ones_never(resources, session):
+    from datetime import timedelta
+
+    from core.timeutil import utcnow
+    from events.outbox import prune_published
+
+    async with UnitOfWork(resources.sessionmaker(), RecordingBus()) as uow:
+        uow.emit("test.published", {}, audience=EVERYONE)
+    async with UnitOfWork(resources.sessionmaker(), bus=None) as uow:
+        uow.emit("test.unpublished", {}, audience=EVERYONE)
+    assert await prune_published(resources.sessionmaker, now=utcnow() + timedelta(days=6)) == 0
+    assert await prune_published(resources.sessionmaker, now=utcnow() + timedelta(days=8)) == 1
+    assert await _types(session) == ["test.unpublished"]
