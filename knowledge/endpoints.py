@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from access.permissions import Permission
 from access.principal import Principal
-from api.deps import IdPath, PrincipalDep, RedisDep, SessionDep, require
+from api.deps import IdPath, PrincipalDep, RedisDep, SessionDep, UnitOfWorkDep, require
 from audit.service import record
 from core.context import client_ip_var
 from core.errors import Forbidden, NotFound, TooManyRequests
@@ -179,14 +179,14 @@ async def report_error(article_id: IdPath, body: FeedbackCreate, session: Sessio
 
 @router.post("/articles/{article_id}/{action}", response_model=ArticleOut)
 async def act_on_article(article_id: IdPath, action: ArticleAction, session: SessionDep, redis: RedisDep,
-                         principal: PrincipalDep, body: ReviewNote | None = None) -> ArticleOut:
+                         principal: PrincipalDep, uow: UnitOfWorkDep, body: ReviewNote | None = None) -> ArticleOut:
     """submit (owner) · approve / reject / retire (hotline review)."""
     outcome = await service.act(session, principal=principal, article_id=article_id, action=action,
                                 note=body.note if body else None)
     out = await _audited(session, principal, f"knowledge_{action.value}", outcome.article,
                          note=body.note if body else None)
-    if outcome.search_changed:  # committed: now every process may rebuild from the new rows
-        await service.bump_search_index(redis)
+    if outcome.search_changed:  # once committed: then every process may rebuild from the new rows
+        uow.after_commit(lambda: service.bump_search_index(redis))
     return out
 
 

@@ -1,4 +1,4 @@
-"""Work-order operations: acceptance, numbering, merging, look-ups. Services flush; endpoints commit."""
+"""Work-order operations: acceptance, numbering, merging, look-ups. Services flush; the unit of work commits."""
 from __future__ import annotations
 
 import asyncio
