@@ -21,7 +21,7 @@ from core.context import client_ip_var
 from core.errors import Forbidden, NotFound, Unauthorized
 from models import OrgUnit, User
 from organisation.service import get_unit
-from web.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, require
+from web.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, UnitOfWorkDep, require
 
 public_router = APIRouter(prefix="/auth", tags=["auth"])
 router = APIRouter(tags=["accounts"])
@@ -30,7 +30,7 @@ router = APIRouter(tags=["accounts"])
 @public_router.post("/token", response_model=TokenOut)
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, redis: RedisDep,
-    resources: ResourcesDep,
+    resources: ResourcesDep, uow: UnitOfWorkDep,
 ) -> TokenOut:
     """Exchange username and password for a bearer token (throttled after repeated failures)."""
     settings = resources.settings
@@ -45,12 +45,10 @@ async def login(
     if user is None:
         await throttle.record_failure(username, ip)
         await record(session, action="login_failed", actor_id=None, actor_username=username)
-        await session.commit()
-        raise Unauthorized("用户名或密码错误 (wrong username or password)")
+        raise uow.keep_despite(Unauthorized("用户名或密码错误 (wrong username or password)"))
     await throttle.record_success(username, ip)
     await record(session, action="login", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
-    await session.commit()
     ttl = timedelta(minutes=settings.token_ttl_minutes)
     token = issue_token(user_id=user.id, token_version=user.token_version, key=resources.secret_key, ttl=ttl)
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
@@ -66,7 +64,7 @@ async def me(principal: PrincipalDep, session: SessionDep) -> MeOut:
 
 @router.post("/auth/password", status_code=204)
 async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep,
-                          resources: ResourcesDep) -> None:
+                          resources: ResourcesDep, uow: UnitOfWorkDep) -> None:
     """Change one's own password; every earlier token and open socket stops working."""
     user = await session.get(User, principal.user_id)
     if not verify_password(user.password_hash, body.current_password):
@@ -76,8 +74,7 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
     await record(session, action="password_changed", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
     await rotate_seat(session, user)
-    await session.commit()
-    await end_sessions(resources, user=user, reasons=["password"])
+    uow.after_commit(lambda: end_sessions(resources, user=user, reasons=["password"]))
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -104,7 +101,6 @@ async def create_user(
     user = await service.create_user(session, **body.model_dump())
     await record(session, action="user_created", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="user", resource_id=user.id, detail={"username": user.username, "role": user.role})
-    await session.commit()
     return user
 
 
@@ -112,6 +108,7 @@ async def create_user(
 async def update_user(
     user_id: IdPath, body: UserUpdate, session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))], resources: ResourcesDep,
+    uow: UnitOfWorkDep,
 ) -> User:
     """Change an account's role, unit, status or password; revokes its tokens. Disabling it or
     changing its password, role or unit also closes its sockets and logs its seat out of the ACD."""
@@ -137,9 +134,7 @@ async def update_user(
                                  password_changed=bool(password))
     if reasons:
         await rotate_seat(session, user)
-    await session.commit()
-    if reasons:
-        await end_sessions(resources, user=user, reasons=reasons)
+        uow.after_commit(lambda: end_sessions(resources, user=user, reasons=reasons))
     return user
 
 

@@ -17,7 +17,7 @@ from ivr.messages import AgentStateChanged
 from ivr.notifier import Notifier
 from models import OrgUnit, User
 from realtime.bus import EventBus
-from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require
+from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, UnitOfWorkDep, require
 
 router = APIRouter(prefix="/acd", tags=["acd"])
 Self = Annotated[Principal, Depends(require(Permission.ACD_SELF))]
@@ -51,14 +51,14 @@ async def set_my_state(body: StateRequest, session: SessionDep, redis: RedisDep,
 
 @router.put("/agents/{user_id}/state", response_model=AgentOut)
 async def set_agent_state(user_id: IdPath, body: StateRequest, session: SessionDep, redis: RedisDep,
-                          principal: Manager, resources: ResourcesDep) -> AgentOut:
+                          principal: Manager, resources: ResourcesDep, uow: UnitOfWorkDep) -> AgentOut:
     """A supervisor sets the state of a seat in their scope (e.g. logs out an agent who left)."""
     user = await service.seat_user(session, user_id, scope=principal.scope)
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
     await record(session, action="agent_state_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"state": body.state, "reason": body.reason})
-    await session.commit()
-    await _publish(redis, resources.settings.events_channel, agent, await _region_of(session, user))
+    region = await _region_of(session, user)
+    uow.after_commit(lambda: _publish(redis, resources.settings.events_channel, agent, region))
     return service.agent_view(user, agent.skills, agent, time.time())
 
 
@@ -90,7 +90,6 @@ async def set_skills(user_id: IdPath, body: SkillsRequest, session: SessionDep, 
     skills = await service.replace_skills(session, AcdStore(redis), user=user, skills=body.skills)
     await record(session, action="agent_skills_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"skills": sorted(skills)})
-    await session.commit()
     return sorted(skills)
 
 

@@ -13,6 +13,7 @@ from api.routes import include_routes
 from core.proxies import parse_networks
 from core.resources import Resources
 from core.settings import Settings, get_settings
+from events.outbox import relay_pending
 from realtime.bus import EventBus, Hub
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         app.state.resources = resources or Resources.open(settings)
         app.state.hub = Hub(EventBus.for_resources(app.state.resources))
         await app.state.hub.start()
+        try:  # events a crash left committed but unpublished (the scheduler pass retries them too)
+            await relay_pending(app.state.resources.sessionmaker, app.state.hub.bus)
+        except Exception:
+            log.warning("outbox relay at start-up failed; the scheduler pass retries", exc_info=True)
         try:
             yield
         finally:

@@ -35,5 +35,4 @@ async def list_events(
     await record(session, action="audit_viewed", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="audit_log", detail={**{k: v for k, v in filters.items() if v is not None},
                                                     "count": len(events)})
-    await session.commit()
     return events

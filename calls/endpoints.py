@@ -36,11 +36,11 @@ from calls.schemas import (
     TransferRequest,
 )
 from calls.visibility import hearable_ids, may_hear, visible_call, visible_clause
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound, TooManyRequests, Unprocessable
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from models import Call, CallEvent, Recording, User
-from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, require, require_province_wide
+from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, UnitOfWorkDep, require, require_province_wide
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 blocklist_router = APIRouter(prefix="/blocklist", tags=["calls"])
@@ -96,7 +96,6 @@ async def list_calls(session: SessionDep, principal: Reader, limit: int = Query(
     if principal.can(Permission.PERSONAL_DATA_READ) and calls:
         await record(session, action="calls_viewed", actor_id=principal.user_id, actor_username=principal.username,
                      resource_type="call", detail={"call_ids": [c.id for c in calls][:100], "caller": caller})
-        await session.commit()
     agents = await _agents(session, calls)
     hearable = await hearable_ids(session, principal, calls)
     return [_out(c, agents, principal, hearable=c.id in hearable) for c in calls]
@@ -113,7 +112,6 @@ async def read_call(call_id: IdPath, session: SessionDep, redis: RedisDep, princ
     if principal.can(Permission.PERSONAL_DATA_READ):
         await record(session, action="call_viewed", actor_id=principal.user_id, actor_username=principal.username,
                      resource_type="call", resource_id=call_id)
-        await session.commit()
     out = _out(call, await _agents(session, [call]), principal, hearable=hearable)
     return {**out, "events": events,
             "recording": RecordingOut.model_validate(recording, from_attributes=True) if recording else None}
@@ -181,14 +179,17 @@ async def transfer_cancel(call_id: IdPath, session: SessionDep, redis: CommandCh
 
 @router.post("/{call_id}/parties", response_model=ControlResult)
 async def add_party(call_id: IdPath, body: PartyRequest, session: SessionDep, redis: CommandChannel,
-                    principal: Controller, resources: ResourcesDep) -> ControlResult:
+                    principal: Controller, resources: ResourcesDep, uow: UnitOfWorkDep) -> ControlResult:
     """Three-way call: bring an expert seat, extension or outside number into the call (R-06).
     An outside number must be on the allow-list (HOTLINE_OUTSIDE_NUMBERS), is rate-limited per
     user and audited, and sees the hotline's number (R-35)."""
     if body.number is not None:
         await visible_call(session, principal, call_id, AcdStore(redis.redis))
-        await authorise(session, redis.redis, resources.settings, principal=principal, number=body.number,
-                        call_id=call_id)
+        try:
+            await authorise(session, redis.redis, resources.settings, principal=principal, number=body.number,
+                            call_id=call_id)
+        except (Unprocessable, TooManyRequests) as refused:  # the refusal stays on record though the request fails
+            raise uow.keep_despite(refused) from None
     return await _control(session, redis, principal, call_id, "add_party", body.model_dump(exclude_none=True))
 
 
@@ -213,7 +214,7 @@ async def hangup(call_id: IdPath, session: SessionDep, redis: CommandChannel, pr
 
 @urgency_router.put("/{call_id}/urgency", response_model=dict)
 async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep, redis: RedisDep,
-                      principal: Manager) -> dict:
+                      principal: Manager, uow: UnitOfWorkDep) -> dict:
     """Mark a waiting call special-urgent (特急): it is served before every other waiting call
     (a call of the supervisor's own region, R-31)."""
     if not principal.scope.everything:  # province staff reach every call; others their region's
@@ -223,8 +224,7 @@ async def set_urgency(call_id: IdPath, body: UrgencyRequest, session: SessionDep
         raise NotFound("该来电不在排队中 (call is not waiting)")
     await record(session, action="call_urgency_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="call", resource_id=call_id, detail={"urgent": body.urgent})
-    await session.commit()
-    await store.wake("urgency")
+    uow.after_commit(lambda: store.wake("urgency"))
     return {"call_id": call_id, "urgent": body.urgent}
 
 
@@ -235,7 +235,6 @@ async def list_blocked(session: SessionDep, principal: Blocker) -> list[BlockOut
     entries = await blocklist.list_entries(session)
     await record(session, action="blocklist_viewed", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="blocklist", detail={"count": len(entries)})
-    await session.commit()
     now = utcnow()
     return [blocklist.to_out(e, now) for e in entries]
 
@@ -249,7 +248,7 @@ async def block(body: BlockIn, session: SessionDep, principal: Blocker) -> Block
                  resource_id=entry.id, detail={"number": entry.number, "status": entry.status,
                                                "reason": entry.reason,
                                                "until": entry.until.isoformat() if entry.until else None})
-    await session.commit()
+    await session.flush()
     return blocklist.to_out(entry, utcnow())
 
 
@@ -259,4 +258,3 @@ async def unblock(entry_id: IdPath, session: SessionDep, principal: Blocker) -> 
     entry = await blocklist.remove(session, entry_id=entry_id)
     await record(session, action="caller_unblocked", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="blocked_caller", resource_id=entry_id, detail={"number": entry.number})
-    await session.commit()

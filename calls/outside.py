@@ -18,12 +18,11 @@ KEY = "hotline:outside-dials:{user_id}"
 async def authorise(session: AsyncSession, redis: Redis, settings: Settings, *, principal: Principal,
                     number: str, call_id: int) -> None:
     """Allow the dial or raise (422 not on the allow-list, 429 over the hourly limit); audited
-    either way and committed, so a refusal is on record even though the request fails."""
+    either way: the caller keeps a refusal's record though the request fails (UnitOfWork.keep_despite)."""
     audit = {"actor_id": principal.user_id, "actor_username": principal.username, "resource_type": "call",
              "resource_id": call_id}
     if not outside_number_allowed(number, settings.outside_numbers):
         await record(session, action="outside_dial_refused", **audit, detail={"number": number, "why": "not allowed"})
-        await session.commit()
         raise Unprocessable("该号码不允许外呼 (number not on the outside-dialling allow-list)")
     key = KEY.format(user_id=principal.user_id)
     async with redis.pipeline(transaction=True) as pipe:
@@ -33,8 +32,7 @@ async def authorise(session: AsyncSession, redis: Redis, settings: Settings, *, 
         count, _, ttl = await pipe.execute()
     if int(count) > settings.outside_dials_per_hour:
         await record(session, action="outside_dial_refused", **audit, detail={"number": number, "why": "rate"})
-        await session.commit()
         raise TooManyRequests("外呼过于频繁，请稍后再试 (too many outside calls)", retry_after=max(int(ttl), 1))
     await record(session, action="outside_dialled", **audit,
                  detail={"number": number, "caller_id": settings.outbound_caller_id})
-    await session.commit()
+    await session.flush()  # on record before the dial is ordered

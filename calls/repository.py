@@ -8,6 +8,7 @@ from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.timeutil import utcnow
+from events.unit_of_work import UnitOfWork
 from models import Call, CallEvent
 
 
@@ -39,52 +40,48 @@ async def call_events(session: AsyncSession, call_id: int) -> list[CallEvent]:
 
 
 class CallRecords:
-    """The worker's unit-of-work helpers: each method is one short committed transaction."""
+    """The worker's writes: each method is one short unit of work (committed on return)."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
 
     async def create(self, **fields: Any) -> Call:
-        async with self.sessionmaker() as session:
+        async with UnitOfWork(self.sessionmaker()) as uow:
             call = Call(**fields)
-            session.add(call)
-            await session.flush()
-            await add_event(session, call_id=call.id, type="started", at=call.started_at,
+            uow.session.add(call)
+            await uow.session.flush()
+            await add_event(uow.session, call_id=call.id, type="started", at=call.started_at,
                             detail={"caller_number": call.caller_number, "app": call.app})
-            await session.commit()
-            return call
+        return call
 
     async def update(self, call_id: int, *, event: str | None = None, actor_id: int | None = None,
                      detail: dict[str, Any] | None = None, **fields: Any) -> None:
         """Set fields on the call and (optionally) append an event, in one transaction (plain
         UPDATE/INSERT statements: the worker writes several times per call)."""
-        async with self.sessionmaker() as session:
+        async with UnitOfWork(self.sessionmaker()) as uow:
             if fields:
-                await session.execute(update(Call).where(Call.id == call_id).values(**fields))
+                await uow.session.execute(update(Call).where(Call.id == call_id).values(**fields))
             if event:
-                await session.execute(insert(CallEvent).values(call_id=call_id, type=event, actor_id=actor_id,
-                                                               detail=detail or {}, at=utcnow()))
-            await session.commit()
+                await uow.session.execute(insert(CallEvent).values(call_id=call_id, type=event, actor_id=actor_id,
+                                                                   detail=detail or {}, at=utcnow()))
 
     async def close(self, call_id: int, *, detail: dict[str, Any], **fields: Any) -> Call:
         """The final write of a call (fields and the `ended` event), once; returns the row."""
-        async with self.sessionmaker() as session:
-            call = await session.get(Call, call_id)
+        async with UnitOfWork(self.sessionmaker()) as uow:
+            call = await uow.session.get(Call, call_id)
             if call is None:
                 raise LookupError(call_id)
             if call.ended_at is not None:  # a retry after a commit whose answer was lost: done already
                 return call
             for key, value in fields.items():
                 setattr(call, key, value)
-            await add_event(session, call_id=call_id, type="ended", detail=detail)
-            await session.commit()
-            return call
+            await add_event(uow.session, call_id=call_id, type="ended", detail=detail)
+        return call
 
     async def event(self, call_id: int, type: str, *, actor_id: int | None = None,
                     detail: dict[str, Any] | None = None) -> None:
-        async with self.sessionmaker() as session:
-            await add_event(session, call_id=call_id, type=type, actor_id=actor_id, detail=detail)
-            await session.commit()
+        async with UnitOfWork(self.sessionmaker()) as uow:
+            await add_event(uow.session, call_id=call_id, type=type, actor_id=actor_id, detail=detail)
 
     async def get(self, call_id: int) -> Call | None:
         async with self.sessionmaker() as session:

@@ -1,8 +1,9 @@
 """`hotline scheduler`: the periodic jobs of the domains, one pass after the other.
 
 A pass runs the work-order supervision (workorders.tasks: overdue flags, reminders,
-auto-close; R-17, R-24) and then one bounded batch of the recordings' integrity re-check
-(recordings.tasks; R-17). The pass is composed here, above both domains.
+auto-close; R-17, R-24), one bounded batch of the recordings' integrity re-check
+(recordings.tasks; R-17), and then relays the outbox events a crash left unpublished
+(events.outbox). The pass is composed here, above the domains.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from core.logging import configure_logging
 from core.resources import Resources
 from core.settings import Settings, get_settings
 from core.timeutil import utcnow
+from events.outbox import prune_published, relay_pending
+from realtime.bus import EventBus
 from recordings.tasks import IntegrityReport, verify_recordings
 from workorders.tasks import PassReport, run_pass
 
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 class SchedulerReport:
     tickets: PassReport
     recordings: IntegrityReport
+    relayed: int  # outbox events published for an earlier, interrupted unit of work
 
 
 async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
@@ -37,7 +41,9 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     now = now or utcnow()
     tickets = await run_pass(sessionmaker, redis, settings, now=now)
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
-    return SchedulerReport(tickets=tickets, recordings=recordings)
+    relayed = await relay_pending(sessionmaker, EventBus(redis, settings.events_channel))
+    await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
+    return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed)
 
 
 async def _loop(once: bool, interval: float) -> None:

@@ -17,6 +17,7 @@ from accounts.service import ensure_admin
 from acd.service import seed_default_skills
 from core.resources import Resources
 from core.settings import Settings
+from events.unit_of_work import UnitOfWork
 from knowledge.demo import seed_demo_knowledge
 from organisation.service import seed_reference_data
 from worktime.service import seed_calendar_days, seed_default_policy
@@ -44,7 +45,8 @@ class BootstrapReport:
 async def seed(resources: Resources) -> BootstrapReport:
     """Reference data, the first administrator, (if enabled) the demo accounts, then SEEDERS."""
     settings = resources.settings
-    async with resources.sessionmaker() as session:
+    async with UnitOfWork(resources.sessionmaker()) as uow:
+        session = uow.session
         rows = await seed_reference_data(session)
         admin_password = settings.admin_password.get_secret_value() if settings.admin_password else None
         generated = await ensure_admin(session, admin_password)
@@ -54,5 +56,4 @@ async def seed(resources: Resources) -> BootstrapReport:
             demo = await seed_demo_accounts(session, demo_password)
         for seeder in SEEDERS:
             await seeder(session, settings)
-        await session.commit()
     return BootstrapReport(reference_rows=rows, demo_accounts=demo, generated_admin_password=generated)

@@ -41,7 +41,6 @@ async def softphone(principal: Seat, session: SessionDep, resources: ResourcesDe
                               password=password)
     await record(session, action="softphone_credentials_issued", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="sip_endpoint", resource_id=config.endpoint)
-    await session.commit()
     response.headers["Cache-Control"] = "no-store"
     return config
 
@@ -62,7 +61,6 @@ async def read_screen_pop(call_id: IdPath, principal: CallReader, session: Sessi
         await record(session, action="personal_data_viewed", actor_id=principal.user_id,
                      actor_username=principal.username, resource_type="call", resource_id=call_id,
                      detail={"where": "screen_pop", "ticket_ids": [t.id for t in pop.open_tickets + pop.history]})
-        await session.commit()
     response.headers["Cache-Control"] = "no-store"
     return pop
 
@@ -75,7 +73,6 @@ async def progress_told(call_id: IdPath, body: ProgressToldIn, principal: Contro
                                ticket_id=body.ticket_id)
     await record(session, action="progress_told", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="call", resource_id=call_id, detail={"ticket_id": body.ticket_id})
-    await session.commit()
     return told
 
 

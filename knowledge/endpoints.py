@@ -26,7 +26,7 @@ from knowledge.schemas import (
 from knowledge.service import PublishedEntry, SearchCache
 from knowledge.workflow import ArticleAction
 from models import KnowledgeArticle, KnowledgeFeedback, KnowledgeRevision, OrgUnit
-from web.deps import IdPath, PrincipalDep, RedisDep, SessionDep, require
+from web.deps import IdPath, PrincipalDep, RedisDep, SessionDep, UnitOfWorkDep, require
 
 router = APIRouter(prefix="/knowledge", tags=["knowledge"])
 public_router = APIRouter(prefix="/knowledge/public", tags=["knowledge"])
@@ -148,7 +148,7 @@ async def list_articles(
 async def _audited(session, principal: Principal, action: str, article: KnowledgeArticle, **detail) -> ArticleOut:
     await record(session, action=action, actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="knowledge_article", resource_id=article.id, detail=detail)
-    await session.commit()
+    await session.flush()
     return await _article_out(session, article, principal)
 
 
@@ -173,20 +173,20 @@ async def report_error(article_id: IdPath, body: FeedbackCreate, session: Sessio
     feedback = await service.report_error(session, principal=principal, article_id=article_id, text=body.text)
     await record(session, action="knowledge_error_reported", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="knowledge_article", resource_id=article_id)
-    await session.commit()
+    await session.flush()
     return feedback
 
 
 @router.post("/articles/{article_id}/{action}", response_model=ArticleOut)
 async def act_on_article(article_id: IdPath, action: ArticleAction, session: SessionDep, redis: RedisDep,
-                         principal: PrincipalDep, body: ReviewNote | None = None) -> ArticleOut:
+                         principal: PrincipalDep, uow: UnitOfWorkDep, body: ReviewNote | None = None) -> ArticleOut:
     """submit (owner) · approve / reject / retire (hotline review)."""
     outcome = await service.act(session, principal=principal, article_id=article_id, action=action,
                                 note=body.note if body else None)
     out = await _audited(session, principal, f"knowledge_{action.value}", outcome.article,
                          note=body.note if body else None)
-    if outcome.search_changed:  # committed: now every process may rebuild from the new rows
-        await service.bump_search_index(redis)
+    if outcome.search_changed:  # once committed: then every process may rebuild from the new rows
+        uow.after_commit(lambda: service.bump_search_index(redis))
     return out
 
 
@@ -216,5 +216,4 @@ async def resolve_feedback(feedback_id: IdPath, body: ReviewNote, session: Sessi
     feedback.resolution = body.note
     await record(session, action="knowledge_error_resolved", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="knowledge_feedback", resource_id=feedback.id)
-    await session.commit()
     return feedback

@@ -12,6 +12,7 @@ from models.knowledge_article import KnowledgeArticle
 from models.knowledge_feedback import KnowledgeFeedback
 from models.knowledge_revision import KnowledgeRevision
 from models.org_unit import OrgUnit
+from models.outbox_event import OutboxEvent
 from models.recording import Recording
 from models.region import Region
 from models.seat_secret import SeatSecret
@@ -27,6 +28,6 @@ from models.user import User
 __all__ = [
     "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
     "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
-    "OrgUnit", "Recording", "Region", "SeatSecret", "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller",
+    "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller",
     "TicketEvent", "TicketSequence", "TimeLimitPolicyVersion", "User"
 ]

@@ -108,7 +108,6 @@ async def create_unit(body: UnitCreate, session: SessionDep, principal: Writer) 
     await session.flush()
     await record(session, action="unit_created", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="org_unit", resource_id=unit.id, detail=body.model_dump())
-    await session.commit()
     return unit
 
 
@@ -124,5 +123,4 @@ async def update_unit(unit_id: IdPath, body: UnitUpdate, session: SessionDep, pr
         setattr(unit, key, value)
     await record(session, action="unit_updated", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="org_unit", resource_id=unit.id, detail=changes)
-    await session.commit()
     return unit

@@ -30,6 +30,7 @@ from core.database import sync_url
 from core.secrets import ari_password
 from core.settings import Settings
 from core.timeutil import utcnow
+from events.unit_of_work import UnitOfWork
 from models import SeatSecret
 from pbx import render, rootfs
 
@@ -139,9 +140,8 @@ def write_seats(settings: Settings, passwords: Mapping[str, str]) -> bool:
 async def apply(settings: Settings, sessionmaker, ari) -> bool:
     """Bring the running Asterisk to the stored secrets: rewrite pjsip_seats.conf, reload
     res_pjsip over ARI. Returns True when something changed."""
-    async with sessionmaker() as session:
-        passwords = await seat_passwords(session, settings)
-        await session.commit()
+    async with UnitOfWork(sessionmaker()) as uow:
+        passwords = await seat_passwords(uow.session, settings)
     if not write_seats(settings, passwords):
         return False
     await ari.asterisk.reloadModule(moduleName="res_pjsip.so")

@@ -11,10 +11,10 @@ router = APIRouter()
 
 
 def desktop_view(principal: Principal, event: BusEvent) -> BusEvent | None:
-    """Desktops get what is addressed to the person or their role (regional events: within
-    their organisation scope, R-31)."""
+    """Desktops get what is addressed to the person, their role (regional events: within
+    their organisation scope, R-31) or their organisation unit."""
     return event if event.audience.includes(user_id=principal.user_id, role=principal.role,
-                                            scope=principal.scope) else None
+                                            scope=principal.scope, unit_id=principal.org_unit_id) else None
 
 
 @router.websocket("/ws/desktop")

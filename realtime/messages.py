@@ -9,12 +9,14 @@ Server → client ops: "welcome" {"user_id", "role", "username"}, "ping", "event
 Bus events (Redis pub/sub channel BUS_CHANNEL) are JSON objects:
     {"type": "<dotted.type>", "at": "<ISO 8601>", "data": {...}, "audience": {...}}
 audience selects recipients: {"user_ids": [..]} for particular people, {"roles": [..]} for everyone
-holding a role, {"all": true} for every desktop and wallboard. A regional event (call events,
+holding a role, {"all": true} for every desktop and wallboard, {"unit_ids": [..]} for everyone whose
+organisation unit is one of them (handling units' staff: ticket events). A regional event (call events,
 agent states: {"regional": true, "region_code": "510100" | null}) reaches role or `all`
 recipients only when their organisation scope covers the region (a city centre gets its own
 region's calls, province staff every call, handling units none); named users always get it.
 Wallboards receive events whose type starts with one of WALLBOARD_PREFIXES (aggregates only)
-regardless of audience. Recipients without `personal:read` get PERSONAL_FIELDS masked.
+regardless of audience. Recipients without `personal:read` get PERSONAL_FIELDS masked. An event
+addressed to units never carries a caller's identity (R-25, data_for_audience).
 """
 from __future__ import annotations
 
@@ -36,6 +38,11 @@ WALLBOARD_PREFIXES = ("stats.", "alarm.")
 # event data fields holding a caller's full number (call.offered, call.answered): masked in the
 # frames of recipients without the personal-data permission (R-35)
 PERSONAL_FIELDS = ("caller_number",)
+# data fields naming a caller (name, phone, id number, the callers themselves): an event addressed
+# to handling units never carries them, at any depth (R-25: units learn a caller only from the
+# ticket, through its own access rules, never from a broadcast)
+CALLER_IDENTITY_FIELDS = frozenset({"caller", "callers", "caller_name", "caller_number", "caller_phone",
+                                    "caller_id_number", "id_number", "phone"})
 
 
 class CloseCode(IntEnum):
@@ -64,12 +71,13 @@ class Audience(BaseModel):
     all: bool = False
     user_ids: list[int] = Field(default_factory=list)
     roles: list[str] = Field(default_factory=list)
+    unit_ids: list[int] = Field(default_factory=list)  # everyone whose organisation unit is listed
     regional: bool = False  # role/all recipients only within the region's scope (R-31)
     region_code: str | None = None  # None on a regional event: province staff only
 
-    def includes(self, *, user_id: int, role: str, scope: Scope | None = None) -> bool:
+    def includes(self, *, user_id: int, role: str, scope: Scope | None = None, unit_id: int | None = None) -> bool:
         """True when the person is one of the recipients."""
-        if user_id in self.user_ids:
+        if user_id in self.user_ids or (unit_id is not None and unit_id in self.unit_ids):
             return True
         if not (self.all or role in self.roles):
             return False
@@ -94,6 +102,23 @@ class Frame(BaseModel):
     op: str = Field(min_length=1, max_length=32)
     code: int | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+def without_caller_identity(value: Any) -> Any:
+    """value with every CALLER_IDENTITY_FIELDS key removed, in nested objects and lists too."""
+    if isinstance(value, dict):
+        return {k: without_caller_identity(v) for k, v in value.items() if k not in CALLER_IDENTITY_FIELDS}
+    if isinstance(value, list):
+        return [without_caller_identity(v) for v in value]
+    return value
+
+
+def data_for_audience(data: dict[str, Any], audience: Audience) -> dict[str, Any]:
+    """The data an event may carry to audience: to handling units, never a caller's identity (R-25).
+
+    The one place the rule is applied: every event of a unit of work passes here before it is
+    written to the outbox, so neither the outbox row nor the bus message ever holds it."""
+    return without_caller_identity(data) if audience.unit_ids else data
 
 
 def masked_data(data: dict[str, Any]) -> dict[str, Any]:

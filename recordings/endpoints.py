@@ -54,7 +54,6 @@ async def recording_audio(recording_id: IdPath, session: SessionDep, resources: 
         raise NotFound("录音文件缺失 (file missing)")
     await record(session, action="recording_played", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="recording", resource_id=recording_id, detail={"call_id": recording.call_id})
-    await session.commit()
     return FileResponse(path, media_type="audio/wav", filename=f"call-{recording.call_id}.wav")
 
 
@@ -67,5 +66,4 @@ async def legal_hold(recording_id: IdPath, body: LegalHoldRequest, session: Sess
     await record(session, action="recording_legal_hold", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="recording", resource_id=recording_id,
                  detail={"legal_hold": body.legal_hold})
-    await session.commit()
     return recording

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from audit.service import record
 from core.settings import Settings
 from core.timeutil import utcnow
+from events.unit_of_work import UnitOfWork
 from models import Recording
 from recordings.audio import sha256_of
 from recordings.service import absolute_path
@@ -52,10 +53,11 @@ def due(now: datetime, every_days: float, batch: int):
 
 async def verify_recordings(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
                             now: datetime | None = None) -> IntegrityReport:
-    """One batch of re-checks, in one transaction."""
+    """One batch of re-checks, in one unit of work."""
     now = now or utcnow()
     report = IntegrityReport()
-    async with sessionmaker() as session:
+    async with UnitOfWork(sessionmaker()) as uow:
+        session = uow.session
         query = due(now, settings.recordings_verify_days, settings.recordings_verify_batch)
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -71,7 +73,6 @@ async def verify_recordings(sessionmaker: async_sessionmaker[AsyncSession], sett
             await record(session, action="recording_integrity_failed", actor_id=None, actor_username="system",
                          resource_type="recording", resource_id=recording.id,
                          detail={"result": result, "call_id": recording.call_id, "path": recording.path})
-        await session.commit()
     if report.checked:
         log.info("recordings verified", extra={"checked": report.checked, "mismatched": len(report.mismatched),
                                                "missing": len(report.missing)})

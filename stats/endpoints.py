@@ -30,7 +30,7 @@ from stats.schemas import (
     WindowName,
 )
 from stats.staffing import TooMuchWork
-from web.deps import IdPath, ResourcesDep, SessionDep, require
+from web.deps import IdPath, ResourcesDep, SessionDep, UnitOfWorkDep, require
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 Reader = Annotated[Principal, Depends(require(Permission.STATS_READ))]
@@ -106,11 +106,13 @@ async def alarms(session: SessionDep, _: Reader, open_only: Annotated[bool, Quer
 
 
 @router.post("/alarms/evaluate", response_model=list[AlarmOut])
-async def evaluate(session: SessionDep, resources: ResourcesDep, _: Manager) -> list[AnswerRateAlarm]:
+async def evaluate(session: SessionDep, uow: UnitOfWorkDep, resources: ResourcesDep,
+                   _: Manager) -> list[AnswerRateAlarm]:
     """Evaluate the alarms now (the worker does this on every call event and periodically)."""
     changes = await alarm_service.evaluate_alarms(session, now=utcnow(), config=_config(resources))
-    await session.commit()
-    await alarm_service.publish_changes(EventBus.for_resources(resources), changes)
+    await session.flush()
+    bus = EventBus.for_resources(resources)
+    uow.after_commit(lambda: alarm_service.publish_changes(bus, changes))
     return [change.alarm for change in changes]
 
 
@@ -122,7 +124,7 @@ async def acknowledge(alarm_id: IdPath, body: AcknowledgeIn, session: SessionDep
         raise NotFound("告警不存在 (no such alarm)")
     alarm = await alarm_service.acknowledge(session, alarm=alarm, user_id=principal.user_id,
                                             username=principal.username, note=body.note, now=utcnow())
-    await session.commit()
+    await session.flush()
     return alarm
 
 

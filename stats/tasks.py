@@ -17,6 +17,7 @@ from typing import Any
 from acd.store import AcdStore
 from core.resources import Resources
 from core.timeutil import utcnow
+from events.unit_of_work import UnitOfWork
 from realtime.bus import EventBus, Hub
 from realtime.messages import BusEvent
 from stats import alarm_service, service
@@ -132,12 +133,11 @@ class StatsWorker:
         """Push fresh figures to every wallboard, then evaluate the alarms and announce transitions
         (figures first: they are what a call event must change on screen within a second)."""
         now = utcnow()
-        async with self.resources.sessionmaker() as session:
-            figures = await service.wallboard_figures(session, self.acd, now=now, config=self.config)
+        async with UnitOfWork(self.resources.sessionmaker()) as uow:
+            figures = await service.wallboard_figures(uow.session, self.acd, now=now, config=self.config)
             await self.bus.publish("stats.updated", figures)
-            changes = await alarm_service.evaluate_alarms(session, now=now, config=self.config)
-            await session.commit()
-        await alarm_service.publish_changes(self.bus, changes)
+            changes = await alarm_service.evaluate_alarms(uow.session, now=now, config=self.config)
+            uow.after_commit(lambda: alarm_service.publish_changes(self.bus, changes))
         if changes:  # the segments' alarm marks changed: one more pass shows them
             self._figures_due.set()
 

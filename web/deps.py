@@ -1,4 +1,4 @@
-"""Request dependencies: the session (the request owns the transaction) and the principal."""
+"""Request dependencies: the unit of work (the request owns the transaction) and the principal."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
@@ -14,6 +14,8 @@ from access.permissions import Permission
 from access.principal import Principal
 from core.resources import Resources
 from core.settings import Settings
+from events.unit_of_work import UnitOfWork
+from realtime.bus import EventBus
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -33,10 +35,23 @@ def get_redis(resources: ResourcesDep) -> Redis:
     return resources.redis
 
 
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    """One session per request; endpoints commit explicitly, anything uncommitted is rolled back."""
-    async with resources.sessionmaker() as session:
-        yield session
+async def get_unit_of_work(resources: ResourcesDep) -> AsyncIterator[UnitOfWork]:
+    """One unit of work per request: committed when the endpoint returns, rolled back when it raises.
+
+    scope="function": the exit code runs after the endpoint returned and its response was
+    serialised but BEFORE the response is sent, so a failing commit (IntegrityError → 409,
+    DataError → 422, api/errors.py) becomes the response, never a success for a lost change.
+    """
+    async with UnitOfWork(resources.sessionmaker(), EventBus.for_resources(resources)) as uow:
+        yield uow
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
+
+
+async def get_session(uow: UnitOfWorkDep) -> AsyncSession:
+    """The request's unit-of-work session (endpoints and services flush, never commit)."""
+    return uow.session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -17,6 +17,7 @@ from core.errors import Conflict, Forbidden, Unprocessable
 from models import DispatchPrecedent, SupervisionRecord, Ticket, TicketAssignment, TicketCaller
 from organisation.units_data import DOMAIN_NAMES
 from workorders import deadlines, dispatch_rules, repository, schemas, similarity
+from workorders.events import TicketNotifier
 from workorders.service import add_event, refresh_overdue, side_of
 from workorders.state_machine import (
     CLOSED_STATES,
@@ -67,6 +68,7 @@ class Step:
     unit_id: int | None = None  # the unit a unit-side principal acts for
     target: Status | None = None
     detail: dict | None = None
+    notifier: TicketNotifier | None = None  # ticket events, published after the commit
 
 
 def required_permission(action: Action, side: Side) -> Permission:
@@ -99,6 +101,8 @@ async def run(step: Step, action: Action, body: schemas.ActionBase) -> Ticket:
     await add_event(step.session, ticket, action=action.value, side=step.side, actor=step.principal,
                     from_status=before, to_status=ticket.status, note=body.note,
                     unit_id=step.unit_id or ticket.lead_unit_id, detail=step.detail, at=step.now)
+    if step.notifier is not None:
+        await step.notifier.step_taken(ticket, action, before=before, unit_id=step.unit_id, detail=step.detail)
     return ticket
 
 
@@ -368,7 +372,7 @@ async def record_finding(session: AsyncSession, *, ticket_id: int, unit_id: int 
 
 
 async def perform(session: AsyncSession, redis, settings, *, principal: Principal, ticket_id: int, action: Action,
-                  body: schemas.ActionBase, now: datetime) -> Ticket:
+                  body: schemas.ActionBase, now: datetime, notifier: TicketNotifier | None = None) -> Ticket:
     """Lock the ticket (SELECT … FOR UPDATE), check who may act, and run the step."""
     ticket = await repository.get_visible(session, principal, ticket_id, lock=True)
     repository.check_version(ticket, body.expected_version)
@@ -378,7 +382,8 @@ async def perform(session: AsyncSession, redis, settings, *, principal: Principa
     step = Step(session=session, principal=principal, side=side, ticket=ticket,
                 policy=await policy_by_version(session, ticket.policy_version),
                 calendar=await get_calendar(session, redis, settings), now=now,
-                auto_close_working_days=settings.ticket_auto_close_working_days, unit_id=unit_id)
+                auto_close_working_days=settings.ticket_auto_close_working_days, unit_id=unit_id,
+                notifier=notifier)
     return await run(step, action, body)
 
 

@@ -1,4 +1,5 @@
-"""Work-order API (thin: parse, call the service, commit, serialise for the principal).
+"""Work-order API (thin: parse, call the service, serialise for the principal; the request's unit of
+work commits).
 
 Workflow steps are `POST /api/v1/tickets/{id}/actions/{action}`, one route per action so
 each has its own typed body in the OpenAPI document.
@@ -18,8 +19,9 @@ from core.csv_export import csv_document
 from core.errors import Forbidden
 from core.timeutil import business_time, utcnow
 from models import DispatchPrecedent, Ticket
-from web.deps import IdPath, PrincipalDep, ResourcesDep, SessionDep, require
+from web.deps import IdPath, PrincipalDep, ResourcesDep, SessionDep, UnitOfWorkDep, require
 from workorders import actions, repository, service
+from workorders.events import TicketNotifier
 from workorders.schemas import EventOut, MergeIn, Moment, TicketCreate, TicketOut, TicketPage
 from workorders.serialize import Viewer, history_out, reveals_identity, ticket_out
 from workorders.state_machine import STATUS_LABELS, Action, Side, Status
@@ -62,11 +64,11 @@ async def _detail(session, principal: Principal, ticket: Ticket, *, full: bool) 
 
 
 @router.post("/tickets", response_model=TicketOut, status_code=201)
-async def create_ticket(body: TicketCreate, session: SessionDep, resources: ResourcesDep, principal: Creator) -> dict:
+async def create_ticket(body: TicketCreate, session: SessionDep, uow: UnitOfWorkDep, resources: ResourcesDep,
+                        principal: Creator) -> dict:
     """Accept a request (R-05); out-of-scope dispositions (R-04) and direct answers (R-06) close at once."""
     ticket, caller = await service.create_ticket(session, resources.redis, resources.settings, principal=principal,
-                                                 body=body)
-    await session.commit()
+                                                 body=body, notifier=TicketNotifier(uow))
     # echoes what the creator just entered (not a view of stored personal data); built without re-reading
     return ticket_out(ticket, [caller], viewer_of(principal), full=True)
 
@@ -110,7 +112,6 @@ async def list_tickets(
     items = [ticket_out(t, callers[t.id], viewer, full=False) for t in tickets]
     if phone:
         await _phone_searched(session, principal, phone, "list", [t.id for t in tickets])
-        await session.commit()
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -148,7 +149,6 @@ async def export_tickets(
         await _personal_view(session, principal, revealed, "export")
     if phone:
         await _phone_searched(session, principal, phone, "export", [t.id for t in tickets])
-    await session.commit()
     return Response(csv_document(CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})
 
@@ -174,7 +174,6 @@ async def open_by_phone(session: SessionDep, principal: Creator, phone: Phone) -
     tickets = await service.open_by_phone(session, principal=principal, phone=phone)
     latest = await service.last_events(session, [t.id for t in tickets])
     await _phone_searched(session, principal, phone, "open_by_phone", [t.id for t in tickets])
-    await session.commit()
     return [{"id": t.id, "number": t.number, "status": t.status, "status_label": STATUS_LABELS[Status(t.status)],
              "category": t.category, "content": t.content[:200], "created_at": business_time(t.created_at),
              "lead_unit_id": t.lead_unit_id,
@@ -194,7 +193,6 @@ async def read_ticket(ticket_id: IdPath, session: SessionDep, principal: Reader)
     callers = (await repository.callers_of(session, [ticket.id]))[ticket.id]
     if reveals_identity(callers, viewer_of(principal)):
         await _personal_view(session, principal, [ticket.id], "detail")
-        await session.commit()
     return data
 
 
@@ -231,7 +229,6 @@ async def merge_tickets(ticket_id: IdPath, body: MergeIn, session: SessionDep, p
     """并单 (R-07): duplicates' callers join this ticket; the duplicates end as `merged`."""
     ticket = await service.merge(session, principal=principal, ticket_id=ticket_id,
                                  duplicate_ids=body.duplicate_ids, note=body.note)
-    await session.commit()
     return await _detail(session, principal, ticket, full=False)
 
 
@@ -249,17 +246,16 @@ async def list_precedents(session: SessionDep, _: Reader, region: str | None = Q
 
 
 def _action_endpoint(action: Action, model: type):
-    async def endpoint(ticket_id: IdPath, body, session: SessionDep, resources: ResourcesDep,
+    async def endpoint(ticket_id: IdPath, body, session: SessionDep, uow: UnitOfWorkDep, resources: ResourcesDep,
                        principal: PrincipalDep) -> dict:
         try:
             ticket = await actions.perform(session, resources.redis, resources.settings, principal=principal,
-                                           ticket_id=ticket_id, action=action, body=body, now=utcnow())
-        except actions.OwnershipDecided as refused:
-            await session.rollback()
+                                           ticket_id=ticket_id, action=action, body=body, now=utcnow(),
+                                           notifier=TicketNotifier(uow))
+        except actions.OwnershipDecided as refused:  # nothing of the step stays, the refusal's trace does
+            await uow.rollback()
             await actions.record_refused_return(session, principal=principal, refused=refused)
-            await session.commit()
-            raise
-        await session.commit()
+            raise uow.keep_despite(refused) from None
         return await _detail(session, principal, ticket, full=False)
 
     endpoint.__annotations__["body"] = model

@@ -1,4 +1,4 @@
-"""Work-order operations: acceptance, numbering, merging, look-ups. Services flush; endpoints commit."""
+"""Work-order operations: acceptance, numbering, merging, look-ups. Services flush; the unit of work commits."""
 from __future__ import annotations
 
 import asyncio
@@ -22,6 +22,7 @@ from models import OrgUnit, Region, Ticket, TicketAssignment, TicketCaller, Tick
 from organisation.units_data import DOMAIN_NAMES
 from workorders import deadlines, repository, similarity
 from workorders.dispatch_rules import area_prefix
+from workorders.events import TicketNotifier
 from workorders.intake import hidden_from_units, initial_status, missing_elements
 from workorders.schemas import TicketCreate
 from workorders.serialize import Viewer, redactor_for
@@ -146,8 +147,10 @@ async def _check_references(session: AsyncSession, body: TicketCreate) -> None:
 
 
 async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings, *, principal: Principal,
-                        body: TicketCreate, now: datetime | None = None) -> tuple[Ticket, TicketCaller]:
-    """Accept a request: validate R-05, time it under the active policy, number it, record it."""
+                        body: TicketCreate, now: datetime | None = None,
+                        notifier: TicketNotifier | None = None) -> tuple[Ticket, TicketCaller]:
+    """Accept a request: validate R-05, time it under the active policy, number it, record it
+    (and, with a notifier, announce it: ticket.created, ticket.closed for one closed at once)."""
     now = now or utcnow()
     _check_elements(body)
     received = _check_times(body, now)
@@ -181,6 +184,10 @@ async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings,
                     detail={"channel": ticket.channel, "category": ticket.category, "policy": ticket.policy_version},
                     at=now)
     await session.flush()
+    if notifier is not None:
+        await notifier.ticket_created(ticket)
+        if status is not Status.PENDING_DISPATCH:  # R-04 / R-06: closed at acceptance
+            await notifier.ticket_closed(ticket)
     return ticket, caller
 
 

@@ -2,7 +2,9 @@
 
 One pass is a function of the database and the clock only: a restart loses nothing, and
 two schedulers may run at once — each claims tickets with SELECT … FOR UPDATE SKIP LOCKED
-and findings are unique per (ticket, kind, due time).
+and findings are unique per (ticket, kind, due time). Each job of a pass is one unit of work
+(its ticket events — ticket.overdue, ticket.reminder, ticket.closed — are published after its
+commit); the scheduler (cli.scheduler) ends every pass by relaying outbox events a crash left unpublished.
 """
 from __future__ import annotations
 
@@ -16,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
+from events.unit_of_work import UnitOfWork
 from models import Ticket
+from realtime.bus import EventBus
 from workorders import actions, deadlines
+from workorders.events import TicketNotifier
 from workorders.service import add_event, refresh_overdue
 from workorders.state_machine import Action, Side, Status
 from worktime.service import get_calendar, policy_by_version
@@ -39,7 +44,8 @@ def _claim(query, session: AsyncSession):
     return query
 
 
-async def flag_overdue(session: AsyncSession, *, now: datetime, report: PassReport) -> None:
+async def flag_overdue(session: AsyncSession, *, now: datetime, report: PassReport,
+                       notifier: TicketNotifier | None = None) -> None:
     """Record every binding deadline that passed since the last pass, with a reminder to the unit."""
     query = _claim(select(Ticket).where(Ticket.next_due_at.is_not(None), Ticket.next_due_at <= now)
                    .order_by(Ticket.next_due_at).limit(BATCH), session)
@@ -57,6 +63,10 @@ async def flag_overdue(session: AsyncSession, *, now: datetime, report: PassRepo
                                 from_status=ticket.status, to_status=ticket.status, note=reminder, unit_id=unit_id,
                                 detail={"kind": kind, "due_at": values[name].isoformat()}, at=now)
                 report.flagged.append((ticket.id, kind))
+                if notifier is not None:
+                    await notifier.ticket_overdue(ticket, unit_id=unit_id, kind=kind, due_at=values[name])
+                    if unit_id is not None:  # the reminder (催办) goes to the unit that missed the deadline
+                        await notifier.ticket_reminder(ticket, unit_id=unit_id, kind=kind, due_at=values[name])
 
 
 def _label(name: str) -> str:
@@ -65,7 +75,7 @@ def _label(name: str) -> str:
 
 
 async def auto_close(session: AsyncSession, redis: Redis, settings: Settings, *, now: datetime,
-                     report: PassReport) -> None:
+                     report: PassReport, notifier: TicketNotifier | None = None) -> None:
     """R-17: tickets left without evaluation past their period are closed and archived."""
     query = _claim(select(Ticket).where(Ticket.status == Status.NO_EVALUATION.value,
                                         Ticket.auto_close_due_at <= now).limit(BATCH), session)
@@ -77,22 +87,22 @@ async def auto_close(session: AsyncSession, redis: Redis, settings: Settings, *,
         for action in (Action.AUTO_CLOSE, Action.ARCHIVE):
             step = actions.Step(session=session, principal=None, side=Side.SYSTEM, ticket=ticket,
                                 policy=await policy_by_version(session, ticket.policy_version), calendar=calendar,
-                                now=now, auto_close_working_days=settings.ticket_auto_close_working_days)
+                                now=now, auto_close_working_days=settings.ticket_auto_close_working_days,
+                                notifier=notifier)
             await actions.run(step, action, actions.schemas.PlainActionIn())
         report.auto_closed.append(ticket.id)
 
 
 async def run_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
                    now: datetime | None = None) -> PassReport:
-    """One supervision pass, one transaction per job (the scheduler, cli.scheduler, runs it)."""
+    """One supervision pass, one unit of work per job (the scheduler, cli.scheduler, runs it)."""
     now = now or utcnow()
     report = PassReport()
-    async with sessionmaker() as session:
-        await flag_overdue(session, now=now, report=report)
-        await session.commit()
-    async with sessionmaker() as session:
-        await auto_close(session, redis, settings, now=now, report=report)
-        await session.commit()
+    bus = EventBus(redis, settings.events_channel)
+    async with UnitOfWork(sessionmaker(), bus) as uow:
+        await flag_overdue(uow.session, now=now, report=report, notifier=TicketNotifier(uow))
+    async with UnitOfWork(sessionmaker(), bus) as uow:
+        await auto_close(uow.session, redis, settings, now=now, report=report, notifier=TicketNotifier(uow))
     if report.flagged or report.auto_closed:
         log.info("scheduler pass", extra={"flagged": len(report.flagged), "auto_closed": len(report.auto_closed)})
     return report

@@ -11,7 +11,7 @@ from access.principal import Principal
 from audit.service import record
 from core.errors import Unprocessable
 from core.types import Moment
-from web.deps import PrincipalDep, ResourcesDep, SessionDep, require, require_province_wide
+from web.deps import PrincipalDep, ResourcesDep, SessionDep, UnitOfWorkDep, require, require_province_wide
 from worktime import known_years, service
 from worktime.schemas import DayIn, DayOut, DeadlineOut, PolicyIn, PolicyOut, YearOut
 
@@ -36,15 +36,14 @@ def _check_year(year: int) -> None:
 @calendar_router.put("/days/{day}", response_model=DayOut)
 async def set_day(
     day: Annotated[date, Path(description="YYYY-MM-DD")], body: DayIn, session: SessionDep,
-    resources: ResourcesDep, principal: CalendarWriter,
+    resources: ResourcesDep, principal: CalendarWriter, uow: UnitOfWorkDep,
 ) -> DayOut:
     """Set or correct one date's kind; wins over seeded data; every process's cached calendar is refreshed."""
     _check_year(day.year)
     row = await service.set_day(session, day=day, kind=body.kind, note=body.note, actor=principal.username)
     await record(session, action="calendar_day_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="calendar_day", resource_id=day.isoformat(), detail={"kind": body.kind, "note": body.note})
-    await session.commit()
-    await service.bump_calendar_token(resources.redis)
+    uow.after_commit(lambda: service.bump_calendar_token(resources.redis))
     return DayOut(date=row.day, kind=row.kind, source=row.source, note=row.note, updated_by=row.updated_by)
 
 
@@ -94,27 +93,25 @@ async def active_policy(session: SessionDep, _: PolicyReader) -> object:
 
 @policy_router.post("", response_model=PolicyOut, status_code=201)
 async def publish_policy(body: PolicyIn, session: SessionDep, resources: ResourcesDep,
-                         principal: PolicyWriter) -> object:
+                         principal: PolicyWriter, uow: UnitOfWorkDep) -> object:
     """Publish a new version (a whole policy; its `version` must be new); existing tickets keep theirs."""
     row = await service.publish(session, body=body.policy, note=body.note, actor=principal.username,
                                        activate=body.activate)
     await record(session, action="policy_published", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="time_limit_policy", resource_id=row.version,
                  detail={"active": row.active, "note": body.note})
-    await session.commit()
-    await service.bump_policy_token(resources.redis)
+    uow.after_commit(lambda: service.bump_policy_token(resources.redis))
     return row
 
 
 @policy_router.post("/{version}/activate", response_model=PolicyOut)
 async def activate_policy(
     version: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")], session: SessionDep, resources: ResourcesDep,
-    principal: PolicyWriter,
+    principal: PolicyWriter, uow: UnitOfWorkDep,
 ) -> object:
     """Make an already published version the active one (e.g. to roll back)."""
     row = await service.activate(session, version=version)
     await record(session, action="policy_activated", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="time_limit_policy", resource_id=row.version)
-    await session.commit()
-    await service.bump_policy_token(resources.redis)
+    uow.after_commit(lambda: service.bump_policy_token(resources.redis))
     return row

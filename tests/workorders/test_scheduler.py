@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from access.authentication import principal_for
 from models import (
+    OutboxEvent,
     SupervisionRecord,
     Ticket,
     TicketAssignment,
@@ -90,6 +91,7 @@ async def _cleanup(maker, ids: list[int]) -> None:
             await session.execute(delete(model).where(model.ticket_id.in_(ids)))
         await session.execute(delete(Ticket).where(Ticket.id.in_(ids)))
         await session.execute(delete(TicketSequence).where(TicketSequence.region == "5103"))
+        await session.execute(delete(OutboxEvent).where(OutboxEvent.payload["ticket_id"].as_integer().in_(ids)))
         await session.commit()
 
 
