@@ -111,7 +111,7 @@ function callerCell(ticket) {
 }
 
 function unitCell(ticket) {
-  if (!ticket.lead_unit_id) return '<span class="muted">未转办</span>';
+  if (!ticket.lead_unit_id) return `<span class="muted">${ticket.status === "returned" ? "待重新转办" : "未转办"}</span>`;
   return esc(unitName(ticket.lead_unit_id));
 }
 
@@ -119,10 +119,11 @@ function row(ticket, index) {
   const due = listDeadline(ticket);
   const overdue = ticket.overdue ? `<span class="tag over" title="${esc((ticket.overdue_kinds || []).map((k) => OVERDUE_KIND[k] || k).join("、"))}">超期</span>` : "";
   const special = ticket.special && ticket.special !== "none" ? '<span class="tag special">特殊</span>' : "";
-  const status = ticket.status === "returned" ? '<span class="tag returned">退回</span>' : "";
+
   return `<tr tabindex="0" data-id="${ticket.id}" data-index="${index}" class="${ticket.overdue ? "overdue" : ""}">
     <td class="num"><a href="#ticket/${ticket.id}">${esc(ticket.number)}</a></td>
-    <td>${esc(TICKET_STATUS[ticket.status] || ticket.status)} ${status}${overdue}${special}</td>
+    <td>${ticket.status === "returned" ? '<span class="tag returned">已退回</span>'
+      : esc(TICKET_STATUS[ticket.status] || ticket.status)} ${overdue}${special}</td>
     <td>${esc(CATEGORY[ticket.category] || ticket.category)}</td>
     <td class="text" title="${esc(ticket.content)}">${esc(truncate(ticket.content, 48))}</td>
     <td>${callerCell(ticket)}</td>

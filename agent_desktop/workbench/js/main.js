@@ -8,6 +8,7 @@ import { ROLE } from "./format.js";
 import * as lists from "./lists.js";
 import * as supervision from "./supervision.js";
 import * as ticketPage from "./ticket.js";
+import { STEP_LABEL } from "./steps.js";
 import * as timeleft from "./timeleft.js";
 
 const $ = (id) => document.getElementById(id);
@@ -24,8 +25,11 @@ function show(view) {
   $("supervision-view").hidden = view !== "supervision";
 }
 
-function banner(text) {
+let notice = "";  // a message for the next screen (shown once, after the route changes)
+
+function banner(text, kind = "error") {
   $("banner").textContent = text || "";
+  $("banner").dataset.kind = kind;
   $("banner").hidden = !text;
 }
 
@@ -39,7 +43,8 @@ function buildTabs() {
 
 async function route() {
   const [head, arg] = (location.hash.replace(/^#/, "") || "").split("/");
-  banner("");
+  banner(notice, "ok");
+  notice = "";
   try {
     if (head === "ticket" && /^\d+$/.test(arg || "")) {
       show("ticket");
@@ -73,7 +78,9 @@ function markTab(key) {
 
 function start(me) {
   const where = me.org_unit_id ? unitName(me.org_unit_id) : "";
-  $("who").textContent = `${me.display_name}（${ROLE[me.role] || me.role}${where ? ` · ${where}` : ""}）`;
+  const role = ROLE[me.role] || me.role;
+  const what = [me.display_name === role ? "" : role, where].filter(Boolean).join(" · ");
+  $("who").textContent = what ? `${me.display_name}（${what}）` : me.display_name;
   buildTabs();
   show("list");
   if (!location.hash) location.hash = `#${workspaces[0] || "search"}`;
@@ -153,7 +160,12 @@ async function boot() {
     if (!b) return;
     try {
       const updated = await ticketPage.step(b.dataset.step);
-      if (updated) banner("");
+      if (updated && updated.gone) {
+        notice = `工单 ${updated.number} 已${STEP_LABEL[b.dataset.step] || "办理"}，不再由本单位办理`;
+        location.hash = lastList || `#${workspaces[0]}`;
+      } else if (updated) {
+        banner(`工单 ${updated.number}：${STEP_LABEL[b.dataset.step] || "操作"}成功`, "ok");
+      }
     } catch (err) {
       banner(`操作失败：${err.message}`);
     }

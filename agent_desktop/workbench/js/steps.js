@@ -28,6 +28,9 @@ export function isPrimary(step) {
   return PRIMARY.has(step);
 }
 
+// The API's reasons end with a bracketed English gloss for developers: the screen shows the Chinese.
+const plainReason = (text) => String(text || "").replace(/\s*\([^()]*\)\s*$/, "");
+
 const field = (label, html, hint = "") => `<label>${esc(label)}${html}${hint ? `<small class="muted">${esc(hint)}</small>` : ""}</label>`;
 const note = () => field("备注（可选）", '<textarea name="note" rows="2" maxlength="1000"></textarea>');
 
@@ -59,7 +62,8 @@ const FORMS = {
         $("sg-list").innerHTML = data.suggestions.length ? data.suggestions.map((s) => `<li>
             <button type="button" class="sg" data-unit="${s.unit_id}" data-role="lead">主办</button>
             <button type="button" class="sg" data-unit="${s.unit_id}" data-role="co">协办</button>
-            <b>${esc(s.unit_name)}</b> <span class="tag">${esc(s.role)}</span> <small class="muted">${esc(s.reason)}</small></li>`).join("")
+            <b>${esc(s.unit_name)}</b> <span class="tag">${s.role === "lead" ? "建议主办" : "建议协办"}</span>
+            <small class="muted">${esc(plainReason(s.reason))}</small></li>`).join("")
           : '<li class="muted">暂无建议，请从组织机构中选择</li>';
       };
       $("dp-domain").addEventListener("change", () => load().catch(() => {}));

@@ -3,7 +3,7 @@
 // the steps the signed-in person may take now.
 
 import { api } from "./api.js";
-import { can, unitName, unitSide } from "./context.js";
+import { can, ctx, unitName, unitSide } from "./context.js";
 import {
   ACTION, CALLBACK_RESULT, CATEGORY, CHANNEL, DEADLINE, OVERDUE_KIND, SIDE, SPECIAL, TICKET_STATUS, bindingDeadlines, esc,
   localTime, truncate,
@@ -45,7 +45,7 @@ function render(t, history) {
     ["类别", CATEGORY[t.category] || t.category], ["渠道", CHANNEL[t.channel] || t.channel],
     ["受理时间", localTime(t.received_at)], ["事发时间", localTime(t.occurred_at)],
     ["事发地点", t.address || "—"], ["行政区划", t.region_code],
-    ["职责领域", t.domain || "—"], ["涉企", t.enterprise_related ? "是" : "否"],
+    ["职责领域", ctx.domains[t.domain] || t.domain || "—"], ["涉企", t.enterprise_related ? "是" : "否"],
   ];
   if (t.complained_unit_id) facts.push(["被投诉单位", unitName(t.complained_unit_id)]);
   if (t.extension_requested_days) facts.push(["申请延期", `${t.extension_requested_days} 个工作日`]);
@@ -131,9 +131,16 @@ async function duplicates(t) {
 }
 
 // Run a step from the action bar; the page reloads the ticket afterwards (the timeline grows).
+// A step may take the ticket out of one's sight (a unit's return): then {gone: true}.
 export async function step(name) {
   if (!shown) return null;
   const updated = await runStep(shown, name);
-  if (updated) await show(updated.id);
+  if (!updated) return null;
+  try {
+    await show(updated.id);
+  } catch (err) {
+    if (err.status === 404) return { ...updated, gone: true };
+    throw err;
+  }
   return updated;
 }
