@@ -123,10 +123,11 @@ const FORMS = {
       const callers = waiting.length > 1 ? field("诉求人", `<select name="caller_id"><option value="">全部未回访的诉求人</option>${waiting
         .map((c) => `<option value="${c.id}">${esc(c.name || "诉求人")} ${esc(c.phone || "")}</option>`).join("")}</select>`) : "";
       return `<p class="muted">向诉求人核实办理情况并记录评价。</p>${callers}
-        <fieldset class="choices"><legend>回访结果</legend>${Object.entries(CALLBACK_RESULT).map(([k, v], i) =>
-          `<label class="check"><input type="radio" name="result" value="${k}" ${i === 0 ? "checked" : ""}>${esc(v)}</label>`).join("")}</fieldset>${note()}`;
+        <fieldset class="choices"><legend>回访结果（按诉求人的评价选择）</legend>${Object.entries(CALLBACK_RESULT).map(([k, v]) =>
+          `<label class="check"><input type="radio" name="result" value="${k}">${esc(v)}</label>`).join("")}</fieldset>${note()}`;
     },
     body: (data) => {
+      if (!data.get("result")) throw new Error("请选择回访结果");
       const body = { result: data.get("result") };
       if (data.get("caller_id")) body.caller_id = Number(data.get("caller_id"));
       return body;
