@@ -35,10 +35,14 @@ async def _signed_in(browser: Browser, base: str, username: str) -> Page:
     return page
 
 
+async def _countdowns(page: Page) -> None:
+    """Wait until every deadline on screen shows its working time left (the server was asked)."""
+    await page.wait_for_function("[...document.querySelectorAll('[data-due]')]"
+                                 ".every(e => e.offsetParent === null || e.textContent !== '…')", timeout=WAIT)
+
+
 async def _shot(page: Page, name: str) -> None:
-    await page.wait_for_function("!document.querySelector('[data-due]') || "
-                                 "[...document.querySelectorAll('[data-due]')].every(e => e.textContent !== '…')",
-                                 timeout=WAIT)
+    await _countdowns(page)
     await page.screenshot(path=str(artifact_path(f"workbench-{name}.png")))
 
 
@@ -216,6 +220,7 @@ async def test_a_ticket_goes_round_the_workbench(workbench_resources):
         await _dispatch(http, supervisor, report_ticket["id"], zjj)
         await unit.click('#tabs a[data-ws="inbox"]')
         await unit.wait_for_selector(f'tr[data-id="{report_ticket["id"]}"]', timeout=WAIT)
+        await _countdowns(unit)
         first_row = unit.locator("#ticket-table tbody tr").first
         assert await first_row.get_attribute("data-id") == str(unsigned["id"])
         assert "超期" in await first_row.inner_text() and "超时" in await first_row.inner_text()

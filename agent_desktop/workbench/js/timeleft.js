@@ -39,7 +39,7 @@ export function secondsLeft(due) {
 export function render() {
   for (const el of document.querySelectorAll("[data-due]")) {
     const left = secondsLeft(el.dataset.due);
-    el.textContent = workingLeft(left, state.daySeconds);
+    el.textContent = left === null ? "…" : workingLeft(left, state.daySeconds);  // "…": still being asked
     el.dataset.level = left === null ? "" : left < 0 ? "over" : left < 3600 ? "near" : "ok";
   }
 }
