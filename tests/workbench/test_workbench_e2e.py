@@ -8,7 +8,8 @@ stays hidden from the unit on every screen, as the API decides.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from playwright.async_api import Browser, Page
@@ -21,6 +22,7 @@ from tests.workorders.helpers import ticket_body
 from workorders.tasks import run_pass
 
 WAIT = 15_000
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 async def _signed_in(browser: Browser, base: str, username: str) -> Page:
@@ -67,6 +69,13 @@ async def _pick_unit(page: Page, host: str, text: str) -> None:
 async def _step(page: Page, step: str) -> None:
     await page.click(f'#t-actions button[data-step="{step}"]')
     await page.wait_for_selector(f'#action-dialog[open][data-step="{step}"]', timeout=WAIT)
+
+
+async def _search(page: Page) -> None:
+    """Submit the filters and wait for the list they ask for."""
+    before = await page.evaluate("document.body.dataset.listLoaded || ''")
+    await page.click('#filters button[type="submit"]')
+    await page.wait_for_function(f"(document.body.dataset.listLoaded || '') !== {before!r}", timeout=WAIT)
 
 
 async def _api(http: httpx.AsyncClient, username: str) -> dict[str, str]:
@@ -158,6 +167,9 @@ async def test_a_ticket_goes_round_the_workbench(workbench_resources):
             assert step in timeline, step
         assert "满意" in await desk.inner_text("#t-callers")
         await _shot(desk, "11-closed-with-timeline")
+        await desk.keyboard.press("Escape")  # back to the list the ticket was opened from
+        await desk.wait_for_selector('#list-view:not([hidden]) #subtabs button[data-tab="waiting"][aria-selected="true"]',
+                                     timeout=WAIT)
 
         # ---- a second ticket: the unit returns it, the dispatcher re-dispatches it
         second = await _create(http, agent, content="武侯区某路段绿化带树木倒伏占道，影响通行",
@@ -234,3 +246,67 @@ async def test_a_ticket_goes_round_the_workbench(workbench_resources):
         await desk.wait_for_function(f"(document.body.dataset.ticket || '').startsWith('{report_ticket['id']}:')",
                                      timeout=WAIT)
         assert "李四" in await desk.inner_text("#t-callers")  # the hotline still sees who reported
+
+
+async def test_a_unit_leader_asks_for_more_time_and_the_dispatcher_decides(workbench_resources):
+    resources = workbench_resources
+    async with live_server(resources) as base, httpx.AsyncClient(base_url=f"http://{base}") as http, \
+            chromium() as browser:
+        agent = await _api(http, "agent1001")
+        ticket = await _create(http, agent, content="武侯区某小区二次供水水箱清洗不及时，需协调多方处理")
+        await _dispatch(http, agent, ticket["id"], await _unit(http, agent, "WH-ZJJ"))
+        signed = await http.post(f"/api/v1/tickets/{ticket['id']}/actions/sign", headers=await _api(http, "wh_zjj"),
+                                 json={})
+        assert signed.status_code == 200, signed.text
+        handle_due = signed.json()["deadlines"]["handle_due_at"]
+
+        # a unit's staff member handles, only its leader may ask for more time
+        staff = await _signed_in(browser, base, "wh_zjj")
+        await staff.goto(f"http://{base}/workbench/#ticket/{ticket['id']}")
+        await _wait_status(staff, ticket["id"], "in_progress")
+        assert await staff.locator('#t-actions button[data-step="complete"]').count() == 1
+        assert await staff.locator('#t-actions button[data-step="request_extension"]').count() == 0
+
+        leader = await _signed_in(browser, base, "wh_zjj_lead")
+        await leader.wait_for_selector(f'tr[data-id="{ticket["id"]}"]', timeout=WAIT)
+        await _open_ticket(leader, ticket["id"])
+        await _step(leader, "request_extension")
+        await leader.fill('#action-dialog input[name="days"]', "3")
+        await leader.fill('#action-dialog textarea[name="reason"]', "需协调物业、供水公司和街道共同制定清洗方案")
+        await leader.check('#action-dialog input[name="caller_informed"]')
+        await _shot(leader, "18-leader-extension-request")
+        await leader.click("#action-submit")
+        await _wait_status(leader, ticket["id"], "extension_requested")
+
+        desk = await _signed_in(browser, base, "supervisor")
+        await desk.click('#subtabs button[data-tab="extension"]')
+        await desk.wait_for_selector(f'tr[data-id="{ticket["id"]}"]', timeout=WAIT)
+        await _shot(desk, "19-extension-requests")
+        await _open_ticket(desk, ticket["id"])
+        await _step(desk, "approve_extension")
+        assert "3" in await desk.inner_text("#action-fields")
+        await desk.click("#action-submit")
+        await _wait_status(desk, ticket["id"], "in_progress")
+        after = (await http.get(f"/api/v1/tickets/{ticket['id']}", headers=agent)).json()
+        assert after["deadlines"]["handle_due_at"] > handle_due and after["extended_days"] == 3
+        assert "同意延期" in await desk.inner_text("#t-timeline")
+        await _shot(desk, "20-extension-approved")
+
+        # the search: content, accepted today (Beijing), region; "/" jumps to the search box
+        await desk.click('#tabs a[data-ws="search"]')
+        await desk.wait_for_selector("#f-from:not([hidden])", state="attached", timeout=WAIT)
+        await desk.locator("body").press("/")
+        assert await desk.evaluate("document.activeElement.id") == "f-q"
+        await desk.keyboard.type("二次供水")
+        today = datetime.now(UTC).astimezone(SHANGHAI).date().isoformat()
+        await desk.fill("#f-from", today)
+        await desk.fill("#f-to", today)
+        await desk.fill("#f-region", "510107")
+        await _search(desk)
+        assert await desk.locator("#ticket-table tbody tr").count() == 1
+        assert await desk.locator(f'tr[data-id="{ticket["id"]}"]').count() == 1
+        await desk.fill("#f-from", (date.fromisoformat(today) + timedelta(days=1)).isoformat())
+        await desk.fill("#f-to", "")
+        await _search(desk)
+        assert not await desk.locator("#list-empty").is_hidden()
+        await _shot(desk, "21-search")

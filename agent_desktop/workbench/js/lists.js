@@ -67,10 +67,19 @@ export function setupFilters(onSubmit) {
   $("page-next").addEventListener("click", () => { view.offset += PAGE; onSubmit(); });
 }
 
+// A date picked in Beijing time → the instant its day starts (+08:00); `plus` days later for an end.
+function dayStart(value, plus = 0) {
+  if (!value) return "";
+  const day = new Date(`${value}T00:00:00+08:00`);
+  day.setUTCDate(day.getUTCDate() + plus);
+  return new Date(day.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 19) + "+08:00";
+}
+
 function readFilters() {
   return {
     q: $("f-q").value.trim(), number: $("f-number").value.trim(), category: $("f-category").value,
     status: $("f-status").value, phone: $("f-phone").value.trim(), overdue: $("f-overdue").checked ? "true" : "",
+    region: $("f-region").value.trim(), created_from: dayStart($("f-from").value), created_to: dayStart($("f-to").value, 1),
   };
 }
 
@@ -85,6 +94,7 @@ export function open(workspace, tabKey) {
   $("list-title").textContent = ws.title;
   $("f-status-label").hidden = !ws.search;
   $("f-phone-label").hidden = !ws.search || unitSide() || !can("personal:read");
+  for (const el of document.querySelectorAll(".search-only")) el.hidden = !ws.search;
   $("subtabs").innerHTML = ws.tabs.map((t) => `<button type="button" role="tab" data-tab="${esc(t.key)}"
     aria-selected="${t.key === tab.key}">${esc(t.label)}</button>`).join("");
   return tab;
@@ -94,7 +104,7 @@ export async function load() {
   const ws = WORKSPACES[view.workspace];
   const tab = ws.tabs.find((t) => t.key === view.tab);
   const filters = { ...view.filters };
-  if (!ws.search) delete filters.status;
+  if (!ws.search) for (const key of ["status", "phone", "region", "created_from", "created_to"]) delete filters[key];
   const params = { ...tab.params, ...filters, limit: PAGE, offset: view.offset };
   if (ws.search && filters.status) params.status = filters.status;
   const page = await api.get("/api/v1/tickets", params);
