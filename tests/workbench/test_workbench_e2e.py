@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page
 
 from models import Ticket
 from tests.browser import DESK_VIEWPORT, artifact_path, chromium
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD
 from tests.live_server import live_server
 from tests.workorders.helpers import ticket_body
 from workorders.tasks import run_pass
@@ -78,8 +78,8 @@ async def _search(page: Page) -> None:
     await page.wait_for_function(f"(document.body.dataset.listLoaded || '') !== {before!r}", timeout=WAIT)
 
 
-async def _api(http: httpx.AsyncClient, username: str) -> dict[str, str]:
-    response = await http.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+async def _api(http: httpx.AsyncClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    response = await http.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -292,6 +292,31 @@ async def test_a_unit_leader_asks_for_more_time_and_the_dispatcher_decides(workb
         assert "同意延期" in await desk.inner_text("#t-timeline")
         await _shot(desk, "20-extension-approved")
 
+        # a co-handling unit (协办) sees the ticket and reports progress on its part, nothing more
+        shared = await _create(http, agent, content="武侯区望江路占道经营及路面破损，需城管与住建共同处理",
+                               domain="urban_management")
+        response = await http.post(f"/api/v1/tickets/{shared['id']}/actions/dispatch", headers=agent, json={
+            "lead_unit_id": await _unit(http, agent, "WH-CGJ"), "co_unit_ids": [await _unit(http, agent, "WH-ZJJ")]})
+        assert response.status_code == 200, response.text
+        admin = await _api(http, "admin", ADMIN_PASSWORD)
+        made = await http.post("/api/v1/users", headers=admin, json={
+            "username": "wh_cgj", "password": "cgj-pass-2026", "role": "unit_staff",
+            "org_unit_id": await _unit(http, agent, "WH-CGJ")})
+        assert made.status_code == 201, made.text
+        lead_signed = await http.post(f"/api/v1/tickets/{shared['id']}/actions/sign", json={},
+                                      headers=await _api(http, "wh_cgj", "cgj-pass-2026"))
+        assert lead_signed.status_code == 200, lead_signed.text
+        await staff.goto(f"http://{base}/workbench/#inbox")
+        await staff.wait_for_selector(f'tr[data-id="{shared["id"]}"]', timeout=WAIT)
+        await _open_ticket(staff, shared["id"])
+        assert [await b.get_attribute("data-step") for b in await staff.locator("#t-actions button").all()] == ["progress"]
+        await _step(staff, "progress")
+        await staff.fill('#action-dialog textarea[name="note"]', "住建局已安排对破损路面进行修补，预计本周内完成")
+        await staff.click("#action-submit")
+        await staff.wait_for_function("document.querySelector('#t-timeline').textContent.includes('办理进展')",
+                                      timeout=WAIT)
+        await _shot(staff, "21-co-unit-progress")
+
         # the search: content, accepted today (Beijing), region; "/" jumps to the search box
         await desk.click('#tabs a[data-ws="search"]')
         await desk.wait_for_selector("#f-from:not([hidden])", state="attached", timeout=WAIT)
@@ -309,4 +334,4 @@ async def test_a_unit_leader_asks_for_more_time_and_the_dispatcher_decides(workb
         await desk.fill("#f-to", "")
         await _search(desk)
         assert not await desk.locator("#list-empty").is_hidden()
-        await _shot(desk, "21-search")
+        await _shot(desk, "22-search")

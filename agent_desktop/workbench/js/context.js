@@ -33,3 +33,19 @@ export function unitName(id) {
 export function dispatchableUnits() {
   return [...ctx.units.values()].filter((u) => u.active && u.kind !== "hotline_centre" && u.kind !== "sub_centre");
 }
+
+// The signed-in person's unit and every unit below it (a leader acts for those too).
+export function ownUnits() {
+  const own = new Set();
+  const start = ctx.me && ctx.me.org_unit_id;
+  if (!start) return own;
+  own.add(start);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const unit of ctx.units.values()) {
+      if (unit.parent_id && own.has(unit.parent_id) && !own.has(unit.id)) { own.add(unit.id); grew = true; }
+    }
+  }
+  return own;
+}

@@ -3,7 +3,7 @@
 // the steps the signed-in person may take now.
 
 import { api } from "./api.js";
-import { can, ctx, unitName, unitSide } from "./context.js";
+import { can, ctx, ownUnits, unitName, unitSide } from "./context.js";
 import {
   ACTION, CALLBACK_RESULT, CATEGORY, CHANNEL, DEADLINE, OVERDUE_KIND, SIDE, SPECIAL, TICKET_STATUS, bindingDeadlines, esc,
   localTime, truncate,
@@ -82,7 +82,10 @@ function render(t, history) {
         ${e.note ? `<div class="note">${esc(e.note)}</div>` : ""}${detail}</div></li>`;
   }).join("");
 
-  const steps = (t.allowed_actions || []).filter((s) => STEP_LABEL[s] && can(STEP_PERMISSION[s]));
+  // a co-handling unit (协办) reports progress on its part; every other unit step is the lead unit's
+  const coUnit = unitSide() && t.lead_unit_id && !ownUnits().has(t.lead_unit_id);
+  const steps = (t.allowed_actions || []).filter((s) => STEP_LABEL[s] && can(STEP_PERMISSION[s])
+    && (!coUnit || s === "progress"));
   $("t-actions").innerHTML = steps.map((s, i) => `<button type="button" data-step="${esc(s)}" class="${isPrimary(s) ? "primary" : ""}"
       title="Alt+${i + 1}">${esc(STEP_LABEL[s])}</button>`).join("") || '<span class="muted">当前无可办理的操作</span>';
 }
