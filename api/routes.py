@@ -17,6 +17,8 @@ from recordings import endpoints as recordings
 from stats import endpoints as stats
 from stats import pages as stats_pages
 from web.deps import current_principal
+from workbench import endpoints as workbench
+from workbench.pages import mount_workbench
 from workorders import endpoints as workorders
 from workorders import supervision
 from worktime import endpoints as worktime
@@ -38,6 +40,8 @@ PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.bloc
 
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 
+PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workbench/)
+
 
 def include_routes(app: FastAPI) -> None:
     """Attach every router to app."""
@@ -52,3 +56,4 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(protected)
     mount_static(app)  # the agent desktop's pages (public files; their API calls need a token)
     stats_pages.mount_wallboard(app)  # /wallboard page (public files; its data needs a supervisor's token)
+    mount_workbench(app)  # /workbench: the ticket workbench's pages (public files; the API scopes their data)

@@ -123,7 +123,8 @@ def test_the_installed_package_migrates_renders_and_serves_every_page(installed,
             time.sleep(0.2)  # polling a starting server, bounded by the deadline
         for path, marker in (("/desktop/", "<html"), ("/desktop/js/app.js", "import"),
                              ("/desktop/vendor/jssip.min.js", "JsSIP"), ("/wallboard/", "<html"),
-                             ("/wallboard/js/main.js", "import")):
+                             ("/wallboard/js/main.js", "import"), ("/workbench/", "<html"),
+                             ("/workbench/js/main.js", "import")):
             response = httpx.get(base + path, timeout=10)
             assert response.status_code == 200 and marker in response.text, (path, response.status_code)
         token = httpx.post(f"{base}/api/v1/auth/token", timeout=10,

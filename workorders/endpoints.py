@@ -99,13 +99,17 @@ async def list_tickets(
     region: str | None = FilterArgs["region"], overdue: bool | None = None,
     created_from: Moment | None = None, created_to: Moment | None = None,
     q: str | None = FilterArgs["q"], phone: str | None = FilterArgs["phone"], number: str | None = FilterArgs["number"],
+    order: repository.TicketOrder = repository.TicketOrder.NEWEST,
     limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> dict:
-    """Search visible tickets (scope-limited); names and phones are masked in lists."""
+    """Search visible tickets (scope-limited); names and phones are masked in lists.
+
+    `order`: newest (default), dispatch_due (the dispatch queue), nearest_due (a unit's inbox:
+    overdue first, then the nearest binding limit), completed_oldest (the callback queue)."""
     filters = _filters(status, unit_id, category, region, overdue, created_from, created_to, q, phone, number,
                        principal)
     filters = await service.without_hidden_matches(session, principal, viewer_of(principal), filters)
-    tickets, total = await repository.page(session, repository.filtered_query(principal.scope, filters),
+    tickets, total = await repository.page(session, repository.filtered_query(principal.scope, filters, order),
                                            limit=limit, offset=offset)
     callers = await repository.callers_of(session, [t.id for t in tickets])
     viewer = viewer_of(principal)

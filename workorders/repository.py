@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,13 +61,31 @@ class TicketFilters:
     excluded_ids: Sequence[int] = ()  # matched `q` only inside text this principal does not get (R-25)
 
 
-def filtered_query(scope: Scope, filters: TicketFilters) -> Select[tuple[Ticket]]:
-    """Visible tickets matching every given filter (newest first)."""
+class TicketOrder(StrEnum):
+    """Orders of a ticket list (each ends on the id, so paging is stable)."""
+
+    NEWEST = "newest"  # created, newest first (the default)
+    DISPATCH_DUE = "dispatch_due"  # the dispatch queue: nearest dispatch limit first
+    NEAREST_DUE = "nearest_due"  # a unit's inbox: overdue ones first, then the nearest binding limit
+    COMPLETED_OLDEST = "completed_oldest"  # the callback queue: completed longest ago first
+
+
+ORDER_BY: dict[TicketOrder, tuple] = {
+    TicketOrder.NEWEST: (Ticket.created_at.desc(), Ticket.id.desc()),
+    TicketOrder.DISPATCH_DUE: (Ticket.dispatch_due_at.asc().nulls_last(), Ticket.id.asc()),
+    TicketOrder.NEAREST_DUE: (Ticket.overdue.desc(), Ticket.next_due_at.asc().nulls_last(), Ticket.id.asc()),
+    TicketOrder.COMPLETED_OLDEST: (Ticket.completed_at.asc().nulls_last(), Ticket.id.asc()),
+}
+
+
+def filtered_query(scope: Scope, filters: TicketFilters,
+                   order: TicketOrder = TicketOrder.NEWEST) -> Select[tuple[Ticket]]:
+    """Visible tickets matching every given filter, in the given order (newest first by default)."""
     query = select(Ticket).where(visible_clause(scope))
     conditions = _conditions(filters)
     if conditions:
         query = query.where(and_(*conditions))
-    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    return query.order_by(*ORDER_BY[order])
 
 
 def _conditions(f: TicketFilters) -> list[ColumnElement[bool]]:

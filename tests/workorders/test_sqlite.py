@@ -55,5 +55,8 @@ async def test_lifecycle_on_sqlite(tmp_path):
             assert export.status_code == 200 and first["number"] in export.text
             rates = await client.get("/api/v1/supervision/rates", headers=await headers("supervisor"))
             assert rates.json()["accepted"] == 1
+            for order in ("dispatch_due", "nearest_due", "completed_oldest"):  # the workbench's queues
+                listed = await client.get("/api/v1/tickets", headers=agent, params={"order": order})
+                assert listed.status_code == 200 and tid in [t["id"] for t in listed.json()["items"]], order
     finally:
         await resources.close()
