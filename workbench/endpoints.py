@@ -11,11 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import PrincipalDep, ResourcesDep, SessionDep
 from core.errors import Unprocessable
 from core.timeutil import business_time, utcnow
 from core.types import Moment
-from workorders.calendar_service import get_calendar
+from web.deps import PrincipalDep, ResourcesDep, SessionDep
+from worktime.service import get_calendar
 
 router = APIRouter(prefix="/workbench", tags=["workbench"])
 MAX_DEADLINES = 300  # a page of 50 tickets with six deadlines each
