@@ -32,5 +32,5 @@ class WorkerAgi:
             caller_number=number[:32], phase="ended",
             disposition="blocked", started_at=now, ended_at=now, ended_by="system")
         await self.worker.records.event(call.id, "blocked", detail={"reason": reason})
-        await self.worker.notify("call.blocked", CallBlocked(call_id=call.id, caller_masked=mask_phone(number),
+        await self.worker.publisher.notify("call.blocked", CallBlocked(call_id=call.id, caller_masked=mask_phone(number),
                                                               reason=reason))
