@@ -12,6 +12,7 @@ executes the commands it returns, in order; an event its phase cannot take raise
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -126,7 +127,39 @@ class Music:
     on: bool
 
 
-Command = AnswerCaller | NotifyStarted | Record | MuteCaller | Music
+@dataclass(frozen=True)
+class PlayNotice:
+    """A prompt played whole to the caller (no keys); a failure to play it is no matter."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    """Into the ACD (at the call's known entry time) and announced as queued."""
+
+    fresh: bool  # the first time: the entry time is recorded
+
+
+@dataclass(frozen=True)
+class AnnounceQueued:
+    """`call.queued` with the caller's position."""
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    """`agent.state` for an agent whose state the call changed."""
+
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class WakeDispatchers:
+    reason: str
+
+
+Command = AnswerCaller | NotifyStarted | Record | MuteCaller | Music | PlayNotice | Enqueue | AnnounceQueued \
+    | AgentChanged | WakeDispatchers
 
 
 # ------------------------------------------------------------------ transitions
@@ -147,14 +180,18 @@ def _menu_chosen(event: MenuChosen) -> tuple[Phase, tuple[Command, ...]]:
                                   "detail": {"choice": event.choice, "queue": event.queue}}),)
 
 
-def _to(phase: Phase):
+def _to(phase: Phase) -> Callable[[Event], tuple[Phase, tuple[Command, ...]]]:
+    """A change of phase that asks for nothing more."""
     return lambda event: (phase, ())
 
 
 def _offer_lost(event: OfferLost) -> tuple[Phase, tuple[Command, ...]]:
+    """The agent is free again (their state changed), the caller waits on, and the dispatchers
+    look for the next agent at once."""
     return Phase.QUEUED, (Record({"phase": Phase.QUEUED.value, "event": "ring_timeout",
                                   "detail": {"agent_id": event.agent_id, "extension": event.extension,
-                                             "outcome": event.outcome}}),)
+                                             "outcome": event.outcome}}),
+                          AgentChanged(event.agent_id), AnnounceQueued(), WakeDispatchers("offer failed"))
 
 
 def _held(event: Held) -> tuple[Phase, tuple[Command, ...]]:
@@ -162,10 +199,13 @@ def _held(event: Held) -> tuple[Phase, tuple[Command, ...]]:
 
 
 def _requeued(event: Requeued) -> tuple[Phase, tuple[Command, ...]]:
-    return Phase.QUEUED, (Record({"event": "requeued", "detail": {"queue": event.queue, "reason": event.reason}}),)
+    """The caller hears why they wait again, then goes back into the ACD ahead of the others."""
+    notice = "transfer_failed" if event.reason == "transfer_failed" else "transfer_wait"
+    return Phase.QUEUED, (Record({"event": "requeued", "detail": {"queue": event.queue, "reason": event.reason}}),
+                          PlayNotice(notice), Enqueue(fresh=False))
 
 
-_TABLE: dict[tuple[Phase, type], Any] = {
+_TABLE: dict[tuple[Phase, type], Callable[[Any], tuple[Phase, tuple[Command, ...]]]] = {
     (Phase.IVR, Answered): _answered,
     (Phase.IVR, MenuChosen): _menu_chosen,
     (Phase.QUEUED, Offered): _to(Phase.RINGING),

@@ -4,7 +4,7 @@ and reaches nothing else. Each Protocol lists only what the call really uses."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ivr.registry import CallRegistry
 
 
-class Telephony(Protocol):
+class TelephonyPort(Protocol):
     """Asterisk, through ivr.services.CallServices."""
 
     async def answer(self, channel_id: str) -> None: ...
@@ -31,9 +31,11 @@ class Telephony(Protocol):
     async def destroy(self, bridge_id: str) -> None: ...
     async def record_bridge(self, bridge_id: str, name: str) -> None: ...
     async def stop_recording(self, name: str) -> None: ...
+    async def channels(self) -> dict[str, dict]: ...  # re-sync: what Asterisk has
+    async def bridges(self) -> dict[str, dict]: ...
 
 
-class AgentQueue(Protocol):
+class AcdPort(Protocol):
     """The ACD's shared state (acd.store.AcdStore)."""
 
     async def enqueue(self, call: QueuedCall) -> None: ...
@@ -45,9 +47,10 @@ class AgentQueue(Protocol):
     async def answered(self, *, call_id: int, user_id: int, now: float) -> bool: ...
     async def call_ended(self, user_id: int, call_id: int, now: float, wrap_up_seconds: float) -> Any: ...
     async def release_seized(self, user_id: int, call_id: int, now: float) -> None: ...
+    async def agents(self) -> list[Any]: ...  # re-sync: who still holds a call of a dead worker
 
 
-class CallRecordsPort(Protocol):
+class RecordsPort(Protocol):
     """The call's row and its events (calls.repository.CallRecords)."""
 
     async def create(self, **fields: Any) -> Any: ...
@@ -55,7 +58,7 @@ class CallRecordsPort(Protocol):
     async def close(self, call_id: int, **fields: Any) -> Any: ...
 
 
-class Publisher(Protocol):
+class PublisherPort(Protocol):
     """Events for the desktops and wallboards (ivr.publishing.Publisher)."""
 
     async def notify(self, type_: str, message: Any, *, agent_id: int | None = None, broadcast: bool = True,
@@ -65,18 +68,18 @@ class Publisher(Protocol):
     def queue_stats_changed(self) -> None: ...
 
 
-class Prompts(Protocol):
+class PromptsPort(Protocol):
     """Media for the caller (ivr.prompts.PromptLibrary)."""
 
     def media(self, key: str) -> str: ...
     async def speak(self, text: str) -> str: ...
 
 
-class Tickets(Protocol):
+class TicketsPort(Protocol):
     async def __call__(self, digits: str) -> Any: ...
 
 
-class Seats(Protocol):
+class SeatsPort(Protocol):
     """Who sits at an extension and where it can be rung (ivr.seats.SeatDirectory)."""
 
     async def endpoint_for(self, extension: str) -> str | None: ...
@@ -84,15 +87,16 @@ class Seats(Protocol):
     async def user_brief(self, user_id: int | None) -> dict: ...
 
 
-class Recordings(Protocol):
+class RecordingsPort(Protocol):
     """The call's recording once Asterisk closed it (ivr.recorder.Recorder)."""
 
     def finished_waiter(self, name: str) -> asyncio.Future: ...
     async def wait(self, future: asyncio.Future | None, name: str) -> None: ...
-    async def store(self, call_id: int, name: str, started_at: Any, seats: tuple[int | None, ...] = ()) -> int | None: ...
+    async def store(self, call_id: int, name: str, started_at: Any,
+                    seats: tuple[int | None, ...] = ()) -> int | None: ...
 
 
-class Background(Protocol):
+class BackgroundPort(Protocol):
     def run(self, coro: Coroutine[Any, Any, Any]) -> None: ...
 
 
@@ -111,15 +115,15 @@ class CallPolicy:
 
 @dataclass(frozen=True)
 class CallPorts:
-    telephony: Telephony
-    acd: AgentQueue
-    records: CallRecordsPort
-    publisher: Publisher
-    prompts: Prompts
-    tickets: Tickets
-    seats: Seats
-    recordings: Recordings
-    background: Background
+    telephony: TelephonyPort
+    acd: AcdPort
+    records: RecordsPort
+    publisher: PublisherPort
+    prompts: PromptsPort
+    tickets: TicketsPort
+    seats: SeatsPort
+    recordings: RecordingsPort
+    background: BackgroundPort
     registry: CallRegistry
-    wake_dispatcher: Any  # () -> None: the local dispatcher looks at the queue now
+    wake_dispatcher: Callable[[], None]  # the local dispatcher looks at the queue now
     policy: CallPolicy

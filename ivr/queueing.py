@@ -179,9 +179,6 @@ class Queueing:
         await acd.offer_failed(call_id=call.call_id, user_id=leg.user_id, now=time.time(), outcome=outcome,
                                reason=reason)
         await call.transition(lifecycle.OfferLost(leg.user_id, leg.target, outcome))
-        await self.ports.publisher.agent_changed(leg.user_id)
-        await self.announce_queued()
-        await acd.wake("offer failed")
         return False
 
     async def agent_answered(self, leg: Leg) -> bool:

@@ -71,8 +71,9 @@ class Resyncer:
 
     async def resume(self, app: str, call: Call, channels: dict, bridges: dict) -> None:
         """Take over a call a dead worker (or our previous run) left in Asterisk."""
-        session = CallSession(self.ports, app, call_id=call.id, caller=call.channel_id, caller_number=call.caller_number,
-                              phase=Phase(call.phase), started_at=call.started_at, region_code=call.region_code)
+        session = CallSession(self.ports, app, call_id=call.id, caller=call.channel_id,
+                              caller_number=call.caller_number, phase=Phase(call.phase),
+                              started_at=call.started_at, region_code=call.region_code)
         session.queue, session.urgent = call.queue, call.urgent
         session.entered_at = call.entered_queue_at.timestamp() if call.entered_queue_at else None
         session.answered, session.emergency = call.answered_at is not None, call.emergency_service
@@ -156,7 +157,7 @@ class Resyncer:
             recording_id = await self.ports.recordings.store(call.id, call.recording_name, call.answered_at)
         disposition = final_disposition(phase=call.phase, answered=call.answered_at is not None,
                                         emergency=bool(call.emergency_service))
-        await self.records.update(call.id, phase="ended", ended_at=utcnow(), disposition=disposition,
+        await self.records.update(call.id, phase=Phase.ENDED.value, ended_at=utcnow(), disposition=disposition,
                                   ended_by="system", recording_id=recording_id, event="ended",
                                   detail={"disposition": disposition, "resynced": True})
         self.ports.publisher.queue_stats_changed()

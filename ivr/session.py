@@ -11,6 +11,7 @@ built (ivr.plugin).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -19,6 +20,7 @@ from core.masking import mask_phone
 from core.retry import at_most
 from core.timeutil import utcnow
 from ivr import lifecycle
+from ivr.ari import AriError
 from ivr.call_types import (
     DUPLICATE_REPLY,
     EXPIRED_REPLY,
@@ -53,7 +55,7 @@ class CallSession:
         self.region_code = region_code  # the call's region (calls.regions): scopes its events
         self.call_id, self.caller, self.caller_number = call_id, caller, caller_number
         self.opening = opening  # a new call: the fields of its record, written by its own task
-        self.phase = Phase(phase)  # changed only by transition()
+        self._phase = Phase(phase)
         self.started_at = started_at or utcnow()
         self.inbox: asyncio.Queue = asyncio.Queue()
         self._writes: asyncio.Queue = asyncio.Queue()
@@ -80,25 +82,42 @@ class CallSession:
         self.control, self.ending = CallControl(self), Ending(self)
 
     # ---------------------------------------------------------------- the life cycle
+    @property
+    def phase(self) -> Phase:
+        """Read by the call's handlers and the ACD dispatcher; changed only by transition()."""
+        return self._phase
+
     async def transition(self, event: lifecycle.Event) -> None:
         """The one place the phase changes; the commands of the change run in order."""
-        self.phase, commands = lifecycle.step(self.phase, event)
+        self._phase, commands = lifecycle.step(self._phase, event)
         for command in commands:
             await self.execute(command)
 
     async def execute(self, command: lifecycle.Command) -> None:
-        telephony = self.ports.telephony
-        if isinstance(command, lifecycle.Record):
-            self.record(**command.fields)
-        elif isinstance(command, lifecycle.Music):
-            await telephony.moh(self.caller, command.on)
-        elif isinstance(command, lifecycle.MuteCaller):
-            await telephony.mute_in(self.caller, command.on)
-        elif isinstance(command, lifecycle.AnswerCaller):
-            await telephony.answer(self.caller)
-        elif isinstance(command, lifecycle.NotifyStarted):
-            await self.ports.publisher.notify("call.started", CallStarted(
-                call_id=self.call_id, caller_masked=mask_phone(self.caller_number)), region_code=self.region_code)
+        ports = self.ports
+        match command:
+            case lifecycle.Record(fields):
+                self.record(**fields)
+            case lifecycle.Music(on):
+                await ports.telephony.moh(self.caller, on)
+            case lifecycle.MuteCaller(on):
+                await ports.telephony.mute_in(self.caller, on)
+            case lifecycle.AnswerCaller():
+                await ports.telephony.answer(self.caller)
+            case lifecycle.NotifyStarted():
+                await ports.publisher.notify("call.started", CallStarted(
+                    call_id=self.call_id, caller_masked=mask_phone(self.caller_number)), region_code=self.region_code)
+            case lifecycle.PlayNotice(key):
+                with contextlib.suppress(AriError):
+                    await self.menu.play_and_collect(self.menu.notice(key))
+            case lifecycle.Enqueue(fresh):
+                await self.queueing.enqueue(fresh=fresh)
+            case lifecycle.AnnounceQueued():
+                await self.queueing.announce_queued()
+            case lifecycle.AgentChanged(user_id):
+                await ports.publisher.agent_changed(user_id)
+            case lifecycle.WakeDispatchers(reason):
+                await ports.acd.wake(reason)
 
     # ---------------------------------------------------------------- plumbing
     def post(self, message: Any) -> None:
@@ -115,7 +134,8 @@ class CallSession:
         while not self._writes.empty():
             fields = self._writes.get_nowait()
             # a database blip delays the write; only one failing for half a minute is lost (logged)
-            await at_most(RECORD_WRITE_ATTEMPTS, lambda fields=fields: self.ports.records.update(self.call_id, **fields),
+            await at_most(RECORD_WRITE_ATTEMPTS,
+                          lambda fields=fields: self.ports.records.update(self.call_id, **fields),
                           what="call record write", context={"call_id": self.call_id})
 
     async def flush_records(self) -> None:

@@ -196,11 +196,5 @@ class Talk:
         call = self.call
         call.queue, call.urgent, call.agent = queue, True, None
         await self.hold_caller(False)  # while still bridged: hold is a conversation's
-        await call.transition(lifecycle.Requeued(queue, reason))
-        notice = "transfer_failed" if reason == "transfer_failed" else "transfer_wait"
-        try:
-            await call.menu.play_and_collect(call.menu.notice(notice))
-        except AriError:
-            pass
-        await call.queueing.enqueue(fresh=False)
+        await call.transition(lifecycle.Requeued(queue, reason))  # the notice, then back into the ACD
         return "requeue"

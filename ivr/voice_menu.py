@@ -39,8 +39,11 @@ class VoiceMenu:
 
     async def lookup(self, number: str) -> menu.TicketStatus:
         found = await self.ports.tickets(number)
-        self.call.record(ticket_number=number, event="ticket_query", detail={"number": number, "found": found is not None})
-        return menu.TicketStatus(found is not None, ticket_status_text(found.number, found.status_label) if found else "")
+        self.call.record(ticket_number=number, event="ticket_query",
+                         detail={"number": number, "found": found is not None})
+        if found is None:
+            return menu.TicketStatus(False)
+        return menu.TicketStatus(True, ticket_status_text(found.number, found.status_label))
 
     async def media(self, prompts: tuple[menu.PromptRef, ...]) -> list[str]:
         out = []
@@ -52,39 +55,38 @@ class VoiceMenu:
     async def play_and_collect(self, prompt: menu.Prompt) -> str:
         """Play the prompts (a key stops them), then collect keys until max_digits, the
         terminator, or `timeout` seconds without a key."""
-        call, registry, telephony = self.call, self.ports.registry, self.ports.telephony
+        call, registry = self.call, self.ports.registry
         playback = f"pb-{call.call_id}-{secrets.token_hex(4)}"
         registry.add_playback(playback, call)
-        await telephony.play(call.caller, await self.media(prompt.prompts), playback)
-        digits, playing = "", True
-        deadline: float | None = None
-        loop = asyncio.get_running_loop()
+        await self.ports.telephony.play(call.caller, await self.media(prompt.prompts), playback)
         try:
-            while True:
-                timeout = None if deadline is None else max(0.0, deadline - loop.time())
-                if playing:
-                    timeout = 300.0  # a prompt never plays this long; guards a lost event
-                message = await call.next(timeout)
-                if message is None:
-                    return digits
-                kind = message.get("type") if isinstance(message, dict) else None
-                if kind == "PlaybackFinished" and message["playback"]["id"] == playback:
-                    playing = False
-                    if prompt.max_digits == 0:
-                        return digits
-                    deadline = loop.time() + prompt.timeout
-                elif kind == "ChannelDtmfReceived" and message["channel"]["id"] == call.caller:
-                    if prompt.max_digits == 0:
-                        continue
-                    if playing:
-                        playing = False
-                        await telephony.stop_playback(playback)
-                    digit = message["digit"]
-                    if prompt.terminator and digit == prompt.terminator:
-                        return digits
-                    digits += digit
-                    if len(digits) >= prompt.max_digits:
-                        return digits
-                    deadline = loop.time() + prompt.timeout
+            return await self.collect(prompt, playback)
         finally:
             registry.drop_playback(playback)
+
+    async def collect(self, prompt: menu.Prompt, playback: str) -> str:
+        digits, playing, deadline = "", True, None
+        loop = asyncio.get_running_loop()
+        while True:
+            # a prompt never plays 300 s: the bound guards a lost PlaybackFinished
+            timeout = 300.0 if playing else None if deadline is None else max(0.0, deadline - loop.time())
+            message = await self.call.next(timeout)
+            if message is None:
+                return digits
+            kind = message.get("type") if isinstance(message, dict) else None
+            if kind == "PlaybackFinished" and message["playback"]["id"] == playback:
+                playing = False
+                if prompt.max_digits == 0:
+                    return digits
+                deadline = loop.time() + prompt.timeout
+            elif kind == "ChannelDtmfReceived" and message["channel"]["id"] == self.call.caller \
+                    and prompt.max_digits > 0:
+                if playing:  # a key stops the prompt
+                    playing = False
+                    await self.ports.telephony.stop_playback(playback)
+                if prompt.terminator and message["digit"] == prompt.terminator:
+                    return digits
+                digits += message["digit"]
+                if len(digits) >= prompt.max_digits:
+                    return digits
+                deadline = loop.time() + prompt.timeout

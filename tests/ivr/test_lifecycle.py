@@ -9,9 +9,12 @@ import pytest
 from ivr import lifecycle
 from ivr.lifecycle import (
     AgentAnswered,
+    AgentChanged,
+    AnnounceQueued,
     AnswerCaller,
     Answered,
     Ended,
+    Enqueue,
     Held,
     ImpossibleTransition,
     MenuChosen,
@@ -22,9 +25,11 @@ from ivr.lifecycle import (
     OfferLost,
     OfferWithdrawn,
     Phase,
+    PlayNotice,
     Readmitted,
     Record,
     Requeued,
+    WakeDispatchers,
     step,
 )
 
@@ -73,11 +78,12 @@ def test_the_menu_choice_is_recorded_with_its_queue():
     assert commands == (Record({"menu_choice": "2", "event": "menu", "detail": {"choice": "2", "queue": "enterprise"}}),)
 
 
-def test_a_ring_timeout_puts_the_caller_back_in_the_queue_and_says_why():
+def test_a_ring_timeout_puts_the_caller_back_in_the_queue_and_looks_for_the_next_agent():
     phase, commands = step(Phase.RINGING, OfferLost(7, "1001", "no_answer"))
     assert phase == Phase.QUEUED
     assert commands == (Record({"phase": "queued", "event": "ring_timeout",
-                                "detail": {"agent_id": 7, "extension": "1001", "outcome": "no_answer"}}),)
+                                "detail": {"agent_id": 7, "extension": "1001", "outcome": "no_answer"}}),
+                        AgentChanged(7), AnnounceQueued(), WakeDispatchers("offer failed"))
 
 
 def test_hold_mutes_the_caller_then_plays_music_and_unhold_undoes_both():
@@ -85,10 +91,12 @@ def test_hold_mutes_the_caller_then_plays_music_and_unhold_undoes_both():
     assert step(Phase.BRIDGED, Held(False)) == (Phase.BRIDGED, (MuteCaller(False), Music(False)))
 
 
-def test_a_requeue_is_recorded_with_its_reason():
+def test_a_requeue_is_recorded_told_to_the_caller_and_puts_the_call_back_in_the_acd():
     phase, commands = step(Phase.BRIDGED, Requeued("general", "transfer"))
     assert phase == Phase.QUEUED
-    assert commands == (Record({"event": "requeued", "detail": {"queue": "general", "reason": "transfer"}}),)
+    assert commands == (Record({"event": "requeued", "detail": {"queue": "general", "reason": "transfer"}}),
+                        PlayNotice("transfer_wait"), Enqueue(fresh=False))
+    assert step(Phase.BRIDGED, Requeued("general", "transfer_failed"))[1][1] == PlayNotice("transfer_failed")
 
 
 @pytest.mark.parametrize("event", [Offered(), OfferWithdrawn(), AgentAnswered(), Readmitted(), Ended()])
