@@ -81,18 +81,8 @@ class Resyncer:
         session.recording_name = call.recording_name
         legs = await self._legs_of(call.id, channels)
         bridge = bridges.get(call.bridge_id or "")
-        if call.phase == "bridged" and bridge is not None:
-            session.bridge_id = call.bridge_id
-            session.caller_bridged = call.channel_id in bridge.get("channels", [])
-            if call.recording_name:
-                session.recording_done = self.ports.recordings.finished_waiter(call.recording_name)
-            self.registry.add_bridge(call.bridge_id, session)
-            in_bridge = set(bridge.get("channels", []))
-            for leg in legs:
-                leg.answered = leg.channel_id in in_bridge
-                session.legs.add(leg)
-                if leg.answered and leg.kind in ("agent", "xfer") and session.agent is None:
-                    session.agent = leg
+        if call.phase == Phase.BRIDGED and bridge is not None:
+            self.rejoin_bridge(session, call, bridge, legs)
         else:
             await self.withdraw_offers(call.id, legs)
             await self.requeue_resumed(session, call)
@@ -101,6 +91,20 @@ class Resyncer:
                                                              "phase": call.phase})
         session.start(fresh=False)
         log.warning("call resumed", extra={"call_id": call.id, "phase": call.phase, "app": app})
+
+    def rejoin_bridge(self, session: CallSession, call: Call, bridge: dict, legs: list[Leg]) -> None:
+        """A bridged call goes on in its bridge, with its recording and the legs still in it."""
+        session.bridge_id = call.bridge_id
+        session.caller_bridged = call.channel_id in bridge.get("channels", [])
+        if call.recording_name:
+            session.recording_done = self.ports.recordings.finished_waiter(call.recording_name)
+        self.registry.add_bridge(call.bridge_id, session)
+        in_bridge = set(bridge.get("channels", []))
+        for leg in legs:
+            leg.answered = leg.channel_id in in_bridge
+            session.legs.add(leg)
+            if leg.answered and leg.kind in ("agent", "xfer") and session.agent is None:
+                session.agent = leg
 
     async def withdraw_offers(self, call_id: int, legs: list[Leg]) -> None:
         """Offers in flight when the worker died: hang up their legs, give the agents back."""
