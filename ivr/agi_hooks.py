@@ -6,6 +6,7 @@ import time
 from agi_scripts.blocklist_check import choose_app
 from core.masking import mask_phone
 from core.timeutil import utcnow
+from ivr.lifecycle import Phase
 from ivr.messages import CallBlocked
 
 
@@ -29,8 +30,8 @@ class WorkerAgi:
         now = utcnow()
         call = await self.worker.records.create(
             channel_id=channel_id or f"agi-{time.time_ns()}", app="agi", node=self.worker.ownership.node,
-            caller_number=number[:32], phase="ended",
+            caller_number=number[:32], phase=Phase.ENDED.value,
             disposition="blocked", started_at=now, ended_at=now, ended_by="system")
         await self.worker.records.event(call.id, "blocked", detail={"reason": reason})
-        await self.worker.notify("call.blocked", CallBlocked(call_id=call.id, caller_masked=mask_phone(number),
-                                                              reason=reason))
+        await self.worker.publisher.notify("call.blocked", CallBlocked(
+            call_id=call.id, caller_masked=mask_phone(number), reason=reason))

@@ -8,6 +8,7 @@ import signal
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from acd.dispatcher import Dispatcher
 from acd.store import AcdStore
 from agi_scripts.blocklist_check import BlockedCallerCheck
 from agi_scripts.fastagi import FastAgiServer
@@ -18,11 +19,18 @@ from core.secrets import ari_password
 from core.settings import Settings
 from ivr.agi_hooks import WorkerAgi
 from ivr.ari import AriClient
+from ivr.background import Background
 from ivr.command_server import CommandServer
 from ivr.notifier import Notifier
 from ivr.ownership import Ownership, node_of
+from ivr.ports import CallPolicy, CallPorts
 from ivr.prompt_texts import load_texts
 from ivr.prompts import PromptLibrary
+from ivr.publishing import Publisher
+from ivr.recorder import Recorder
+from ivr.registry import CallRegistry
+from ivr.seats import SeatDirectory
+from ivr.services import CallServices
 from ivr.tickets import TicketLookup
 from ivr.worker import Worker
 from realtime.bus import EventBus
@@ -35,16 +43,42 @@ def ari_urls(settings: Settings) -> tuple[str, str]:
     return f"http://{base}", f"ws://{base}"
 
 
+def call_policy(settings: Settings) -> CallPolicy:
+    return CallPolicy(digit_timeout=settings.ivr_digit_timeout_seconds,
+                      ticket_timeout=settings.ivr_ticket_timeout_seconds,
+                      announce_every=settings.queue_announce_seconds, ring_timeout=settings.ring_timeout_seconds,
+                      wrap_up_seconds=settings.wrap_up_seconds, outside_numbers=settings.outside_numbers,
+                      outbound_caller_id=settings.outbound_caller_id)
+
+
+def build_call_worker(settings: Settings, *, sessionmaker, redis, ari, telephony: CallServices, store: AcdStore,
+                      records: CallRecords, notifier: Notifier, prompts: PromptLibrary, tickets,
+                      ownership: Ownership, ws_base: str = "", api_key: str = "") -> Worker:
+    """The worker and the ports of its calls (tests build one with fakes for some parts)."""
+    registry = CallRegistry()
+    seats = SeatDirectory(sessionmaker, telephony)
+    publisher = Publisher(notifier, store, seats)
+    recorder = Recorder(settings, sessionmaker, telephony, publisher)
+    dispatcher = Dispatcher(store, registry.calls, ring_timeout=settings.ring_timeout_seconds)
+    ports = CallPorts(telephony=telephony, acd=store, records=records, publisher=publisher, prompts=prompts,
+                      tickets=tickets, seats=seats, recordings=recorder, background=Background(), registry=registry,
+                      wake_dispatcher=dispatcher.wake, policy=call_policy(settings))
+    return Worker(settings=settings, ports=ports, dispatcher=dispatcher, seats=seats, recorder=recorder,
+                  publisher=publisher, sessionmaker=sessionmaker, redis=redis, ari=ari, records=records,
+                  prompts=prompts, ownership=ownership, ws_base=ws_base, api_key=api_key)
+
+
 def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, FastAgiServer, CommandServer]:
     http_base, ws_base = ari_urls(settings)
     password = ari_password(settings)
     ari = AriClient(http_base, settings.ari_user, password)
-    worker = Worker(
-        settings=settings, sessionmaker=resources.sessionmaker, redis=resources.redis, ari=ari,
+    worker = build_call_worker(
+        settings, sessionmaker=resources.sessionmaker, redis=resources.redis, ari=ari, telephony=CallServices(ari),
         store=AcdStore(resources.redis), records=CallRecords(resources.sessionmaker),
         notifier=Notifier(EventBus.for_resources(resources)),
         prompts=PromptLibrary(settings, load_texts(settings.prompts_file)),
-        tickets=TicketLookup(resources.sessionmaker), ownership=Ownership(resources.redis, settings.worker_id, node_of(settings)),
+        tickets=TicketLookup(resources.sessionmaker),
+        ownership=Ownership(resources.redis, settings.worker_id, node_of(settings)),
         ws_base=ws_base, api_key=f"{settings.ari_user}:{password}")
     hooks = WorkerAgi(worker)
     check = BlockedCallerCheck(sessionmaker=resources.sessionmaker, routing=hooks.route, on_blocked=hooks.blocked)

@@ -1,57 +1,58 @@
 """One call's life as an actor: every ARI event, ACD offer and agent command for the call
 goes through its inbox and is handled by its own task, so the call's state needs no locks.
 
-Phases: ivr (voice menu) -> queued (music, position announcements, offers to agents) ->
-bridged (caller, agent and maybe more parties in one mixing bridge, recorded) -> ended.
-A blind transfer to a queue, or a failed transfer, puts the call back into `queued`.
-Whatever happens, `_finish` hangs up what is left, stores the recording, releases the agent
-and writes the final disposition.
+The phases and their changes are ivr.lifecycle's (ivr -> queued -> ringing -> bridged ->
+ended); this module is the shell that runs them. What each phase does is delegated to a
+handler: the voice menu (ivr.voice_menu), the queue (ivr.queueing), the conversation
+(ivr.talk) and the agent's commands on it (ivr.control), the end (ivr.ending).
+Everything outside the call comes in through its ports (ivr.ports), given when it is
+built (ivr.plugin).
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from acd.dispatcher import Offer
-from acd.store import AgentRecord
 from calls.commands import DUPLICATE_REPLY, EXPIRED_REPLY, UNCLAIMED_REPLY, Command
-from calls.disposition import final_disposition
 from core.masking import mask_phone
-from core.retry import at_most, until_done
+from core.retry import at_most
 from core.timeutil import utcnow
-from ivr import menu
+from ivr import lifecycle
+from ivr.ari import AriError
 from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Resync
-from ivr.control import ControlMixin
-from ivr.messages import AgentStateChanged, CallEnded, CallStarted
-from ivr.prompt_texts import ticket_status_text
-from ivr.queueing import QueueMixin
-
-if TYPE_CHECKING:
-    from ivr.worker import Worker
+from ivr.control import CallControl
+from ivr.ending import Ending
+from ivr.lifecycle import Phase
+from ivr.messages import CallStarted
+from ivr.ports import CallPorts
+from ivr.queueing import Queueing
+from ivr.registry import Legs
+from ivr.talk import Talk
+from ivr.voice_menu import VoiceMenu
 
 log = logging.getLogger(__name__)
 RECORD_WRITE_ATTEMPTS = 8  # about half a minute of backoff
 OPEN_RECORD_ATTEMPTS = 4  # the caller waits unanswered meanwhile
-RECORDING_ATTEMPT_TIMEOUT = 120.0  # copy and hash of a long recording
 
 
-class CallSession(QueueMixin, ControlMixin):
-    def __init__(self, worker: Worker, app: str, *, call_id: int | None, caller: str, caller_number: str,
-                 phase: str = "ivr", started_at=None, opening: dict[str, Any] | None = None,
+class CallSession:
+    def __init__(self, ports: CallPorts, app: str, *, call_id: int | None, caller: str, caller_number: str,
+                 phase: Phase = Phase.IVR, started_at=None, opening: dict[str, Any] | None = None,
                  region_code: str | None = None) -> None:
-        self.w, self.app = worker, app
+        self.ports, self.app = ports, app
         self.region_code = region_code  # the call's region (calls.regions): scopes its events
         self.call_id, self.caller, self.caller_number = call_id, caller, caller_number
         self.opening = opening  # a new call: the fields of its record, written by its own task
-        self.phase = phase
+        self._phase = Phase(phase)
         self.started_at = started_at or utcnow()
         self.inbox: asyncio.Queue = asyncio.Queue()
         self._writes: asyncio.Queue = asyncio.Queue()
         self._writer: asyncio.Task | None = None
-        self.legs: dict[str, Leg] = {}
+        self.legs = Legs(ports.registry, self)
         self.queue: str | None = None
         self.urgent = False
         self.entered_at: float | None = None
@@ -59,6 +60,7 @@ class CallSession(QueueMixin, ControlMixin):
         self.bridge_id: str | None = None
         self.caller_bridged = False  # the caller is in the call's bridge (stays there when requeued)
         self.recording_name: str | None = None
+        self.recording_done: asyncio.Future | None = None  # RecordingFinished of our recording
         self.answered = False
         self.answered_once = False
         self.transferred = False
@@ -67,7 +69,47 @@ class CallSession(QueueMixin, ControlMixin):
         self.caller_gone = False
         self.ended_by = "caller"
         self.task: asyncio.Task | None = None
-        self.recording_done: asyncio.Future | None = None  # RecordingFinished of our recording
+        # what each phase does; they share this call's state and ports
+        self.menu, self.queueing, self.talk = VoiceMenu(self), Queueing(self), Talk(self)
+        self.control, self.ending = CallControl(self), Ending(self)
+
+    # ---------------------------------------------------------------- the life cycle
+    @property
+    def phase(self) -> Phase:
+        """Read by the call's handlers and the ACD dispatcher; changed only by transition()."""
+        return self._phase
+
+    async def transition(self, event: lifecycle.Event) -> None:
+        """The one place the phase changes; the commands of the change run in order."""
+        self._phase, commands = lifecycle.step(self._phase, event)
+        for command in commands:
+            await self.execute(command)
+
+    async def execute(self, command: lifecycle.Command) -> None:
+        ports = self.ports
+        match command:
+            case lifecycle.Record(fields):
+                self.record(**fields)
+            case lifecycle.Music(on):
+                await ports.telephony.moh(self.caller, on)
+            case lifecycle.MuteCaller(on):
+                await ports.telephony.mute_in(self.caller, on)
+            case lifecycle.AnswerCaller():
+                await ports.telephony.answer(self.caller)
+            case lifecycle.NotifyStarted():
+                await ports.publisher.notify("call.started", CallStarted(
+                    call_id=self.call_id, caller_masked=mask_phone(self.caller_number)), region_code=self.region_code)
+            case lifecycle.PlayNotice(key):
+                with contextlib.suppress(AriError):
+                    await self.menu.play_and_collect(self.menu.notice(key))
+            case lifecycle.Enqueue(fresh):
+                await self.queueing.enqueue(fresh=fresh)
+            case lifecycle.AnnounceQueued():
+                await self.queueing.announce_queued()
+            case lifecycle.AgentChanged(user_id):
+                await ports.publisher.agent_changed(user_id)
+            case lifecycle.WakeDispatchers(reason):
+                await ports.acd.wake(reason)
 
     # ---------------------------------------------------------------- plumbing
     def post(self, message: Any) -> None:
@@ -84,7 +126,8 @@ class CallSession(QueueMixin, ControlMixin):
         while not self._writes.empty():
             fields = self._writes.get_nowait()
             # a database blip delays the write; only one failing for half a minute is lost (logged)
-            await at_most(RECORD_WRITE_ATTEMPTS, lambda fields=fields: self.w.records.update(self.call_id, **fields),
+            await at_most(RECORD_WRITE_ATTEMPTS,
+                          lambda fields=fields: self.ports.records.update(self.call_id, **fields),
                           what="call record write", context={"call_id": self.call_id})
 
     async def flush_records(self) -> None:
@@ -120,19 +163,22 @@ class CallSession(QueueMixin, ControlMixin):
                 leg = self.legs.get(message.get("channel", {}).get("id"))
                 if leg is not None and leg.gone:
                     continue  # the second and third event of one hang-up
-            if isinstance(message, Offer) and self.phase != "queued":
-                await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
-                                                now=time.time(), outcome="cancelled")
+            if isinstance(message, Offer) and self.phase != Phase.QUEUED:
+                await self.cancel_offer(message)
                 continue
             if isinstance(message, Command) and not await self.admit(message):
                 continue
-            if isinstance(message, Command) and self.phase != "bridged":
+            if isinstance(message, Command) and self.phase != Phase.BRIDGED:
                 await self.command_outside_talk(message)
                 continue
             if isinstance(message, Resync):
                 await self.on_resync(message)
                 continue
             return message
+
+    async def cancel_offer(self, offer: Offer) -> None:
+        await self.ports.acd.offer_failed(call_id=self.call_id, user_id=offer.agent.user_id, now=time.time(),
+                                          outcome="cancelled")
 
     async def admit(self, command: Command) -> bool:
         """A command runs at most once, and never after the API answered for it (R-05): an
@@ -163,30 +209,30 @@ class CallSession(QueueMixin, ControlMixin):
             command.reply.set_result({"ok": False, "status": 403, "detail": "not your call"})
         else:
             self.ended_by = "agent"
-            await self.w.calls.hangup(self.caller)
+            await self.ports.telephony.hangup(self.caller)
             command.reply.set_result({"ok": True, "status": 200, "data": {}})
 
-    # ---------------------------------------------------------------- life cycle
+    # ---------------------------------------------------------------- the whole call
     async def run(self, *, fresh: bool) -> None:
         """The whole call. Cancelled (worker stopping, app taken over): leave Asterisk as it is."""
         if self.call_id is None and not await self.open_record():
             return
-        self.w.index_call(self)
+        self.ports.registry.add_call(self)
         try:
             await self.flow(fresh)
-            await self.finish()
+            await self.ending.finish()
         finally:
-            self.w.unindex_call(self)
+            self.ports.registry.remove_call(self)
             await self.drain()
 
     async def open_record(self) -> bool:
         """A new call's record, written here rather than by the ARI event pump (which must never
         wait for the database): events of the call meanwhile wait in its inbox."""
-        call = await at_most(OPEN_RECORD_ATTEMPTS, lambda: self.w.records.create(**self.opening),
+        call = await at_most(OPEN_RECORD_ATTEMPTS, lambda: self.ports.records.create(**self.opening),
                              what="open the call record", context={"channel": self.caller})
         if call is None:  # logged: without a record the call cannot be served
-            self.w.unindex_channel(self.caller)
-            await self.w.calls.hangup(self.caller)
+            self.ports.registry.drop_channel(self.caller)
+            await self.ports.telephony.hangup(self.caller)
             return False
         self.call_id, self.started_at = call.id, call.started_at
         log.info("call started", extra={"call_id": call.id, "app": self.app})
@@ -199,19 +245,18 @@ class CallSession(QueueMixin, ControlMixin):
             if isinstance(message, Command) and not message.reply.done():
                 message.reply.set_result({"ok": False, "status": 409, "detail": "通话已结束 (call ended)"})
             elif isinstance(message, Offer):
-                await self.w.store.offer_failed(call_id=self.call_id, user_id=message.agent.user_id,
-                                                now=time.time(), outcome="cancelled")
+                await self.cancel_offer(message)
 
     async def flow(self, fresh: bool) -> None:
         try:
             if fresh:
                 await self.begin()
             while not self.caller_gone:
-                if self.phase == "ivr":
-                    await self.run_menu()
-                elif self.phase in ("queued", "ringing"):
-                    await self.wait_in_queue()
-                elif self.phase != "bridged" or not await self.talk():
+                if self.phase == Phase.IVR:
+                    await self.menu.run()
+                elif self.phase in lifecycle.WAITING:
+                    await self.queueing.wait()
+                elif self.phase != Phase.BRIDGED or not await self.talk.run():
                     break
         except CallerGone:
             self.ended_by = "caller"
@@ -222,159 +267,22 @@ class CallSession(QueueMixin, ControlMixin):
             self.ended_by = "system"
 
     async def begin(self) -> None:
-        await self.w.calls.answer(self.caller)
-        await self.w.notify("call.started", CallStarted(call_id=self.call_id,
-                                                       caller_masked=mask_phone(self.caller_number)),
-                            region_code=self.region_code)
-        notice = await self.w.calls.variable(self.caller, "HOTLINE_NOTICE")
+        await self.transition(lifecycle.Answered())
+        notice = await self.ports.telephony.variable(self.caller, "HOTLINE_NOTICE")
         if notice == "warned":
             self.record(event="caller_warned")
-            await self.play_and_collect(menu.Prompt(("caller_warned",), max_digits=0, timeout=0))
+            await self.menu.play_and_collect(self.menu.notice("caller_warned"))
 
-    # ---------------------------------------------------------------- voice menu
-    async def run_menu(self) -> None:
-        config = menu.MenuConfig(self.w.settings.ivr_digit_timeout_seconds,
-                                 self.w.settings.ivr_ticket_timeout_seconds)
-        state, action = menu.step(menu.MenuState(), menu.Start(), config)
-        while True:
-            if isinstance(action, menu.ToQueue):
-                self.record(menu_choice=action.choice, event="menu",
-                                            detail={"choice": action.choice, "queue": action.queue})
-                self.queue, self.phase = action.queue, "queued"
-                return
-            if isinstance(action, menu.LookupTicket):
-                found = await self.w.tickets(action.number)
-                self.record(ticket_number=action.number, event="ticket_query",
-                                            detail={"number": action.number, "found": found is not None})
-                status = menu.TicketStatus(found is not None, ticket_status_text(found.number, found.status_label)
-                                           if found else "")
-                state, action = menu.step(state, status, config)
-                continue
-            digits = await self.play_and_collect(action)
-            state, action = menu.step(state, menu.Keys(digits), config)
-
-    async def media(self, prompts: tuple[menu.PromptRef, ...]) -> list[str]:
-        out = []
-        for ref in prompts:
-            out.append(await self.w.prompts.speak(ref.text) if isinstance(ref, menu.Text)
-                       else self.w.prompts.media(ref))
-        return out
-
-    async def play_and_collect(self, prompt: menu.Prompt) -> str:
-        """Play the prompts (a key stops them), then collect keys until max_digits, the
-        terminator, or `timeout` seconds without a key."""
-        playback = f"pb-{self.call_id}-{secrets.token_hex(4)}"
-        self.w.index_playback(playback, self)
-        await self.w.calls.play(self.caller, await self.media(prompt.prompts), playback)
-        digits, playing = "", True
-        deadline: float | None = None
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                timeout = None if deadline is None else max(0.0, deadline - loop.time())
-                if playing:
-                    timeout = 300.0  # a prompt never plays this long; guards a lost event
-                message = await self.next(timeout)
-                if message is None:
-                    return digits
-                kind = message.get("type") if isinstance(message, dict) else None
-                if kind == "PlaybackFinished" and message["playback"]["id"] == playback:
-                    playing = False
-                    if prompt.max_digits == 0:
-                        return digits
-                    deadline = loop.time() + prompt.timeout
-                elif kind == "ChannelDtmfReceived" and message["channel"]["id"] == self.caller:
-                    if prompt.max_digits == 0:
-                        continue
-                    if playing:
-                        playing = False
-                        await self.w.calls.stop_playback(playback)
-                    digit = message["digit"]
-                    if prompt.terminator and digit == prompt.terminator:
-                        return digits
-                    digits += digit
-                    if len(digits) >= prompt.max_digits:
-                        return digits
-                    deadline = loop.time() + prompt.timeout
-        finally:
-            self.w.unindex_playback(playback)
-
-    # ---------------------------------------------------------------- legs
-    def add_leg(self, leg: Leg) -> None:
-        self.legs[leg.channel_id] = leg
-        self.w.index_channel(leg.channel_id, self)
-
-    def drop_leg(self, leg: Leg) -> None:
-        self.legs.pop(leg.channel_id, None)
-        self.w.unindex_channel(leg.channel_id)
+    async def reenter_acd(self) -> None:
+        """Back into the ACD's shared state with the entry time we know (see acd.dispatcher)."""
+        await self.queueing.reenter_acd()
 
     def live_parties(self) -> list[Leg]:
         """Answered legs other than the controlling agent that are still up."""
-        return [leg for leg in self.legs.values() if leg.answered and not leg.gone and leg is not self.agent]
+        return self.legs.live_parties(self.agent)
 
-    # ---------------------------------------------------------------- end
-    async def finish(self) -> None:
-        """End the call. Asterisk is tidied best-effort (if it is away, so are the channels);
-        what must happen — agents released, the call out of the ACD, the recording filed with
-        its row, the record closed — is retried until done (R-01, R-17)."""
-        phase_at_end = self.phase
-        context = {"call_id": self.call_id}
-        # a leg left over (logged) is hung up by the next re-sync
-        await at_most(3, self.tear_down, what="tear the call down in Asterisk", context=context)
-        now = time.time()
-        await until_done(lambda: self.release_agents(phase_at_end, now), what="release the agents", context=context)
-        await until_done(lambda: self.w.store.remove_call(self.call_id), what="remove the call from the ACD",
-                         context=context)
-        recording_id = None
-        if self.recording_name:
-            await self.w.wait_recording(self.recording_done, self.recording_name)
-            recording_id = await until_done(lambda: self.w.store_recording(self), what="store the recording",
-                                            attempt_timeout=RECORDING_ATTEMPT_TIMEOUT, context=context)
-        disposition = final_disposition(phase=phase_at_end, answered=self.answered,
-                                        emergency=self.emergency is not None, transferred=self.transferred)
-        ended = utcnow()
-        await self.flush_records()
-        call = await until_done(lambda: self.w.records.close(
-            self.call_id, phase="ended", ended_at=ended, disposition=disposition, ended_by=self.ended_by,
-            recording_id=recording_id, detail={"disposition": disposition, "ended_by": self.ended_by}),
-            what="close the call record", context=context)
-        await self.w.notify("call.ended", CallEnded(
-            call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
-            duration_seconds=round((ended - self.started_at).total_seconds(), 3),
-            caller_masked=mask_phone(self.caller_number)),
-            region_code=call.region_code, user_ids=(call.agent_id, self.agent.user_id if self.agent else None))
-        self.w.queue_stats_changed()
-        # failing that (logged), the dispatchers look again at their next wake-up
-        await at_most(3, lambda: self.w.store.wake("call ended"), what="wake the dispatchers", context=context)
-        log.info("call ended", extra={"call_id": self.call_id, "disposition": disposition})
-
-    async def tear_down(self) -> None:
-        if not self.caller_gone:
-            await self.w.calls.hangup(self.caller)
-        for leg in list(self.legs.values()):
-            if not leg.gone:
-                await self.w.calls.hangup(leg.channel_id)
-        if self.recording_name:
-            await self.w.calls.stop_recording(self.recording_name)
-        for bridge in (self.bridge_id, f"consult-{self.call_id}"):
-            if bridge:
-                await self.w.calls.destroy(bridge)
-                self.w.unindex_bridge(bridge)
-
-    async def release_agents(self, phase_at_end: str, now: float) -> None:
-        """Every agent this call held: wrap-up after a conversation, ready again after an offer
-        (each step a no-op when done already: safe to run again)."""
-        for leg in list(self.legs.values()):
-            if leg.user_id is None:
-                continue
-            if leg.kind == "agent" and not leg.answered:
-                await self.w.store.offer_failed(call_id=self.call_id, user_id=leg.user_id, now=now,
-                                                outcome="cancelled")
-            elif leg.answered:
-                await self.w.store.call_ended(leg.user_id, self.call_id, now, self.w.settings.wrap_up_seconds)
-            else:
-                await self.w.store.release_seized(leg.user_id, self.call_id, now)
-            await self.w.agent_changed(leg.user_id)
+    def caller_id(self) -> str:
+        return f'"{self.caller_number}" <{self.caller_number}>'
 
     # ---------------------------------------------------------------- re-sync
     async def on_resync(self, resync: Resync) -> None:
@@ -382,16 +290,10 @@ class CallSession(QueueMixin, ControlMixin):
         if self.caller not in resync.channels:
             self.caller_gone = True
             raise CallerGone()
-        for leg in list(self.legs.values()):
+        for leg in self.legs:
             if leg.channel_id not in resync.channels and not leg.gone:
                 self.post({"type": "ChannelDestroyed", "channel": {"id": leg.channel_id}, "synthetic": True})
             elif leg.channel_id in resync.channels and not leg.answered \
                     and resync.channels[leg.channel_id].get("dialplan", {}).get("app_name") == "Stasis":
                 self.post({"type": "StasisStart", "channel": resync.channels[leg.channel_id],
                            "args": [leg.kind, str(self.call_id)], "synthetic": True})
-
-
-def agent_state_message(agent: AgentRecord) -> AgentStateChanged:
-    return AgentStateChanged(agent_id=agent.user_id, username=agent.username, extension=agent.extension,
-                             state=agent.state.state, reason=agent.state.reason, call_id=agent.call_id,
-                             pending_state=agent.state.pending_state)

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from calls.commands import Command, command_key, owner_key, reply_key
 from calls.outside import KEY
 from core.timeutil import utcnow
-from ivr.control import ControlMixin
+from ivr.plugin import call_policy
+from ivr.session import CallSession
 from models import AuditEvent, Call, CallEvent, User
 from tests.conftest import login
+from tests.ivr.call_ports import fake_ports
 
 
 async def _live_call(session, app: str, *seats: str) -> Call:
@@ -84,13 +86,10 @@ async def _answer_once(redis, app: str) -> None:
     await redis.lpush(reply_key(json.loads(raw)["id"]), json.dumps({"ok": True, "status": 200, "data": {}}))
 
 
-class _FakeSession(ControlMixin):
-    """Just enough of ivr.session.CallSession for the three-way command (no Asterisk)."""
+class _FakeCall:
+    """A real call actor whose ARI side only originates (no Asterisk)."""
 
     def __init__(self, settings) -> None:
-        self.call_id, self.caller_number, self.agent, self.legs = 41, "13811112222", None, {}
-        self.region_code = None
-        self.app = "hotline-test"
         self.originated: list[dict] = []
         self.recorded: list[dict] = []
 
@@ -100,19 +99,13 @@ class _FakeSession(ControlMixin):
         async def notify(*args, **kwargs):
             return None
 
-        self.w = SimpleNamespace(settings=settings, calls=SimpleNamespace(originate=originate), notify=notify)
+        ports = fake_ports(telephony=SimpleNamespace(originate=originate), publisher=SimpleNamespace(notify=notify),
+                           policy=call_policy(settings))
+        self.session = CallSession(ports, "hotline-test", call_id=41, caller="ch-41", caller_number="13811112222")
+        self.session.record = lambda **fields: self.recorded.append(fields)
 
-    def caller_id(self) -> str:
-        return f'"{self.caller_number}" <{self.caller_number}>'
-
-    def add_leg(self, leg) -> None:
-        self.legs[leg.channel_id] = leg
-
-    def drop_leg(self, leg) -> None:
-        self.legs.pop(leg.channel_id, None)
-
-    def record(self, **fields) -> None:
-        self.recorded.append(fields)
+    async def cmd_add_party(self, command: Command) -> dict:
+        return await self.session.control.cmd_add_party(command)
 
 
 def _command(**args) -> Command:
@@ -121,7 +114,7 @@ def _command(**args) -> Command:
 
 
 async def test_the_worker_dials_an_outside_party_with_the_hotline_number(settings):
-    session = _FakeSession(settings.model_copy(update={"outbound_caller_id": "12345"}))
+    session = _FakeCall(settings.model_copy(update={"outbound_caller_id": "12345"}))
     reply = await session.cmd_add_party(_command(number="13900001111"))
     assert reply["ok"]
     [params] = session.originated
@@ -130,7 +123,7 @@ async def test_the_worker_dials_an_outside_party_with_the_hotline_number(setting
 
 
 async def test_the_worker_refuses_a_number_off_the_allow_list(settings):
-    session = _FakeSession(settings)
+    session = _FakeCall(settings)
     reply = await session.cmd_add_party(_command(number="0085212345678"))
     assert reply == {"ok": False, "status": 422, "detail": "该号码不允许外呼 (number not on the allow-list)"}
     assert session.originated == []

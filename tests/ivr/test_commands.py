@@ -23,6 +23,7 @@ from calls.commands import (
 )
 from ivr.command_server import CommandServer
 from ivr.session import CallSession
+from tests.ivr.call_ports import fake_ports
 
 
 async def test_no_application_no_busy_loop(redis):
@@ -88,7 +89,7 @@ class CountingCalls:
 
 def waiting_call(call_id: int) -> CallSession:
     """A real call actor in its voice menu (a supervisor's hang-up is the command it takes)."""
-    return CallSession(SimpleNamespace(calls=CountingCalls()), "hotline-z", call_id=call_id, caller=f"ch-{call_id}",
+    return CallSession(fake_ports(telephony=CountingCalls()), "hotline-z", call_id=call_id, caller=f"ch-{call_id}",
                        caller_number="13900000000")
 
 
@@ -124,7 +125,7 @@ async def test_an_expired_command_is_dropped_unrun(redis):
     await server.handle(json.dumps({"id": "old-1", "reply_to": "old-1", "expires_at": time.time() - 1,
                                     "call_id": 21, "action": "hangup", "args": {}, "actor_id": 1,
                                     "actor_role": "supervisor"}))
-    assert call.inbox.empty() and call.w.calls.hangups == []
+    assert call.inbox.empty() and call.ports.telephony.hangups == []
     assert await redis.llen(reply_key("old-1")) == 0  # the API answered long ago: no reply either
 
 
@@ -137,7 +138,7 @@ async def test_a_command_that_expired_while_the_call_was_busy_is_dropped(redis):
         assert (await asyncio.wait_for(reply, 5))["status"] == 504
     finally:
         reader.cancel()
-    assert call.w.calls.hangups == []
+    assert call.ports.telephony.hangups == []
 
 
 async def test_the_api_gave_up_so_the_command_never_runs(redis):
@@ -155,7 +156,7 @@ async def test_the_api_gave_up_so_the_command_never_runs(redis):
                     await asyncio.sleep(0.02)  # polling the inbox, bounded by the timeout
         finally:
             reader.cancel()
-        assert call.w.calls.hangups == []
+        assert call.ports.telephony.hangups == []
         assert await redis.get(state_key("gave-up-23")) == "abandoned"
 
 
@@ -165,9 +166,9 @@ async def test_the_same_command_id_twice_runs_once(redis):
         first = await asyncio.wait_for(hangup(redis, 24, command_id="retry-24"), 15)
         again = await asyncio.wait_for(hangup(redis, 24, command_id="retry-24"), 15)
         assert first == again == {"ok": True, "status": 200, "data": {}}
-        assert call.w.calls.hangups == ["ch-24"]
+        assert call.ports.telephony.hangups == ["ch-24"]
         other = await asyncio.wait_for(hangup(redis, 24), 15)  # a new command does run
-        assert other["ok"] and call.w.calls.hangups == ["ch-24", "ch-24"]
+        assert other["ok"] and call.ports.telephony.hangups == ["ch-24", "ch-24"]
 
 
 async def test_the_same_command_id_sent_twice_at_once_runs_once(redis):
@@ -176,7 +177,7 @@ async def test_the_same_command_id_sent_twice_at_once_runs_once(redis):
         replies = await asyncio.wait_for(asyncio.gather(hangup(redis, 25, command_id="twin-25"),
                                                         hangup(redis, 25, command_id="twin-25")), 15)
         assert replies[0] == replies[1] == {"ok": True, "status": 200, "data": {}}
-        assert call.w.calls.hangups == ["ch-25"]
+        assert call.ports.telephony.hangups == ["ch-25"]
 
 
 async def test_a_command_nobody_picked_up_is_taken_back_when_the_api_gives_up(redis):

@@ -27,12 +27,15 @@ from core.timeutil import utcnow
 from ivr.call_types import Leg
 from ivr.connection import AppConnection
 from ivr.notifier import Notifier
+from ivr.plugin import build_call_worker
+from ivr.registry import CallRegistry
 from ivr.session import CallSession
 from ivr.worker import Worker
 from models import Call, Recording
 from realtime.bus import EventBus
 from recordings import service
 from recordings.audio import sha256_of
+from tests.ivr.call_ports import fake_ports
 
 pytestmark = pytest.mark.timeout(120)
 APP = "hotline-failsafe"
@@ -62,12 +65,10 @@ class QuietCalls:
 
 
 def make_worker(settings, *, records, store=None, redis=None, sessionmaker=None) -> Worker:
-    worker = Worker(settings=settings, sessionmaker=sessionmaker, redis=redis, ari=SimpleNamespace(), store=store,
-                    records=records, notifier=Notifier(EventBus(redis)) if redis is not None else None,
-                    prompts=None, tickets=None, ownership=SimpleNamespace(node="failsafe-node"),
-                    ws_base="ws://unused", api_key="unused")
-    worker.calls = QuietCalls()
-    return worker
+    return build_call_worker(settings, sessionmaker=sessionmaker, redis=redis, ari=SimpleNamespace(),
+                             telephony=QuietCalls(), store=store, records=records,
+                             notifier=Notifier(EventBus(redis)) if redis is not None else None,
+                             prompts=None, tickets=None, ownership=SimpleNamespace(node="failsafe-node"))
 
 
 # ---------------------------------------------------------------- the event pump
@@ -119,7 +120,7 @@ async def test_a_stalled_database_does_not_stall_the_event_pump(settings):
               stasis_start("999-agent-1001-abcdef", "1001", args=("agent", "999"))]  # a leg of a call that is over
     try:
         await asyncio.wait_for(connection._pump(ScriptedSocket(events)), timeout=2)  # every event consumed
-        first, second = worker.by_channel["pump-1"], worker.by_channel["pump-2"]
+        first, second = worker.registry.by_channel("pump-1"), worker.registry.by_channel("pump-2")
         assert [m["digit"] for m in list(first.inbox._queue)] == ["1", "3"]  # waiting for their call
         assert [m["digit"] for m in list(second.inbox._queue)] == ["2"]
         assert not worker.sessions  # no record yet: the database is still stalled
@@ -133,7 +134,7 @@ async def test_a_stalled_database_does_not_stall_the_event_pump(settings):
         assert {s.caller for s in worker.sessions.values()} == {"pump-1", "pump-2"}
         assert [r["channel_id"] for r in records.created] == ["pump-1", "pump-2"]
     finally:
-        tasks = [s.task for s in set(worker.by_channel.values()) if s.task]
+        tasks = [s.task for s in worker.registry.live() if s.task]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -228,7 +229,6 @@ async def test_ending_a_call_survives_a_redis_outage_and_a_failed_commit(setting
             records = CallRecords(maker)
             store = AcdStore(redis, prefix=f"hotline:failsafe:{redis_server.port}")
             worker = make_worker(local, records=records, store=store, redis=redis, sessionmaker=maker)
-            worker._user_cache = {}
             call = await records.create(channel_id="failsafe-caller", app=APP, node="failsafe-node",
                                         caller_number="13900000009", called_number="12345", phase="bridged",
                                         started_at=utcnow(), answered_at=utcnow(), queue="general")
@@ -245,15 +245,15 @@ async def test_ending_a_call_survives_a_redis_outage_and_a_failed_commit(setting
             assert await store.claim(call_id=call.id, user_id=4242, now=now, offer_until=now + 15) == 1
             assert await store.answered(call_id=call.id, user_id=4242, now=now)
 
-            session = CallSession(worker, APP, call_id=call.id, caller="failsafe-caller",
+            session = CallSession(worker.ports, APP, call_id=call.id, caller="failsafe-caller",
                                   caller_number="13900000009", phase="bridged", started_at=call.started_at)
             leg = Leg(f"{call.id}-agent-1999-abcdef", "agent", "1999", 4242, answered=True)
-            session.legs[leg.channel_id] = leg
+            session.legs.add(leg)
             session.agent, session.answered, session.caller_gone = leg, True, True
             session.recording_name = name
 
             await redis_server.stop()  # Redis away when the caller hangs up
-            ending = asyncio.create_task(session.finish())
+            ending = asyncio.create_task(session.ending.finish())
             async with asyncio.timeout(20):
                 while not any(getattr(r, "work", "") == "release the agents" for r in caplog.records):
                     await asyncio.sleep(0.05)  # polling the log for the first failed attempt, bounded
@@ -281,11 +281,11 @@ async def test_ending_a_call_survives_a_redis_outage_and_a_failed_commit(setting
 
 
 async def test_an_exception_escaping_a_call_task_is_logged_with_the_call(settings, caplog):
-    def broken_index(session):
-        raise RuntimeError("index broken")
+    class BrokenRegistry(CallRegistry):
+        def add_call(self, call) -> None:
+            raise RuntimeError("index broken")
 
-    worker = SimpleNamespace(index_call=broken_index, unindex_call=lambda session: None)
-    session = CallSession(worker, APP, call_id=77, caller="broken-1", caller_number="13900000077")
+    session = CallSession(fake_ports(registry=BrokenRegistry()), APP, call_id=77, caller="broken-1", caller_number="13900000077")
     session.start(fresh=False)
     with pytest.raises(RuntimeError):
         await asyncio.wait_for(session.task, 5)
