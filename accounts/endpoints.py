@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from access.permissions import ROLE_PERMISSIONS, Permission, Role
 from access.principal import Principal
 from accounts import service
-from accounts.revocation import end_sessions, revocation_reasons, rotate_seat
+from accounts.revocation import Revocation, revocation_reasons
 from accounts.schemas import MeOut, PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
 from accounts.security import hash_password, issue_token, verify_password
 from accounts.throttle import LoginThrottle
@@ -24,6 +24,14 @@ from organisation.service import get_unit
 
 public_router = APIRouter(prefix="/auth", tags=["auth"])
 router = APIRouter(tags=["accounts"])
+
+
+def get_revocation(request: Request) -> Revocation:
+    """The revocation the composition root wired (api.app)."""
+    return request.app.state.revocation
+
+
+RevocationDep = Annotated[Revocation, Depends(get_revocation)]
 
 
 @public_router.post("/token", response_model=TokenOut)
@@ -65,7 +73,7 @@ async def me(principal: PrincipalDep, session: SessionDep) -> MeOut:
 
 @router.post("/auth/password", status_code=204)
 async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep,
-                          resources: ResourcesDep) -> None:
+                          revocation: RevocationDep) -> None:
     """Change one's own password; every earlier token and open socket stops working."""
     user = await session.get(User, principal.user_id)
     if not verify_password(user.password_hash, body.current_password):
@@ -74,9 +82,9 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
     user.token_version += 1
     await record(session, action="password_changed", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
-    await rotate_seat(session, user)
+    await revocation.rotate_seat(session, user)
     await session.commit()
-    await end_sessions(resources, user=user, reasons=["password"])
+    await revocation.end_sessions(user=user, reasons=["password"])
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -110,7 +118,7 @@ async def create_user(
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def update_user(
     user_id: IdPath, body: UserUpdate, session: SessionDep,
-    principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))], resources: ResourcesDep,
+    principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))], revocation: RevocationDep,
 ) -> User:
     """Change an account's role, unit, status or password; revokes its tokens. Disabling it or
     changing its password, role or unit also closes its sockets and logs its seat out of the ACD."""
@@ -135,10 +143,10 @@ async def update_user(
                                                        "org_unit_id": user.org_unit_id},
                                  password_changed=bool(password))
     if reasons:
-        await rotate_seat(session, user)
+        await revocation.rotate_seat(session, user)
     await session.commit()
     if reasons:
-        await end_sessions(resources, user=user, reasons=reasons)
+        await revocation.end_sessions(user=user, reasons=reasons)
     return user
 
 

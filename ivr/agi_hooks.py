@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 
 from agi_scripts.blocklist_check import choose_app
+from calls.events import CallBlocked
 from core.masking import mask_phone
 from core.timeutil import utcnow
-from ivr.messages import CallBlocked
 
 
 class WorkerAgi:
@@ -32,5 +32,5 @@ class WorkerAgi:
             caller_number=number[:32], phase="ended",
             disposition="blocked", started_at=now, ended_at=now, ended_by="system")
         await self.worker.records.event(call.id, "blocked", detail={"reason": reason})
-        await self.worker.notify("call.blocked", CallBlocked(call_id=call.id, caller_masked=mask_phone(number),
-                                                              reason=reason))
+        await self.worker.call_events.call_blocked(CallBlocked(call_id=call.id, caller_masked=mask_phone(number),
+                                                               reason=reason))

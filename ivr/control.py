@@ -12,10 +12,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from acd.queues import GENERAL, is_queue
+from calls.events import CallAction
 from core.dialling import caller_id, outside_number_allowed
 from ivr.ari import AriError
 from ivr.menu import Prompt
-from ivr.messages import CallAction
 
 if TYPE_CHECKING:
     from ivr.call_types import Command, Leg
@@ -60,10 +60,10 @@ class ControlMixin:
                      **detail: Any) -> None:
         """Record and publish one action on the call."""
         self.record(event=name, actor_id=actor_id, detail={"target": target, **detail})
-        await self.w.notify(f"call.{name}", CallAction(call_id=self.call_id, action=name, actor_id=actor_id,
+        await self.w.call_events.call_action(CallAction(call_id=self.call_id, action=name, actor_id=actor_id,
                                                         target=target, detail=detail),
-                            agent_id=self.agent.user_id if self.agent else actor_id, broadcast=False,
-                            region_code=self.region_code)
+                                             agent_id=self.agent.user_id if self.agent else actor_id,
+                                             region_code=self.region_code)
 
     # ---------------------------------------------------------------- legs
     async def dial_leg(self, kind: str, target: str, endpoint: str, *, user_id: int | None = None,

@@ -8,24 +8,25 @@ import signal
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from acd.events import AcdNotifier
 from acd.store import AcdStore
 from agi_scripts.blocklist_check import BlockedCallerCheck
 from agi_scripts.fastagi import FastAgiServer
+from calls.events import CallNotifier
 from calls.repository import CallRecords
 from core.kv import client_options
 from core.resources import Resources
 from core.secrets import ari_password
 from core.settings import Settings
+from events.bus import EventBus
 from ivr.agi_hooks import WorkerAgi
 from ivr.ari import AriClient
 from ivr.commands import CommandServer
-from ivr.notifier import Notifier
 from ivr.ownership import Ownership, node_of
 from ivr.prompt_texts import load_texts
 from ivr.prompts import PromptLibrary
 from ivr.tickets import TicketLookup
 from ivr.worker import Worker
-from realtime.bus import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,11 @@ def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, Fast
     http_base, ws_base = ari_urls(settings)
     password = ari_password(settings)
     ari = AriClient(http_base, settings.ari_user, password)
+    bus = EventBus.for_resources(resources)
     worker = Worker(
         settings=settings, sessionmaker=resources.sessionmaker, redis=resources.redis, ari=ari,
         store=AcdStore(resources.redis), records=CallRecords(resources.sessionmaker),
-        notifier=Notifier(EventBus.for_resources(resources)),
+        call_events=CallNotifier(bus), acd_events=AcdNotifier(bus),
         prompts=PromptLibrary(settings, load_texts(settings.prompts_file)),
         tickets=TicketLookup(resources.sessionmaker), ownership=Ownership(resources.redis, settings.worker_id, node_of(settings)),
         ws_base=ws_base, api_key=f"{settings.ari_user}:{password}")

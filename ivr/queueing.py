@@ -11,12 +11,12 @@ from typing import Any
 
 from acd import states
 from acd.store import AgentRecord, QueuedCall
+from calls.events import CallAnswered, CallOffered, CallQueued
 from calls.regions import region_at_answer
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr.ari import AriError
 from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Offer, leg_id
-from ivr.messages import CallAnswered, CallOffered, CallQueued
 from ivr.prompt_texts import queue_position_text
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class QueueMixin:
 
     async def announce_queued(self) -> None:
         position = await self.w.queue_position(self.call_id)
-        await self.w.notify("call.queued", CallQueued(
+        await self.w.call_events.call_queued(CallQueued(
             call_id=self.call_id, queue=self.queue or "general", urgent=self.urgent, position=position,
             caller_masked=mask_phone(self.caller_number)), region_code=self.region_code)
         self.w.queue_stats_changed()
@@ -129,10 +129,10 @@ class QueueMixin:
             return await self.offer_lost(leg, "unreachable", states.NO_DEVICE_REASON)
         self.record(phase="ringing", event="offered",
                     detail={"agent_id": agent.user_id, "extension": agent.extension, "endpoint": endpoint})
-        self.w.background(self.w.notify("call.offered", CallOffered(
+        self.w.background(self.w.call_events.call_offered(CallOffered(
             call_id=self.call_id, agent_id=agent.user_id, extension=agent.extension,
             queue=self.queue or "general", caller_number=self.caller_number, waited_seconds=round(waited, 3)),
-            agent_id=agent.user_id, broadcast=False, region_code=self.region_code))
+            region_code=self.region_code))
         self.w.background(self.w.agent_changed(agent.user_id))
         while True:
             message = await self.next(timeout + RING_BACKSTOP)
@@ -230,9 +230,9 @@ class QueueMixin:
         self.record(phase="bridged", bridge_id=self.bridge_id, recording_name=self.recording_name,
                     event="answered", detail={"agent_id": leg.user_id, "extension": leg.target,
                                               "username": user.get("username")}, **first)
-        self.w.background(self.w.notify("call.answered", CallAnswered(
+        self.w.background(self.w.call_events.call_answered(CallAnswered(
             call_id=self.call_id, agent_id=leg.user_id, extension=leg.target, queue=self.queue,
             caller_number=self.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
-            agent_id=leg.user_id, broadcast=False, region_code=self.region_code))
+            region_code=self.region_code))
         self.w.background(self.w.agent_changed(leg.user_id))
         self.w.queue_stats_changed()

@@ -15,8 +15,10 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from acd.events import AgentStateChanged
 from acd.store import AgentRecord
 from calls.disposition import final_disposition
+from calls.events import CallEnded, CallStarted
 from core.masking import mask_phone
 from core.retry import at_most, until_done
 from core.timeutil import utcnow
@@ -33,7 +35,6 @@ from ivr.call_types import (
     Resync,
 )
 from ivr.control import ControlMixin
-from ivr.messages import AgentStateChanged, CallEnded, CallStarted
 from ivr.prompt_texts import ticket_status_text
 from ivr.queueing import QueueMixin
 
@@ -231,9 +232,9 @@ class CallSession(QueueMixin, ControlMixin):
 
     async def begin(self) -> None:
         await self.w.calls.answer(self.caller)
-        await self.w.notify("call.started", CallStarted(call_id=self.call_id,
-                                                       caller_masked=mask_phone(self.caller_number)),
-                            region_code=self.region_code)
+        await self.w.call_events.call_started(CallStarted(call_id=self.call_id,
+                                                          caller_masked=mask_phone(self.caller_number)),
+                                              region_code=self.region_code)
         notice = await self.w.calls.variable(self.caller, "HOTLINE_NOTICE")
         if notice == "warned":
             self.record(event="caller_warned")
@@ -346,11 +347,11 @@ class CallSession(QueueMixin, ControlMixin):
             self.call_id, phase="ended", ended_at=ended, disposition=disposition, ended_by=self.ended_by,
             recording_id=recording_id, detail={"disposition": disposition, "ended_by": self.ended_by}),
             what="close the call record", context=context)
-        await self.w.notify("call.ended", CallEnded(
+        await self.w.call_events.call_ended(CallEnded(
             call_id=self.call_id, disposition=disposition, queue=call.queue, agent_id=call.agent_id,
             duration_seconds=round((ended - self.started_at).total_seconds(), 3),
             caller_masked=mask_phone(self.caller_number)),
-            region_code=call.region_code, user_ids=(call.agent_id, self.agent.user_id if self.agent else None))
+            region_code=call.region_code, seats=(call.agent_id, self.agent.user_id if self.agent else None))
         self.w.queue_stats_changed()
         # failing that (logged), the dispatchers look again at their next wake-up
         await at_most(3, lambda: self.w.store.wake("call ended"), what="wake the dispatchers", context=context)

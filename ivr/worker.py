@@ -10,22 +10,22 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
 
 from sqlalchemy import select
 
 from acd.dispatcher import Dispatcher
+from acd.events import AcdNotifier, QueueStats
 from acd.queues import QUEUES
 from acd.routing import queue_position
 from acd.store import AcdStore
+from calls.events import CallNotifier, RecordingReady
 from calls.regions import parse_call_regions, region_at_start
 from calls.repository import CallRecords
 from core.settings import Settings
 from core.timeutil import utcnow
+from events.bus import EventBus
 from ivr.ari import AriClient
 from ivr.connection import AppConnection
-from ivr.messages import QueueStats, RecordingReady
-from ivr.notifier import Notifier
 from ivr.ownership import Ownership
 from ivr.prompts import PromptLibrary
 from ivr.resync import ResyncMixin
@@ -34,7 +34,6 @@ from ivr.session import CallSession, agent_state_message
 from ivr.tickets import TicketLookup
 from models import Call, OrgUnit, User
 from pbx import seat_secrets
-from realtime.bus import EventBus
 from recordings.service import remove_spool_file, store_recording
 
 log = logging.getLogger(__name__)
@@ -48,11 +47,12 @@ QUEUE_STATS_INTERVAL = 0.5  # queue.stats at most this often: a burst of calls i
 
 class Worker(ResyncMixin):
     def __init__(self, *, settings: Settings, sessionmaker, redis, ari: AriClient, store: AcdStore,
-                 records: CallRecords, notifier: Notifier, prompts: PromptLibrary, tickets: TicketLookup,
+                 records: CallRecords, call_events: CallNotifier, acd_events: AcdNotifier, prompts: PromptLibrary, tickets: TicketLookup,
                  ownership: Ownership, ws_base: str, api_key: str) -> None:
         self.settings, self.sessionmaker, self.redis = settings, sessionmaker, redis
         self.ari, self.calls = ari, CallServices(ari)
-        self.store, self.records, self.notifier = store, records, notifier
+        self.store, self.records = store, records
+        self.call_events, self.acd_events = call_events, acd_events
         self.prompts, self.tickets, self.ownership = prompts, tickets, ownership
         self.ws_base, self.api_key = ws_base, api_key
         self.own_app = f"{settings.ari_app}-{settings.worker_id}"
@@ -304,19 +304,12 @@ class Worker(ResyncMixin):
         self.by_playback.pop(playback_id, None)
 
     # ---------------------------------------------------------------- helpers for sessions
-    async def notify(self, type_: str, message: Any, *, agent_id: int | None = None, broadcast: bool = True,
-                     region_code: str | None = None, user_ids: tuple[int | None, ...] = ()) -> None:
-        """Publish an event of a call (region_code: the call's) or an agent (the agent's unit's)."""
-        await self.notifier.publish(type_, message, agent_id=agent_id, broadcast=broadcast, region_code=region_code,
-                                    user_ids=[u for u in user_ids if u])
-
     async def agent_changed(self, user_id: int | None) -> None:
         if user_id is None:
             return
         agent = await self.store.get_agent(user_id)
         if agent is not None:
-            region = (await self.user_brief(user_id)).get("region_code")
-            await self.notify("agent.state", agent_state_message(agent), region_code=region)
+            await self.acd_events.agent_state_changed(agent_state_message(agent))
 
     async def queue_position(self, call_id: int) -> int | None:
         calls = await self.store.waiting_calls()
@@ -346,8 +339,8 @@ class Worker(ResyncMixin):
         for queue in set(stats) | set(self._last_stats):
             count, longest = stats.get(queue, (0, 0.0))
             if queue in QUEUES:
-                await self.notify("queue.stats", QueueStats(queue=queue, waiting=count,
-                                                            longest_wait_seconds=round(longest, 1)))
+                await self.acd_events.queue_stats(QueueStats(queue=queue, waiting=count,
+                                                             longest_wait_seconds=round(longest, 1)))
         self._last_stats = stats
 
     async def endpoint_for(self, extension: str) -> str | None:
@@ -441,10 +434,9 @@ class Worker(ResyncMixin):
             await db.commit()
         remove_spool_file(self.settings, name)
         await self.calls.delete_stored(name)
-        await self.notify("recording.ready", RecordingReady(recording_id=recording.id, call_id=call_id,
-                                                            duration_seconds=recording.duration_seconds),
-                          broadcast=False, agent_id=call.agent_id if call else None, user_ids=seats,
-                          region_code=call.region_code if call else None)
+        await self.call_events.recording_ready(
+            RecordingReady(recording_id=recording.id, call_id=call_id, duration_seconds=recording.duration_seconds),
+            seats=(call.agent_id if call else None, *seats), region_code=call.region_code if call else None)
         return recording.id
 
 

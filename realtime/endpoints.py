@@ -5,8 +5,9 @@ from fastapi import APIRouter, WebSocket
 
 from access.permissions import Permission
 from access.principal import Principal
+from events.envelope import BusEvent
 from realtime import gateway
-from realtime.messages import WALLBOARD_PREFIXES, BusEvent
+from realtime.messages import WALLBOARD_PREFIXES
 from stats.service import visible_seats
 
 SEATS_EVENT = "stats.agents"  # every seat's state, not-ready reason and figures (the stats worker's push)

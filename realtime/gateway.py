@@ -18,13 +18,15 @@ from pydantic import ValidationError
 
 from access.permissions import Permission
 from access.principal import Principal
+from accounts.events import SESSION_REVOKED
 from accounts.security import read_token
 from api.deps import principal_from_token
 from core.errors import DomainError
 from core.resources import Resources
 from core.timeutil import utcnow
-from realtime.bus import Hub
-from realtime.messages import SESSION_REVOKED, BusEvent, CloseCode, Frame, event_frame, revocation_close_code
+from events.bus import Hub
+from events.envelope import BusEvent
+from realtime.messages import CloseCode, Frame, event_frame, revocation_close_code
 
 log = logging.getLogger(__name__)
 AUTH_TIMEOUT_SECONDS = 5

@@ -15,10 +15,11 @@ from api.deps import IdPath, ResourcesDep, SessionDep, require
 from core.errors import NotFound, Unprocessable
 from core.timeutil import utcnow
 from core.types import Moment
+from events.bus import EventBus
 from models import AnswerRateAlarm
-from realtime.bus import EventBus
 from stats import alarm_service, service
 from stats.config import StatsConfig
+from stats.events import StatsNotifier
 from stats.figures import windows
 from stats.schemas import (
     AcknowledgeIn,
@@ -110,7 +111,7 @@ async def evaluate(session: SessionDep, resources: ResourcesDep, _: Manager) -> 
     """Evaluate the alarms now (the worker does this on every call event and periodically)."""
     changes = await alarm_service.evaluate_alarms(session, now=utcnow(), config=_config(resources))
     await session.commit()
-    await alarm_service.publish_changes(EventBus.for_resources(resources), changes)
+    await alarm_service.publish_changes(StatsNotifier(EventBus.for_resources(resources)), changes)
     return [change.alarm for change in changes]
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from acd.store import AcdStore
 from core.resources import Resources
 from core.timeutil import utcnow
-from realtime.bus import EventBus, Hub
-from realtime.messages import BusEvent
+from events.bus import EventBus, Hub
+from events.envelope import BusEvent
 from stats import alarm_service, service
 from stats.config import StatsConfig
+from stats.events import StatsAgents, StatsNotifier, StatsUpdated
 
 log = logging.getLogger(__name__)
 FIGURE_EVENTS = ("call.", "queue.")
@@ -58,6 +58,7 @@ class StatsWorker:
         self.resources = resources
         self.config = StatsConfig.from_settings(settings)
         self.bus = EventBus.for_resources(resources)
+        self.notifier = StatsNotifier(self.bus)
         self.acd = AcdStore(resources.redis)
         self.interval = interval or settings.stats_alarm_interval_seconds
         self.lease = Lease(resources.redis, f"hotline:stats:leader:{settings.events_channel}", settings.worker_id,
@@ -134,10 +135,10 @@ class StatsWorker:
         now = utcnow()
         async with self.resources.sessionmaker() as session:
             figures = await service.wallboard_figures(session, self.acd, now=now, config=self.config)
-            await self.bus.publish("stats.updated", figures)
+            await self.notifier.stats_updated(StatsUpdated.model_validate(figures))
             changes = await alarm_service.evaluate_alarms(session, now=now, config=self.config)
             await session.commit()
-        await alarm_service.publish_changes(self.bus, changes)
+        await alarm_service.publish_changes(self.notifier, changes)
         if changes:  # the segments' alarm marks changed: one more pass shows them
             self._figures_due.set()
 
@@ -146,8 +147,7 @@ class StatsWorker:
         now = utcnow()
         async with self.resources.sessionmaker() as session:
             agents = await service.wallboard_agents(session, self.acd, now=now, config=self.config)
-        payload: dict[str, Any] = {"generated_at": now.isoformat(), "agents": agents}
-        await self.bus.publish("stats.agents", payload)
+        await self.notifier.stats_agents(StatsAgents(generated_at=now.isoformat(), agents=agents))
 
 
 async def run_worker(resources: Resources) -> None:

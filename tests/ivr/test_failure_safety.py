@@ -20,17 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from acd.events import AcdNotifier
 from acd.store import AcdStore, QueuedCall
+from calls.events import CallNotifier
 from calls.repository import CallRecords
 from core.kv import create_redis
 from core.timeutil import utcnow
+from events.bus import EventBus
 from ivr.call_types import Leg
 from ivr.connection import AppConnection
-from ivr.notifier import Notifier
 from ivr.session import CallSession
 from ivr.worker import Worker
 from models import Call, Recording
-from realtime.bus import EventBus
 from recordings import service
 from recordings.audio import sha256_of
 
@@ -63,7 +64,8 @@ class QuietCalls:
 
 def make_worker(settings, *, records, store=None, redis=None, sessionmaker=None) -> Worker:
     worker = Worker(settings=settings, sessionmaker=sessionmaker, redis=redis, ari=SimpleNamespace(), store=store,
-                    records=records, notifier=Notifier(EventBus(redis)) if redis is not None else None,
+                    records=records, call_events=CallNotifier(EventBus(redis)) if redis is not None else None,
+                    acd_events=AcdNotifier(EventBus(redis)) if redis is not None else None,
                     prompts=None, tickets=None, ownership=SimpleNamespace(node="failsafe-node"),
                     ws_base="ws://unused", api_key="unused")
     worker.calls = QuietCalls()

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from acd.store import AcdStore
 from core.resources import Resources
 from core.timeutil import utcnow
+from events.bus import EventBus
 from models import User
-from realtime.bus import EventBus
 from stats.tasks import StatsWorker
 from tests.stats.helpers import Inbox, add_calls, committing_resources, make_call, running, unique_queue
 

@@ -11,10 +11,11 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from core.kv import subscription_messages
-from realtime.messages import BUS_CHANNEL, Audience, BusEvent
+from events.envelope import BUS_CHANNEL, Audience, BusEvent
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,14 @@ class EventBus:
         """Publish one event; returns how many processes received it."""
         event = BusEvent(type=type_, data=data, audience=audience or Audience())
         return int(await self.redis.publish(self.channel, event.model_dump_json()))
+
+    async def publish_or_log(self, type_: str, message: BaseModel, *, audience: Audience) -> None:
+        """Publish one typed event fire-and-forget: a lost event costs a screen a reload, never a
+        business fact (those are in the database), so a Redis outage is logged, not raised."""
+        try:
+            await self.publish(type_, message.model_dump(mode="json"), audience=audience)
+        except Exception:  # Redis down: the call, the seat, the worker go on
+            log.warning("event not published", extra={"event_type": type_}, exc_info=True)
 
     async def events(self) -> AsyncIterator[BusEvent]:
         """Every event published from now on (malformed messages are logged and skipped)."""

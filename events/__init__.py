@@ -1,0 +1,1 @@
+"""Domain events: the bus, the outbox and the unit of work that publishes after commit."""
