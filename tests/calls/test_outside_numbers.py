@@ -99,10 +99,11 @@ class _FakeSession(ControlMixin):
         async def originate(**params):
             self.originated.append(params)
 
-        async def notify(*args, **kwargs):
+        async def call_action(*args, **kwargs):
             return None
 
-        self.w = SimpleNamespace(settings=settings, calls=SimpleNamespace(originate=originate), notify=notify)
+        self.w = SimpleNamespace(settings=settings, calls=SimpleNamespace(originate=originate),
+                                 call_events=SimpleNamespace(call_action=call_action))
 
     def caller_id(self) -> str:
         return f'"{self.caller_number}" <{self.caller_number}>'

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from acd.events import AcdNotifier, AgentStateChanged, QueueStats
 from calls.events import CallNotifier, CallOffered, CallStarted, RecordingReady
 from events.bus import EventBus
+from events.envelope import Audience
 from models import User
-from realtime.messages import Audience
 from tests.conftest import login
 from tests.live_server import live_server
 
