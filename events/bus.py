@@ -13,11 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 from core.kv import subscription_messages
 from events.envelope import BUS_CHANNEL, Audience, BusEvent
 
 log = logging.getLogger(__name__)
+# every wait of the bus's own housekeeping is bounded: a subscription that will not close or a
+# task that will not end is logged and left behind, never waited on forever
+CLOSE_SECONDS = 5.0
 
 
 class EventBus:
@@ -56,9 +60,7 @@ class EventBus:
                 except ValueError:
                     log.warning("malformed bus event skipped", extra={"raw": str(message["data"])[:200]})
         finally:
-            with contextlib.suppress(Exception):
-                await pubsub.unsubscribe(self.channel)
-                await pubsub.aclose()
+            await close_subscription(pubsub)
 
 
 Listener = Callable[[BusEvent], None]
@@ -90,17 +92,21 @@ class Hub:
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Cancel the subscription task and wait for it to end, at most CLOSE_SECONDS × 2."""
+        task, self._task = self._task, None
+        self._ready.clear()
+        if task is None:
+            return
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=2 * CLOSE_SECONDS)
+        if not done:
+            log.warning("event bus subscription did not stop in time; left behind")
 
     async def _run(self) -> None:
         backoff = 0.5
         while True:
+            pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self.bus.channel)
                 self._ready.set()
                 backoff = 0.5
@@ -111,8 +117,10 @@ class Hub:
                 raise
             except Exception:  # Redis gone: keep serving sockets, resubscribe with backoff
                 log.warning("event bus subscription lost; retrying", exc_info=True)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10)
+            finally:  # give the connection back (cancelled or not): one subscription, one connection
+                await close_subscription(pubsub)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10)
 
     def _dispatch(self, raw: str) -> None:
         try:
@@ -122,3 +130,10 @@ class Hub:
             return
         for listener in list(self._listeners):
             listener(event)
+
+
+async def close_subscription(pubsub: PubSub) -> None:
+    """Unsubscribe and give the connection back, at most CLOSE_SECONDS (also in a cancelled task)."""
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await pubsub.aclose()

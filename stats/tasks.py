@@ -25,6 +25,7 @@ from stats.events import StatsAgents, StatsNotifier, StatsUpdated
 log = logging.getLogger(__name__)
 FIGURE_EVENTS = ("call.", "queue.")
 AGENT_EVENTS = ("agent.",)
+RELEASE_SECONDS = 5.0  # giving the lease up on the way out: the lease expires by itself anyway
 
 # renew the lease only if we still hold it
 _RENEW = """
@@ -78,10 +79,10 @@ class StatsWorker:
             self._agents_due.set()
 
     async def run(self) -> None:
-        """Run until cancelled."""
+        """Run until cancelled; then stop the subscription and give the lease up (each bounded)."""
         self._hub.add(self.on_event)
-        await self._hub.start()
         try:
+            await self._hub.start()  # inside the try: a start that times out still stops the hub's task
             self.leading = await self._hold()
             self.ready.set()
             async with asyncio.TaskGroup() as group:
@@ -90,9 +91,11 @@ class StatsWorker:
                 group.create_task(self._loop(self._figures_due, self.publish_figures))
                 group.create_task(self._loop(self._agents_due, self.publish_agents))
         finally:
+            self._hub.discard(self.on_event)
             await self._hub.stop()
             with contextlib.suppress(Exception):
-                await self.lease.release()
+                async with asyncio.timeout(RELEASE_SECONDS):
+                    await self.lease.release()
 
     async def _keep_lease(self) -> None:
         while True:

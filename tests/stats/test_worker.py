@@ -3,7 +3,6 @@ new agent states, a shortfall one alarm; several workers elect one publisher."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,15 @@ from core.timeutil import utcnow
 from events.bus import EventBus
 from models import User
 from stats.tasks import StatsWorker
-from tests.stats.helpers import Inbox, add_calls, committing_resources, make_call, running, unique_queue
+from tests.stats.helpers import (
+    Inbox,
+    add_calls,
+    committing_resources,
+    make_call,
+    running,
+    stop_task,
+    unique_queue,
+)
 
 
 @pytest.fixture
@@ -93,6 +100,4 @@ async def test_one_worker_publishes_and_another_takes_over(committing):
             while not second.leading:
                 await asyncio.sleep(0.05)  # bounded poll of the lease hand-over
     finally:
-        second_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await second_task
+        await stop_task(second_task, "the second stats worker")
