@@ -60,10 +60,9 @@ class ControlMixin:
                      **detail: Any) -> None:
         """Record and publish one action on the call."""
         self.record(event=name, actor_id=actor_id, detail={"target": target, **detail})
-        await self.w.call_events.call_action(CallAction(call_id=self.call_id, action=name, actor_id=actor_id,
-                                                        target=target, detail=detail),
-                                             agent_id=self.agent.user_id if self.agent else actor_id,
-                                             region_code=self.region_code)
+        await self.w.call_events.call_action(
+            CallAction(call_id=self.call_id, action=name, actor_id=actor_id, target=target, detail=detail),
+            agent_id=self.agent.user_id if self.agent else actor_id, region_code=self.region_code)
 
     # ---------------------------------------------------------------- legs
     async def dial_leg(self, kind: str, target: str, endpoint: str, *, user_id: int | None = None,

@@ -47,8 +47,8 @@ QUEUE_STATS_INTERVAL = 0.5  # queue.stats at most this often: a burst of calls i
 
 class Worker(ResyncMixin):
     def __init__(self, *, settings: Settings, sessionmaker, redis, ari: AriClient, store: AcdStore,
-                 records: CallRecords, call_events: CallNotifier, acd_events: AcdNotifier, prompts: PromptLibrary, tickets: TicketLookup,
-                 ownership: Ownership, ws_base: str, api_key: str) -> None:
+                 records: CallRecords, call_events: CallNotifier, acd_events: AcdNotifier, prompts: PromptLibrary,
+                 tickets: TicketLookup, ownership: Ownership, ws_base: str, api_key: str) -> None:
         self.settings, self.sessionmaker, self.redis = settings, sessionmaker, redis
         self.ari, self.calls = ari, CallServices(ari)
         self.store, self.records = store, records
