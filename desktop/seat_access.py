@@ -11,14 +11,14 @@ from acd.events import AcdNotifier, AgentStateChanged
 from acd.store import AcdStore
 from events.bus import EventBus
 from pbx import seat_secrets
-from pbx.seat_secrets import SEAT_SECRETS_CHANGED
+from pbx.events import PbxNotifier, SeatSecretsChanged
 
 LOGOUT_REASON = "账号变更，已签出 (account changed)"
 
 
 class SeatAccessControl:
     def __init__(self, store: AcdStore, bus: EventBus) -> None:
-        self.store, self.bus, self.acd_events = store, bus, AcdNotifier(bus)
+        self.store, self.acd_events, self.pbx_events = store, AcdNotifier(bus), PbxNotifier(bus)
 
     async def rotate_sip_secret(self, session: AsyncSession, extension: str) -> None:
         await seat_secrets.rotate(session, extension)
@@ -32,4 +32,4 @@ class SeatAccessControl:
         await self.acd_events.agent_state_changed(AgentStateChanged.of(agent))
 
     async def announce_sip_secret(self, extension: str) -> None:
-        await self.bus.publish(SEAT_SECRETS_CHANGED, {"extension": extension})
+        await self.pbx_events.seat_secrets_changed(SeatSecretsChanged(extension=extension))
