@@ -2,12 +2,12 @@
 
 Bus events (Redis pub/sub channel BUS_CHANNEL, HOTLINE_EVENTS_CHANNEL) are JSON objects:
     {"type": "<dotted.type>", "at": "<ISO 8601>", "data": {...}, "audience": {...}}
-The `data` of each type is a model owned by its domain (calls.events, acd.events,
+The `data` of each type is a model owned by its domain (calls.events, acd.events, pbx.events,
 accounts.events, stats.events), published through that domain's typed notifier.
 
 audience selects recipients: {"user_ids": [..]} for particular people, {"roles": [..]} for everyone
-holding a role, {"all": true} for every desktop and wallboard. A regional event (call events,
-agent states: {"regional": true, "region_code": "510100" | null}) reaches role or `all`
+holding a role, {"all": true} for every desktop and wallboard. A regional event (call events:
+{"regional": true, "region_code": "510100" | null}) reaches role or `all`
 recipients only when their organisation scope covers the region (a city centre gets its own
 region's calls, province staff every call, handling units none); named users always get it.
 """
