@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from core.kv import subscription_messages
+from core.tasks import cancel_and_wait
 from events.envelope import BUS_CHANNEL, Audience, BusEvent
 
 log = logging.getLogger(__name__)
@@ -92,14 +93,10 @@ class Hub:
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def stop(self) -> None:
-        """Cancel the subscription task and wait for it to end, at most CLOSE_SECONDS × 2."""
+        """Cancel the subscription task until it has ended (core.tasks), at most CLOSE_SECONDS × 2."""
         task, self._task = self._task, None
         self._ready.clear()
-        if task is None:
-            return
-        task.cancel()
-        done, _ = await asyncio.wait({task}, timeout=2 * CLOSE_SECONDS)
-        if not done:
+        if task is not None and not await cancel_and_wait(task, timeout=2 * CLOSE_SECONDS):
             log.warning("event bus subscription did not stop in time; left behind")
 
     async def _run(self) -> None:

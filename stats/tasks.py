@@ -15,6 +15,7 @@ import logging
 
 from acd.store import AcdStore
 from core.resources import Resources
+from core.tasks import cancel_and_wait
 from core.timeutil import utcnow
 from events.bus import EventBus, Hub
 from events.envelope import BusEvent
@@ -25,7 +26,7 @@ from stats.events import StatsAgents, StatsNotifier, StatsUpdated
 log = logging.getLogger(__name__)
 FIGURE_EVENTS = ("call.", "queue.")
 AGENT_EVENTS = ("agent.",)
-RELEASE_SECONDS = 5.0  # giving the lease up on the way out: the lease expires by itself anyway
+STOP_SECONDS = 5.0  # each step of stopping (jobs, lease) at most this long: the lease expires by itself anyway
 
 # renew the lease only if we still hold it
 _RENEW = """
@@ -70,6 +71,7 @@ class StatsWorker:
         self._figures_due = asyncio.Event()
         self._agents_due = asyncio.Event()
         self._hub = Hub(self.bus)
+        self._stopping: asyncio.Future | None = None
 
     def on_event(self, event: BusEvent) -> None:
         """Bus listener (synchronous, called by the hub): mark what needs recomputing."""
@@ -79,23 +81,38 @@ class StatsWorker:
             self._agents_due.set()
 
     async def run(self) -> None:
-        """Run until cancelled; then stop the subscription and give the lease up (each bounded)."""
+        """Run until cancelled (or a job fails); then stop the jobs and the subscription and give the
+        lease up, each within a bound.
+
+        Not a TaskGroup: a job busy with Redis can lose its one cancellation (core.tasks) and a
+        TaskGroup would wait for it forever; each job is cancelled until it has ended instead.
+        """
         self._hub.add(self.on_event)
+        jobs: list[asyncio.Task] = []
         try:
             await self._hub.start()  # inside the try: a start that times out still stops the hub's task
             self.leading = await self._hold()
             self.ready.set()
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._keep_lease())
-                group.create_task(self._clock())
-                group.create_task(self._loop(self._figures_due, self.publish_figures))
-                group.create_task(self._loop(self._agents_due, self.publish_agents))
+            jobs = [asyncio.create_task(job) for job in (
+                self._keep_lease(), self._clock(), self._loop(self._figures_due, self.publish_figures),
+                self._loop(self._agents_due, self.publish_agents))]
+            done, _ = await asyncio.wait(jobs, return_when=asyncio.FIRST_EXCEPTION)
+            for job in done:  # the jobs run forever: one that ended failed
+                job.result()
         finally:
-            self._hub.discard(self.on_event)
-            await self._hub.stop()
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(RELEASE_SECONDS):
-                    await self.lease.release()
+            # shielded: cancelled again meanwhile (core.tasks), the clean-up still runs to its end
+            self._stopping = asyncio.ensure_future(self._stop(jobs))
+            await asyncio.shield(self._stopping)
+
+    async def _stop(self, jobs: list[asyncio.Task]) -> None:
+        stopped = await asyncio.gather(*(cancel_and_wait(job, timeout=STOP_SECONDS) for job in jobs))
+        if not all(stopped):
+            log.warning("stats jobs did not stop in time; left behind")
+        self._hub.discard(self.on_event)
+        await self._hub.stop()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(STOP_SECONDS):
+                await self.lease.release()
 
     async def _keep_lease(self) -> None:
         while True:

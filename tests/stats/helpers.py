@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.database import create_sessionmaker
 from core.kv import subscription_messages
 from core.resources import Resources
+from core.tasks import cancel_and_wait
 from models import AnswerRateAlarm
 from models.call import Call
 from stats.tasks import StatsWorker
@@ -128,10 +129,8 @@ class Inbox:
 
 
 async def stop_task(task: asyncio.Task, what: str) -> None:
-    """Cancel task and wait for it to end, at most STOP_SECONDS: failing with its stack, not hanging."""
-    task.cancel()
-    done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
-    if not done:
+    """Cancel task until it has ended (core.tasks), at most STOP_SECONDS: failing with its stack, not hanging."""
+    if not await cancel_and_wait(task, timeout=STOP_SECONDS):
         stack = io.StringIO()
         task.print_stack(file=stack)
         raise AssertionError(f"{what} did not stop within {STOP_SECONDS} s:\n{stack.getvalue()}")
