@@ -108,7 +108,7 @@ async def test_a_busy_worker_always_stops(committing):
     """Stopped while its jobs talk to Redis and the database, the worker ends every time, within the bound:
     a job can lose its one cancellation there (core.tasks), so the worker cancels each job until it has ended."""
     bus, rnd = EventBus.for_resources(committing), random.Random(11)
-    for _ in range(15):
+    for _ in range(30):
         worker = StatsWorker(committing, interval=3600, min_gap=0)
         task = asyncio.create_task(worker.run())
         await asyncio.wait_for(worker.ready.wait(), 10)
