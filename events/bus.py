@@ -89,8 +89,9 @@ class Hub:
     async def start(self) -> None:
         """Start the subscription task and wait until it is subscribed (bounded)."""
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="realtime-hub")
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+            self._task = asyncio.create_task(self._run(), name="event-hub")
+        async with asyncio.timeout(10):  # not wait_for: on 3.11 it can drop the caller's cancellation
+            await self._ready.wait()
 
     async def stop(self) -> None:
         """Cancel the subscription task until it has ended (core.tasks), at most CLOSE_SECONDS × 2."""
