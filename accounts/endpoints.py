@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from access.permissions import ROLE_PERMISSIONS, Permission, Role
 from access.principal import Principal
 from access.tokens import issue_token
 from accounts import service
-from accounts.revocation import end_sessions, revocation_reasons, rotate_seat
+from accounts.revocation import Revocation, revocation_reasons
 from accounts.schemas import MeOut, PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
 from accounts.security import hash_password, verify_password
 from accounts.throttle import LoginThrottle
@@ -25,6 +25,14 @@ from web.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, U
 
 public_router = APIRouter(prefix="/auth", tags=["auth"])
 router = APIRouter(tags=["accounts"])
+
+
+def get_revocation(request: Request) -> Revocation:
+    """The revocation the composition root wired (api.app)."""
+    return request.app.state.revocation
+
+
+RevocationDep = Annotated[Revocation, Depends(get_revocation)]
 
 
 @public_router.post("/token", response_model=TokenOut)
@@ -64,7 +72,7 @@ async def me(principal: PrincipalDep, session: SessionDep) -> MeOut:
 
 @router.post("/auth/password", status_code=204)
 async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep,
-                          resources: ResourcesDep, uow: UnitOfWorkDep) -> None:
+                          revocation: RevocationDep, uow: UnitOfWorkDep) -> None:
     """Change one's own password; every earlier token and open socket stops working."""
     user = await session.get(User, principal.user_id)
     if not verify_password(user.password_hash, body.current_password):
@@ -73,8 +81,8 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
     user.token_version += 1
     await record(session, action="password_changed", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
-    await rotate_seat(session, user)
-    uow.after_commit(lambda: end_sessions(resources, user=user, reasons=["password"]))
+    await revocation.rotate_seat(session, user)
+    uow.after_commit(lambda: revocation.end_sessions(user=user, reasons=["password"]))
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -107,7 +115,7 @@ async def create_user(
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def update_user(
     user_id: IdPath, body: UserUpdate, session: SessionDep,
-    principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))], resources: ResourcesDep,
+    principal: Annotated[Principal, Depends(require(Permission.USER_WRITE))], revocation: RevocationDep,
     uow: UnitOfWorkDep,
 ) -> User:
     """Change an account's role, unit, status or password; revokes its tokens. Disabling it or
@@ -133,8 +141,8 @@ async def update_user(
                                                        "org_unit_id": user.org_unit_id},
                                  password_changed=bool(password))
     if reasons:
-        await rotate_seat(session, user)
-        uow.after_commit(lambda: end_sessions(resources, user=user, reasons=reasons))
+        await revocation.rotate_seat(session, user)
+        uow.after_commit(lambda: revocation.end_sessions(user=user, reasons=reasons))
     return user
 
 

@@ -9,14 +9,12 @@ from fastapi import APIRouter, Depends
 from access.permissions import Permission
 from access.principal import Principal
 from acd import service
+from acd.events import AcdNotifier, AgentStateChanged
 from acd.queues import QUEUES
 from acd.schemas import AgentOut, QueueOut, SkillsRequest, StateRequest
 from acd.store import AcdStore
 from audit.service import record
-from ivr.messages import AgentStateChanged
-from ivr.notifier import Notifier
-from models import OrgUnit, User
-from realtime.bus import EventBus
+from events.bus import EventBus
 from web.deps import IdPath, RedisDep, ResourcesDep, SessionDep, UnitOfWorkDep, require
 
 router = APIRouter(prefix="/acd", tags=["acd"])
@@ -25,18 +23,9 @@ Manager = Annotated[Principal, Depends(require(Permission.ACD_MANAGE))]
 Viewer = Annotated[Principal, Depends(require(Permission.STATS_READ))]
 
 
-async def _publish(resources_redis, settings_channel: str, agent, region_code: str | None) -> None:
-    """agent.state to every desktop within the scope of the seat's region (R-31)."""
-    notifier = Notifier(EventBus(resources_redis, settings_channel))
-    await notifier.publish("agent.state", AgentStateChanged(
-        agent_id=agent.user_id, username=agent.username, extension=agent.extension, state=agent.state.state,
-        reason=agent.state.reason, call_id=agent.call_id, pending_state=agent.state.pending_state),
-        agent_id=agent.user_id, region_code=region_code)
-
-
-async def _region_of(session, user: User) -> str | None:
-    unit = await session.get(OrgUnit, user.org_unit_id)
-    return unit.region_code if unit else None
+async def _publish(resources_redis, settings_channel: str, agent) -> None:
+    """agent.state to the seat's own desktop (acd.events.AcdNotifier)."""
+    await AcdNotifier(EventBus(resources_redis, settings_channel)).agent_state_changed(AgentStateChanged.of(agent))
 
 
 @router.put("/agents/me/state", response_model=AgentOut)
@@ -45,7 +34,7 @@ async def set_my_state(body: StateRequest, session: SessionDep, redis: RedisDep,
     """The signed-in agent (or expert seat) goes ready, not ready (with a reason) or logs out."""
     user = await service.seat_user(session, principal.user_id)
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
-    await _publish(redis, resources.settings.events_channel, agent, await _region_of(session, user))
+    await _publish(redis, resources.settings.events_channel, agent)
     return service.agent_view(user, agent.skills, agent, time.time())
 
 
@@ -57,8 +46,7 @@ async def set_agent_state(user_id: IdPath, body: StateRequest, session: SessionD
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
     await record(session, action="agent_state_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"state": body.state, "reason": body.reason})
-    region = await _region_of(session, user)
-    uow.after_commit(lambda: _publish(redis, resources.settings.events_channel, agent, region))
+    uow.after_commit(lambda: _publish(redis, resources.settings.events_channel, agent))
     return service.agent_view(user, agent.skills, agent, time.time())
 
 

@@ -7,16 +7,27 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from accounts.events import AccountNotifier
+from accounts.revocation import Revocation
+from acd.store import AcdStore
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.routes import include_routes
 from core.proxies import parse_networks
 from core.resources import Resources
 from core.settings import Settings, get_settings
+from desktop.seat_access import SeatAccessControl
+from events.bus import EventBus, Hub
 from events.outbox import relay_pending
-from realtime.bus import EventBus, Hub
 
 log = logging.getLogger(__name__)
+
+
+def access_revocation(resources: Resources) -> Revocation:
+    """What a change of a person's access does to their sockets and seat (accounts' SeatAccess port
+    served by the ACD and the PBX)."""
+    bus = EventBus.for_resources(resources)
+    return Revocation(AccountNotifier(bus), SeatAccessControl(AcdStore(resources.redis), bus))
 
 
 def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> FastAPI:
@@ -27,6 +38,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = resources is None
         app.state.resources = resources or Resources.open(settings)
+        app.state.revocation = access_revocation(app.state.resources)
         app.state.hub = Hub(EventBus.for_resources(app.state.resources))
         await app.state.hub.start()
         try:  # events a crash left committed but unpublished (the scheduler pass retries them too)
@@ -53,6 +65,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     )
     if resources is not None:
         app.state.resources = resources
+        app.state.revocation = access_revocation(resources)
     install_error_handlers(app)
     include_routes(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -48,8 +48,8 @@ from core.migrate import upgrade
 from core.resources import Resources
 from core.settings import Settings
 from core.timeutil import utcnow
+from events.bus import EventBus
 from models.call import Call
-from realtime.bus import EventBus
 from stats import service
 from stats.config import StatsConfig
 

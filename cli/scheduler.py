@@ -20,8 +20,8 @@ from core.logging import configure_logging
 from core.resources import Resources
 from core.settings import Settings, get_settings
 from core.timeutil import utcnow
+from events.bus import EventBus
 from events.outbox import prune_published, relay_pending
-from realtime.bus import EventBus
 from recordings.tasks import IntegrityReport, verify_recordings
 from workorders.tasks import PassReport, run_pass
 

@@ -19,9 +19,9 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.timeutil import utcnow
+from events.bus import EventBus
+from events.envelope import Audience
 from models import OutboxEvent
-from realtime.bus import EventBus
-from realtime.messages import Audience
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 200

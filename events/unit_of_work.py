@@ -25,9 +25,9 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import outbox
+from events.bus import EventBus
+from events.envelope import Audience, data_for_audience
 from events.outbox import PendingEvent
-from realtime.bus import EventBus
-from realtime.messages import Audience, data_for_audience
 
 log = logging.getLogger(__name__)
 AfterCommit = Callable[[], Awaitable[Any]]

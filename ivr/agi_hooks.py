@@ -4,10 +4,10 @@ from __future__ import annotations
 import time
 
 from agi_scripts.blocklist_check import choose_app
+from calls.events import CallBlocked
 from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr.lifecycle import Phase
-from ivr.messages import CallBlocked
 
 
 class WorkerAgi:
@@ -33,5 +33,5 @@ class WorkerAgi:
             caller_number=number[:32], phase=Phase.ENDED.value,
             disposition="blocked", started_at=now, ended_at=now, ended_by="system")
         await self.worker.records.event(call.id, "blocked", detail={"reason": reason})
-        await self.worker.publisher.notify("call.blocked", CallBlocked(
+        await self.worker.publisher.calls.call_blocked(CallBlocked(
             call_id=call.id, caller_masked=mask_phone(number), reason=reason))

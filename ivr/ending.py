@@ -7,11 +7,11 @@ import time
 from typing import TYPE_CHECKING
 
 from calls.disposition import final_disposition
+from calls.events import CallEnded
 from core.masking import mask_phone
 from core.retry import at_most, until_done
 from core.timeutil import utcnow
 from ivr import lifecycle
-from ivr.messages import CallEnded
 
 if TYPE_CHECKING:
     from ivr.session import CallSession
@@ -65,11 +65,11 @@ class Ending:
 
     async def announce(self, closed, disposition: str, ended) -> None:
         call, publisher = self.call, self.ports.publisher
-        await publisher.notify("call.ended", CallEnded(
+        await publisher.calls.call_ended(CallEnded(
             call_id=call.call_id, disposition=disposition, queue=closed.queue, agent_id=closed.agent_id,
             duration_seconds=round((ended - call.started_at).total_seconds(), 3),
             caller_masked=mask_phone(call.caller_number)),
-            region_code=closed.region_code, user_ids=(closed.agent_id, call.agent.user_id if call.agent else None))
+            region_code=closed.region_code, seats=(closed.agent_id, call.agent.user_id if call.agent else None))
         publisher.queue_stats_changed()
 
     async def tear_down(self) -> None:

@@ -9,19 +9,21 @@ import signal
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from acd.dispatcher import Dispatcher
+from acd.events import AcdNotifier
 from acd.store import AcdStore
 from agi_scripts.blocklist_check import BlockedCallerCheck
 from agi_scripts.fastagi import FastAgiServer
+from calls.events import CallNotifier
 from calls.repository import CallRecords
 from core.kv import client_options
 from core.resources import Resources
 from core.secrets import ari_password
 from core.settings import Settings
+from events.bus import EventBus
 from ivr.agi_hooks import WorkerAgi
 from ivr.ari import AriClient
 from ivr.background import Background
 from ivr.command_server import CommandServer
-from ivr.notifier import Notifier
 from ivr.ownership import Ownership, node_of
 from ivr.ports import CallPolicy, CallPorts
 from ivr.prompt_texts import load_texts
@@ -33,7 +35,6 @@ from ivr.seats import SeatDirectory
 from ivr.services import CallServices
 from ivr.tickets import TicketLookup
 from ivr.worker import Worker
-from realtime.bus import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,12 @@ def call_policy(settings: Settings) -> CallPolicy:
 
 
 def build_call_worker(settings: Settings, *, sessionmaker, redis, ari, telephony: CallServices, store: AcdStore,
-                      records: CallRecords, notifier: Notifier, prompts: PromptLibrary, tickets,
+                      records: CallRecords, bus: EventBus | None, prompts: PromptLibrary, tickets,
                       ownership: Ownership, ws_base: str = "", api_key: str = "") -> Worker:
     """The worker and the ports of its calls (tests build one with fakes for some parts)."""
     registry = CallRegistry()
     seats = SeatDirectory(sessionmaker, telephony)
-    publisher = Publisher(notifier, store, seats)
+    publisher = Publisher(CallNotifier(bus), AcdNotifier(bus), store)
     recorder = Recorder(settings, sessionmaker, telephony, publisher)
     dispatcher = Dispatcher(store, registry.calls, ring_timeout=settings.ring_timeout_seconds)
     ports = CallPorts(telephony=telephony, acd=store, records=records, publisher=publisher, prompts=prompts,
@@ -75,7 +76,7 @@ def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, Fast
     worker = build_call_worker(
         settings, sessionmaker=resources.sessionmaker, redis=resources.redis, ari=ari, telephony=CallServices(ari),
         store=AcdStore(resources.redis), records=CallRecords(resources.sessionmaker),
-        notifier=Notifier(EventBus.for_resources(resources)),
+        bus=EventBus.for_resources(resources),
         prompts=PromptLibrary(settings, load_texts(settings.prompts_file)),
         tickets=TicketLookup(resources.sessionmaker),
         ownership=Ownership(resources.redis, settings.worker_id, node_of(settings)),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from acd.store import QueuedCall
+    from calls.events import CallNotifier
     from ivr.registry import CallRegistry
 
 
@@ -61,8 +62,8 @@ class RecordsPort(Protocol):
 class PublisherPort(Protocol):
     """Events for the desktops and wallboards (ivr.publishing.Publisher)."""
 
-    async def notify(self, type_: str, message: Any, *, agent_id: int | None = None, broadcast: bool = True,
-                     region_code: str | None = None, user_ids: tuple[int | None, ...] = ()) -> None: ...
+    calls: CallNotifier  # the call's own events, typed (calls.events)
+
     async def agent_changed(self, user_id: int | None) -> None: ...
     async def queue_position(self, call_id: int) -> int | None: ...
     def queue_stats_changed(self) -> None: ...

@@ -4,44 +4,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
+from acd.events import AcdNotifier, AgentStateChanged, QueueStats
 from acd.queues import QUEUES
 from acd.routing import queue_position
-from acd.store import AcdStore, AgentRecord
-from ivr.messages import AgentStateChanged, QueueStats
-from ivr.notifier import Notifier
-from ivr.seats import SeatDirectory
+from acd.store import AcdStore
+from calls.events import CallNotifier
 
 log = logging.getLogger(__name__)
 QUEUE_STATS_INTERVAL = 0.5  # queue.stats at most this often: a burst of calls is one scan, not one each
 
 
-def agent_state_message(agent: AgentRecord) -> AgentStateChanged:
-    return AgentStateChanged(agent_id=agent.user_id, username=agent.username, extension=agent.extension,
-                             state=agent.state.state, reason=agent.state.reason, call_id=agent.call_id,
-                             pending_state=agent.state.pending_state)
-
-
 class Publisher:
-    def __init__(self, notifier: Notifier, store: AcdStore, seats: SeatDirectory) -> None:
-        self.notifier, self.store, self.seats = notifier, store, seats
+    """The call events (calls.events.CallNotifier, used by the call as `calls`) and the ACD's own:
+    a seat's state after the call changed it, and the queues' figures, coalesced."""
+
+    def __init__(self, calls: CallNotifier, acd: AcdNotifier, store: AcdStore) -> None:
+        self.calls, self.acd, self.store = calls, acd, store
         self._last_stats: dict[str, tuple[int, float]] = {}
         self._stats_due = asyncio.Event()
 
-    async def notify(self, type_: str, message: Any, *, agent_id: int | None = None, broadcast: bool = True,
-                     region_code: str | None = None, user_ids: tuple[int | None, ...] = ()) -> None:
-        """Publish an event of a call (region_code: the call's) or an agent (the agent's unit's)."""
-        await self.notifier.publish(type_, message, agent_id=agent_id, broadcast=broadcast, region_code=region_code,
-                                    user_ids=[u for u in user_ids if u])
-
     async def agent_changed(self, user_id: int | None) -> None:
+        """agent.state to the seat's own desktop (the region is not needed: the event is the seat's own)."""
         if user_id is None:
             return
         agent = await self.store.get_agent(user_id)
         if agent is not None:
-            region = (await self.seats.user_brief(user_id)).get("region_code")
-            await self.notify("agent.state", agent_state_message(agent), region_code=region)
+            await self.acd.agent_state_changed(AgentStateChanged.of(agent))
 
     async def queue_position(self, call_id: int) -> int | None:
         calls = await self.store.waiting_calls()
@@ -71,6 +60,6 @@ class Publisher:
         for queue in set(stats) | set(self._last_stats):
             count, longest = stats.get(queue, (0, 0.0))
             if queue in QUEUES:
-                await self.notify("queue.stats", QueueStats(queue=queue, waiting=count,
-                                                            longest_wait_seconds=round(longest, 1)))
+                await self.acd.queue_stats(QueueStats(queue=queue, waiting=count,
+                                                      longest_wait_seconds=round(longest, 1)))
         self._last_stats = stats

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from acd import states
 from acd.dispatcher import Offer
 from acd.store import AgentRecord, QueuedCall
+from calls.events import CallAnswered, CallOffered, CallQueued
 from calls.regions import region_at_answer
 from core.masking import mask_phone
 from core.timeutil import utcnow
@@ -19,7 +20,6 @@ from ivr import lifecycle
 from ivr.ari import AriError
 from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, leg_id
 from ivr.lifecycle import Phase
-from ivr.messages import CallAnswered, CallOffered, CallQueued
 from ivr.prompt_texts import queue_position_text
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class Queueing:
     async def announce_queued(self) -> None:
         call, publisher = self.call, self.ports.publisher
         position = await publisher.queue_position(call.call_id)
-        await publisher.notify("call.queued", CallQueued(
+        await publisher.calls.call_queued(CallQueued(
             call_id=call.call_id, queue=call.queue or "general", urgent=call.urgent, position=position,
             caller_masked=mask_phone(call.caller_number)), region_code=call.region_code)
         publisher.queue_stats_changed()
@@ -141,10 +141,10 @@ class Queueing:
             return await self.offer_lost(leg, "unreachable", states.NO_DEVICE_REASON)
         call.record(phase=call.phase.value, event="offered",
                     detail={"agent_id": agent.user_id, "extension": agent.extension, "endpoint": endpoint})
-        ports.background.run(ports.publisher.notify("call.offered", CallOffered(
+        ports.background.run(ports.publisher.calls.call_offered(CallOffered(
             call_id=call.call_id, agent_id=agent.user_id, extension=agent.extension, queue=call.queue or "general",
             caller_number=call.caller_number, waited_seconds=round(now - (call.entered_at or now), 3)),
-            agent_id=agent.user_id, broadcast=False, region_code=call.region_code))
+            region_code=call.region_code))
         ports.background.run(ports.publisher.agent_changed(agent.user_id))
         return await self.ringing(leg)
 
@@ -261,9 +261,9 @@ class Queueing:
         call.record(phase=call.phase.value, bridge_id=call.bridge_id, recording_name=call.recording_name,
                     event="answered", detail={"agent_id": leg.user_id, "extension": leg.target,
                                               "username": user.get("username")}, **first)
-        ports.background.run(ports.publisher.notify("call.answered", CallAnswered(
+        ports.background.run(ports.publisher.calls.call_answered(CallAnswered(
             call_id=call.call_id, agent_id=leg.user_id, extension=leg.target, queue=call.queue,
             caller_number=call.caller_number, waited_seconds=round(waited, 3) if waited is not None else None),
-            agent_id=leg.user_id, broadcast=False, region_code=call.region_code))
+            region_code=call.region_code))
         ports.background.run(ports.publisher.agent_changed(leg.user_id))
         ports.publisher.queue_stats_changed()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from calls.events import RecordingReady
 from core.settings import Settings
-from ivr.messages import RecordingReady
 from ivr.publishing import Publisher
 from ivr.services import CallServices
 from models import Call
@@ -56,8 +56,7 @@ class Recorder:
             await db.commit()
         remove_spool_file(self.settings, name)
         await self.calls.delete_stored(name)
-        await self.publisher.notify("recording.ready", RecordingReady(
+        await self.publisher.calls.recording_ready(RecordingReady(
             recording_id=recording.id, call_id=call_id, duration_seconds=recording.duration_seconds),
-            broadcast=False, agent_id=call.agent_id if call else None, user_ids=seats,
-            region_code=call.region_code if call else None)
+            seats=(call.agent_id if call else None, *seats), region_code=call.region_code if call else None)
         return recording.id

@@ -18,6 +18,7 @@ from typing import Any
 
 from acd.dispatcher import Offer
 from calls.commands import DUPLICATE_REPLY, EXPIRED_REPLY, UNCLAIMED_REPLY, Command
+from calls.events import CallStarted
 from core.masking import mask_phone
 from core.retry import at_most
 from core.timeutil import utcnow
@@ -27,7 +28,6 @@ from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Resync
 from ivr.control import CallControl
 from ivr.ending import Ending
 from ivr.lifecycle import Phase
-from ivr.messages import CallStarted
 from ivr.ports import CallPorts
 from ivr.queueing import Queueing
 from ivr.registry import Legs
@@ -97,7 +97,7 @@ class CallSession:
             case lifecycle.AnswerCaller():
                 await ports.telephony.answer(self.caller)
             case lifecycle.NotifyStarted():
-                await ports.publisher.notify("call.started", CallStarted(
+                await ports.publisher.calls.call_started(CallStarted(
                     call_id=self.call_id, caller_masked=mask_phone(self.caller_number)), region_code=self.region_code)
             case lifecycle.PlayNotice(key):
                 with contextlib.suppress(AriError):

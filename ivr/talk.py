@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from acd.queues import GENERAL
 from calls.commands import Command
+from calls.events import CallAction
 from ivr import lifecycle
 from ivr.ari import AriError
 from ivr.call_types import HANGUP_EVENTS, Leg, leg_id
 from ivr.lifecycle import Phase
-from ivr.messages import CallAction
 
 if TYPE_CHECKING:
     from ivr.session import CallSession
@@ -49,10 +49,9 @@ class Talk:
         """Record and publish one action on the call."""
         call = self.call
         call.record(event=name, actor_id=actor_id, detail={"target": target, **detail})
-        await self.ports.publisher.notify(
-            f"call.{name}", CallAction(call_id=call.call_id, action=name, actor_id=actor_id, target=target,
-                                       detail=detail),
-            agent_id=call.agent.user_id if call.agent else actor_id, broadcast=False, region_code=call.region_code)
+        await self.ports.publisher.calls.call_action(
+            CallAction(call_id=call.call_id, action=name, actor_id=actor_id, target=target, detail=detail),
+            agent_id=call.agent.user_id if call.agent else actor_id, region_code=call.region_code)
 
     async def hold_caller(self, on: bool) -> None:
         if self.call.held == on:

@@ -16,6 +16,7 @@ from calls.regions import parse_call_regions, region_at_start
 from calls.repository import CallRecords
 from core.settings import Settings
 from core.timeutil import utcnow
+from events.bus import EventBus
 from ivr.ari import AriClient
 from ivr.connection import AppConnection
 from ivr.ownership import Ownership
@@ -27,7 +28,6 @@ from ivr.resync import Resyncer
 from ivr.seats import SeatDirectory
 from ivr.session import CallSession
 from pbx import seat_secrets
-from realtime.bus import EventBus
 
 log = logging.getLogger(__name__)
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",

@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, WebSocket
 
 from access.principal import Principal
+from events.envelope import BusEvent
 from realtime import gateway
-from realtime.messages import BusEvent
 
 router = APIRouter()
 

@@ -23,8 +23,9 @@ from access.tokens import read_token
 from core.errors import DomainError
 from core.resources import Resources
 from core.timeutil import utcnow
-from realtime.bus import Hub
-from realtime.messages import SESSION_REVOKED, BusEvent, CloseCode, Frame, event_frame, revocation_close_code
+from events.bus import Hub
+from events.envelope import SESSION_REVOKED, BusEvent
+from realtime.messages import CloseCode, Frame, event_frame, revocation_close_code
 
 log = logging.getLogger(__name__)
 AUTH_TIMEOUT_SECONDS = 5

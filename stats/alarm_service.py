@@ -18,15 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.service import record
 from models import AnswerRateAlarm
-from realtime.bus import EventBus
-from realtime.messages import Audience
 from stats import repository
 from stats.alarms import Verdict, clear_message, judge, raise_message
 from stats.config import SegmentNames, StatsConfig, segment_names
+from stats.events import ALARM_EVENTS, StatsNotifier
 from stats.figures import ALARM_KINDS, Figures, Segment, SegmentCatalog, SegmentKind, roll_up
 
 log = logging.getLogger(__name__)
-SUPERVISORS = Audience(roles=["supervisor", "admin"])
 
 
 @dataclass(frozen=True)
@@ -140,10 +138,10 @@ async def _clear(session: AsyncSession, alarm: AnswerRateAlarm, figures: Figures
     return AlarmChange("alarm.cleared", alarm)
 
 
-async def publish_changes(bus: EventBus, changes: list[AlarmChange]) -> None:
+async def publish_changes(notifier: StatsNotifier, changes: list[AlarmChange]) -> None:
     """Announce committed transitions to supervisors' desktops and every wallboard."""
     for change in changes:
-        await bus.publish(change.event, alarm_dict(change.alarm), audience=SUPERVISORS)
+        await notifier.alarm_changed(ALARM_EVENTS[change.event].model_validate(alarm_dict(change.alarm)))
 
 
 async def list_alarms(session: AsyncSession, *, open_only: bool, since: datetime | None,

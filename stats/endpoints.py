@@ -14,10 +14,11 @@ from acd.store import AcdStore
 from core.errors import NotFound, Unprocessable
 from core.timeutil import utcnow
 from core.types import Moment
+from events.bus import EventBus
 from models import AnswerRateAlarm
-from realtime.bus import EventBus
 from stats import alarm_service, service
 from stats.config import StatsConfig
+from stats.events import StatsNotifier
 from stats.figures import windows
 from stats.schemas import (
     AcknowledgeIn,
@@ -111,8 +112,8 @@ async def evaluate(session: SessionDep, uow: UnitOfWorkDep, resources: Resources
     """Evaluate the alarms now (the worker does this on every call event and periodically)."""
     changes = await alarm_service.evaluate_alarms(session, now=utcnow(), config=_config(resources))
     await session.flush()
-    bus = EventBus.for_resources(resources)
-    uow.after_commit(lambda: alarm_service.publish_changes(bus, changes))
+    notifier = StatsNotifier(EventBus.for_resources(resources))
+    uow.after_commit(lambda: alarm_service.publish_changes(notifier, changes))
     return [change.alarm for change in changes]
 
 

@@ -21,8 +21,9 @@ from access.principal import Principal
 from acd.store import AcdStore
 from core.package_files import package_dir
 from core.timeutil import utcnow
+from events.envelope import BusEvent
 from realtime import gateway
-from realtime.messages import WALLBOARD_PREFIXES, BusEvent
+from realtime.messages import WALLBOARD_PREFIXES
 from stats import metrics, service
 from stats.config import StatsConfig
 from web.deps import ResourcesDep

@@ -12,20 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from acd.store import AcdStore
 from core.resources import Resources
+from core.tasks import cancel_and_wait
 from core.timeutil import utcnow
+from events.bus import EventBus, Hub
+from events.envelope import BusEvent
 from events.unit_of_work import UnitOfWork
-from realtime.bus import EventBus, Hub
-from realtime.messages import BusEvent
 from stats import alarm_service, service
 from stats.config import StatsConfig
+from stats.events import StatsAgents, StatsNotifier, StatsUpdated
 
 log = logging.getLogger(__name__)
 FIGURE_EVENTS = ("call.", "queue.")
 AGENT_EVENTS = ("agent.",)
+STOP_SECONDS = 5.0  # each step of stopping (jobs, lease) at most this long: the lease expires by itself anyway
 
 # renew the lease only if we still hold it
 _RENEW = """
@@ -59,6 +61,7 @@ class StatsWorker:
         self.resources = resources
         self.config = StatsConfig.from_settings(settings)
         self.bus = EventBus.for_resources(resources)
+        self.notifier = StatsNotifier(self.bus)
         self.acd = AcdStore(resources.redis)
         self.interval = interval or settings.stats_alarm_interval_seconds
         self.lease = Lease(resources.redis, f"hotline:stats:leader:{settings.events_channel}", settings.worker_id,
@@ -69,6 +72,7 @@ class StatsWorker:
         self._figures_due = asyncio.Event()
         self._agents_due = asyncio.Event()
         self._hub = Hub(self.bus)
+        self._stopping: asyncio.Future | None = None
 
     def on_event(self, event: BusEvent) -> None:
         """Bus listener (synchronous, called by the hub): mark what needs recomputing."""
@@ -78,20 +82,37 @@ class StatsWorker:
             self._agents_due.set()
 
     async def run(self) -> None:
-        """Run until cancelled."""
+        """Run until cancelled (or a job fails); then stop the jobs and the subscription and give the
+        lease up, each within a bound.
+
+        Not a TaskGroup: a job busy with Redis can lose its one cancellation (core.tasks) and a
+        TaskGroup would wait for it forever; each job is cancelled until it has ended instead.
+        """
         self._hub.add(self.on_event)
-        await self._hub.start()
+        jobs: list[asyncio.Task] = []
         try:
+            await self._hub.start()  # inside the try: a start that times out still stops the hub's task
             self.leading = await self._hold()
             self.ready.set()
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._keep_lease())
-                group.create_task(self._clock())
-                group.create_task(self._loop(self._figures_due, self.publish_figures))
-                group.create_task(self._loop(self._agents_due, self.publish_agents))
+            jobs = [asyncio.create_task(job) for job in (
+                self._keep_lease(), self._clock(), self._loop(self._figures_due, self.publish_figures),
+                self._loop(self._agents_due, self.publish_agents))]
+            done, _ = await asyncio.wait(jobs, return_when=asyncio.FIRST_EXCEPTION)
+            for job in done:  # the jobs run forever: one that ended failed
+                job.result()
         finally:
-            await self._hub.stop()
-            with contextlib.suppress(Exception):
+            # shielded: cancelled again meanwhile (core.tasks), the clean-up still runs to its end
+            self._stopping = asyncio.ensure_future(self._stop(jobs))
+            await asyncio.shield(self._stopping)
+
+    async def _stop(self, jobs: list[asyncio.Task]) -> None:
+        stopped = await asyncio.gather(*(cancel_and_wait(job, timeout=STOP_SECONDS) for job in jobs))
+        if not all(stopped):
+            log.warning("stats jobs did not stop in time; left behind")
+        self._hub.discard(self.on_event)
+        await self._hub.stop()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(STOP_SECONDS):
                 await self.lease.release()
 
     async def _keep_lease(self) -> None:
@@ -135,9 +156,9 @@ class StatsWorker:
         now = utcnow()
         async with UnitOfWork(self.resources.sessionmaker()) as uow:
             figures = await service.wallboard_figures(uow.session, self.acd, now=now, config=self.config)
-            await self.bus.publish("stats.updated", figures)
+            await self.notifier.stats_updated(StatsUpdated.model_validate(figures))
             changes = await alarm_service.evaluate_alarms(uow.session, now=now, config=self.config)
-            uow.after_commit(lambda: alarm_service.publish_changes(self.bus, changes))
+            uow.after_commit(lambda: alarm_service.publish_changes(self.notifier, changes))
         if changes:  # the segments' alarm marks changed: one more pass shows them
             self._figures_due.set()
 
@@ -146,8 +167,7 @@ class StatsWorker:
         now = utcnow()
         async with self.resources.sessionmaker() as session:
             agents = await service.wallboard_agents(session, self.acd, now=now, config=self.config)
-        payload: dict[str, Any] = {"generated_at": now.isoformat(), "agents": agents}
-        await self.bus.publish("stats.agents", payload)
+        await self.notifier.stats_agents(StatsAgents(generated_at=now.isoformat(), agents=agents))
 
 
 async def run_worker(resources: Resources) -> None:

@@ -14,8 +14,8 @@ from access.permissions import Permission
 from access.principal import Principal
 from core.resources import Resources
 from core.settings import Settings
+from events.bus import EventBus
 from events.unit_of_work import UnitOfWork
-from realtime.bus import EventBus
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

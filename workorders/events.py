@@ -23,9 +23,9 @@ from pydantic import BaseModel
 
 from access.permissions import Permission, Role, has_permission
 from access.scope import CENTRE_KINDS
+from events.envelope import Audience
 from events.unit_of_work import UnitOfWork
 from models import Ticket
-from realtime.messages import Audience
 from workorders import repository
 from workorders.dispatch_rules import UnitFacts
 from workorders.state_machine import CLOSED_STATES, Action, Status

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.settings import Settings
 from core.timeutil import business_time, utcnow
+from events.bus import EventBus
 from events.unit_of_work import UnitOfWork
 from models import Ticket
-from realtime.bus import EventBus
 from workorders import actions, deadlines
 from workorders.events import TicketNotifier
 from workorders.service import add_event, refresh_overdue

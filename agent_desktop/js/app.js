@@ -153,7 +153,7 @@ class Desktop {
   }
 
   // ------------------------------------------------------------------ live events
-  // Telephony events (ivr/messages.py); agent.state goes to every desktop, so filter on ours.
+  // Telephony events (calls/events.py, acd/events.py); only ours matter.
   onEvent({ type, data }) {
     const mine = data && data.agent_id === this.me.id;
     if (type === "agent.state" && mine) this.agentChanged(data);

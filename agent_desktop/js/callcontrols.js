@@ -1,7 +1,7 @@
 // Call controls: transfer to an expert seat chosen by department (blind or
 // attended), three-way call, and one-click emergency hand-off to 110/119/120/122 after a
 // confirmation. Each shows its live state: first the REST answer, then the call.* events the
-// telephony worker publishes to this agent (ivr/messages.py CallAction).
+// telephony worker publishes to this agent (calls/events.py CallAction).
 import { esc, SERVICE } from "./format.js";
 import { calls } from "./telephony.js";
 

@@ -74,6 +74,7 @@ EXPECTED_SIGNED_IN_ONLY: set[tuple[str, str]] = {
     # every role computes a deadline and reads the knowledge base (drafts and review rights
     # are decided by the knowledge service: authorship, knowledge:write / knowledge:review)
     ("GET", "/api/v1/calendar/deadline"),
+    ("GET", "/api/v1/workbench/time-left"),  # working time left until due times the caller names: no data
     ("GET", "/api/v1/knowledge/articles"), ("GET", "/api/v1/knowledge/articles/{article_id}"),
     ("GET", "/api/v1/knowledge/feedback"), ("GET", "/api/v1/knowledge/search"),
     ("POST", "/api/v1/knowledge/articles/{article_id}/feedback"),

@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy import select
 
-from accounts.revocation import end_sessions
+from api.app import access_revocation
 from core.kv import create_redis
 from models import User
 from tests.live_server import free_port
@@ -17,10 +17,10 @@ from tests.live_server import free_port
 async def test_a_redis_outage_after_the_commit_is_logged_not_raised(resources, session, caplog):
     user = await session.scalar(select(User).where(User.username == "agent1003"))
     dead = create_redis(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.5, connect_timeout=0.5)
-    cut_off = dataclasses.replace(resources, redis=dead, extras={})
+    revocation = access_revocation(dataclasses.replace(resources, redis=dead, extras={}))  # as the API wires it
     try:
         with caplog.at_level(logging.WARNING, logger="core.retry"):
-            await end_sessions(cut_off, user=user, reasons=["disabled"])  # returns: nothing raised
+            await revocation.end_sessions(user=user, reasons=["disabled"])  # returns: nothing raised
     finally:
         await dead.aclose()
     given_up = [r.work for r in caplog.records if r.getMessage() == "work failed; giving up"]

@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 
 from acd import states
 from acd.store import AcdStore
+from events.bus import EventBus
+from events.envelope import Audience
 from models import OrgUnit, User
-from realtime.bus import EventBus
-from realtime.messages import Audience, CloseCode
+from realtime.messages import CloseCode
 from tests.conftest import login
 from tests.live_server import close_code, live_server
 

@@ -96,10 +96,11 @@ class _FakeCall:
         async def originate(**params):
             self.originated.append(params)
 
-        async def notify(*args, **kwargs):
+        async def call_action(*args, **kwargs):
             return None
 
-        ports = fake_ports(telephony=SimpleNamespace(originate=originate), publisher=SimpleNamespace(notify=notify),
+        publisher = SimpleNamespace(calls=SimpleNamespace(call_action=call_action))
+        ports = fake_ports(telephony=SimpleNamespace(originate=originate), publisher=publisher,
                            policy=call_policy(settings))
         self.session = CallSession(ports, "hotline-test", call_id=41, caller="ch-41", caller_number="13811112222")
         self.session.record = lambda **fields: self.recorded.append(fields)

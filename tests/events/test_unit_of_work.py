@@ -10,11 +10,11 @@ from sqlalchemy import event, select
 
 from api.app import create_app
 from core.errors import Conflict
+from events.bus import EventBus
+from events.envelope import Audience, data_for_audience
 from events.outbox import relay_pending
 from events.unit_of_work import UnitOfWork
 from models import OrgUnit, OutboxEvent
-from realtime.bus import EventBus
-from realtime.messages import Audience, data_for_audience
 from web.deps import UnitOfWorkDep
 
 EVERYONE = Audience(all=True)
@@ -127,7 +127,7 @@ async def test_events_reach_the_redis_bus_after_the_commit(resources):
 
 
 def test_an_event_addressed_to_units_never_carries_a_callers_identity():
-    """R-25, applied in one place (realtime.messages.data_for_audience, called by UnitOfWork.emit)."""
+    """R-25, applied in one place (events.envelope.data_for_audience, called by UnitOfWork.emit)."""
     data = {"ticket_id": 1, "caller_name": "张三", "caller_phone": "13800001111", "phone": "13800001111",
             "id_number": "510107199001011234", "callers": [{"name": "张三"}],
             "nested": {"caller_number": "13800001111", "kept": 1}, "items": [{"phone": "138", "unit_id": 3}]}

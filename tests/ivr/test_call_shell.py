@@ -78,7 +78,7 @@ async def test_a_requeue_goes_back_into_the_acd_even_when_its_notice_cannot_play
     telephony, acd = ScriptedTelephony(play_fails=True), QueueRecorder()
     prompts = SimpleNamespace(media=lambda key: f"sound:{key}")
     call = call_in(Phase.BRIDGED, telephony=telephony, acd=acd, prompts=prompts,
-                   publisher=SimpleNamespace(queue_position=_no_position, notify=_ignore,
+                   publisher=SimpleNamespace(queue_position=_no_position, calls=SimpleNamespace(call_queued=_ignore),
                                              queue_stats_changed=lambda: None))
     call.queue, call.urgent, call.entered_at = "general", True, 1000.0
     await call.transition(lifecycle.Requeued("general", "transfer_failed"))

@@ -24,15 +24,14 @@ from acd.store import AcdStore, QueuedCall
 from calls.repository import CallRecords
 from core.kv import create_redis
 from core.timeutil import utcnow
+from events.bus import EventBus
 from ivr.call_types import Leg
 from ivr.connection import AppConnection
-from ivr.notifier import Notifier
 from ivr.plugin import build_call_worker
 from ivr.registry import CallRegistry
 from ivr.session import CallSession
 from ivr.worker import Worker
 from models import Call, Recording
-from realtime.bus import EventBus
 from recordings import service
 from recordings.audio import sha256_of
 from tests.ivr.call_ports import fake_ports
@@ -67,7 +66,7 @@ class QuietCalls:
 def make_worker(settings, *, records, store=None, redis=None, sessionmaker=None) -> Worker:
     return build_call_worker(settings, sessionmaker=sessionmaker, redis=redis, ari=SimpleNamespace(),
                              telephony=QuietCalls(), store=store, records=records,
-                             notifier=Notifier(EventBus(redis)) if redis is not None else None,
+                             bus=EventBus(redis) if redis is not None else None,
                              prompts=None, tickets=None, ownership=SimpleNamespace(node="failsafe-node"))
 
 

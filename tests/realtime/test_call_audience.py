@@ -9,11 +9,11 @@ import json
 import websockets
 from sqlalchemy import select
 
-from ivr.messages import AgentStateChanged, CallOffered, CallStarted, QueueStats, RecordingReady
-from ivr.notifier import Notifier
+from acd.events import AcdNotifier, AgentStateChanged, QueueStats
+from calls.events import CallNotifier, CallOffered, CallStarted, RecordingReady
+from events.bus import EventBus
+from events.envelope import Audience
 from models import User
-from realtime.bus import EventBus
-from realtime.messages import Audience
 from tests.conftest import login
 from tests.live_server import live_server
 
@@ -46,27 +46,24 @@ async def _until_sentinel(ws) -> list[dict]:
 async def test_call_events_reach_only_their_audience(client, session, resources):
     ids = dict((await session.execute(select(User.username, User.id).where(User.username.in_(SOCKETS)))).all())
     bus = EventBus.for_resources(resources)
-    notifier = Notifier(bus)
+    calls, acd = CallNotifier(bus), AcdNotifier(bus)
     async with live_server(resources) as base:
         sockets = {name: await _open(client, base, name) for name in SOCKETS}
         try:
             # a recording of a Chengdu call answered by agent1001 (as the worker publishes it)
-            await notifier.publish("recording.ready", RecordingReady(recording_id=5, call_id=50, duration_seconds=3),
-                                   broadcast=False, agent_id=ids["agent1001"], region_code=CHENGDU)
+            await calls.recording_ready(RecordingReady(recording_id=5, call_id=50, duration_seconds=3),
+                                        seats=(ids["agent1001"],), region_code=CHENGDU)
             # a call of another city, broadcast with the masked number
-            await notifier.publish("call.started", CallStarted(call_id=51, caller_masked="138****0051"),
-                                   region_code=MIANYANG)
+            await calls.call_started(CallStarted(call_id=51, caller_masked="138****0051"), region_code=MIANYANG)
             # an expert seat is offered a province call: named, so it gets it, with the number masked
-            await notifier.publish("call.offered", CallOffered(
+            await calls.call_offered(CallOffered(
                 call_id=52, agent_id=ids["expert2001"], extension="2001", queue="expert:hr",
-                caller_number="13855550052", waited_seconds=1.0), agent_id=ids["expert2001"], broadcast=False,
-                region_code=PROVINCE)
+                caller_number="13855550052", waited_seconds=1.0), region_code=PROVINCE)
             # a seat's state and not-ready reason: its own desktop only (supervisors watch the wallboard)
-            await notifier.publish("agent.state", AgentStateChanged(
-                agent_id=ids["agent1002"], username="agent1002", extension="1002", state="ready"),
-                agent_id=ids["agent1002"], region_code=PROVINCE)
+            await acd.agent_state_changed(AgentStateChanged(
+                agent_id=ids["agent1002"], username="agent1002", extension="1002", state="ready"))
             # queue figures are province-wide aggregates: every desktop
-            await notifier.publish("queue.stats", QueueStats(queue="general", waiting=1, longest_wait_seconds=2))
+            await acd.queue_stats(QueueStats(queue="general", waiting=1, longest_wait_seconds=2))
             await bus.publish("test.sentinel", {}, audience=Audience(all=True))
             got = {name: await _until_sentinel(ws) for name, ws in sockets.items()}
         finally:

@@ -7,8 +7,9 @@ import json
 import websockets
 
 from core.resources import Resources
-from realtime.bus import EventBus
-from realtime.messages import Audience, CloseCode
+from events.bus import EventBus
+from events.envelope import Audience
+from realtime.messages import CloseCode
 from tests.conftest import login
 from tests.live_server import close_code, live_server
 

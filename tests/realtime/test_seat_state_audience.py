@@ -3,8 +3,8 @@ agent, not to a handling unit's staff, not to a city centre's supervisor; superv
 the wallboard, where `stats:seats` and the region scope apply."""
 from __future__ import annotations
 
-from realtime.bus import EventBus
-from realtime.messages import Audience
+from events.bus import EventBus
+from events.envelope import Audience
 from tests.conftest import login
 from tests.live_server import live_server
 from tests.realtime.test_gateway import _open, _recv, _token

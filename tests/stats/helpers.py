@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import random
@@ -10,17 +11,19 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import create_sessionmaker
 from core.kv import subscription_messages
 from core.resources import Resources
+from core.tasks import cancel_and_wait
 from models import AnswerRateAlarm
 from models.call import Call
 from stats.tasks import StatsWorker
 
 _serial = itertools.count(1)
+STOP_SECONDS = 15.0  # a worker, a subscription, a clean-up ends within this or the test fails, never hangs
 
 
 def unique_queue(label: str = "q") -> str:
@@ -85,6 +88,8 @@ async def committing_resources(settings, engine, redis, **overrides) -> AsyncIte
         yield resources
     finally:
         async with resources.sessionmaker() as session:
+            # a row lock some transaction left behind fails the test here instead of hanging it
+            await session.execute(text(f"SET LOCAL lock_timeout = '{int(STOP_SECONDS * 1000)}ms'"))
             await session.execute(delete(AnswerRateAlarm))
             await session.execute(delete(Call).where(Call.channel_id.like("stats-test-%")))
             await session.commit()
@@ -118,10 +123,19 @@ class Inbox:
                 await self._new.wait()
 
     async def __aexit__(self, *exc):
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        await self._pubsub.aclose()
+        await stop_task(self._task, "the inbox's reader")
+        async with asyncio.timeout(STOP_SECONDS):
+            await self._pubsub.aclose()
+
+
+async def stop_task(task: asyncio.Task, what: str) -> None:
+    """Cancel task until it has ended (core.tasks), at most STOP_SECONDS: failing with its stack, not hanging."""
+    if not await cancel_and_wait(task, timeout=STOP_SECONDS):
+        stack = io.StringIO()
+        task.print_stack(file=stack)
+        raise AssertionError(f"{what} did not stop within {STOP_SECONDS} s:\n{stack.getvalue()}")
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()
 
 
 @contextlib.asynccontextmanager
@@ -131,6 +145,4 @@ async def running(worker: StatsWorker):
         await asyncio.wait_for(worker.ready.wait(), 10)
         yield worker
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task, "the stats worker")

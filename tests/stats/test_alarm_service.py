@@ -15,11 +15,12 @@ from sqlalchemy import delete, func, select
 from core.database import create_sessionmaker
 from core.kv import subscription_messages
 from core.timeutil import utcnow
+from events.bus import EventBus
 from models import AnswerRateAlarm, AuditEvent
 from models.call import Call
-from realtime.bus import EventBus
 from stats.alarm_service import evaluate_alarms, publish_changes
 from stats.config import StatsConfig
+from stats.events import StatsNotifier
 from tests.conftest import login
 from tests.stats.helpers import add_calls, make_call, unique_queue
 
@@ -94,7 +95,7 @@ async def test_alarm_clears_when_the_window_empties(session, settings):
 async def test_concurrent_evaluators_raise_and_announce_once(engine, settings, redis, seeded):
     """Five evaluators (as five processes would) on their own connections, at the same instant."""
     config, maker, queue = _config(settings), create_sessionmaker(engine), unique_queue()
-    bus = EventBus(redis, settings.events_channel + ":alarms")
+    notifier = StatsNotifier(EventBus(redis, settings.events_channel + ":alarms"))
     async with maker() as session:
         calls = await add_calls(session, _calls(utcnow() - timedelta(minutes=5), queue=queue, answered=6,
                                                 abandoned=4))
@@ -105,14 +106,14 @@ async def test_concurrent_evaluators_raise_and_announce_once(engine, settings, r
         async with maker() as session:
             changes = await evaluate_alarms(session, now=utcnow(), config=config)
             await session.commit()
-            await publish_changes(bus, changes)
+            await publish_changes(notifier, changes)
             return _mine(changes, queue)
 
     received = []
 
     async def listen(ready: asyncio.Event):
         pubsub = redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(bus.channel)
+        await pubsub.subscribe(notifier.bus.channel)
         ready.set()
         async for message in subscription_messages(pubsub):
             if f'"segment_key":"{queue}"' in message["data"]:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from acd.store import AcdStore
 from core.timeutil import utcnow
+from events.bus import EventBus
 from models import User
 from organisation.service import unit_by_code
-from realtime.bus import EventBus
 from tests.conftest import login
 from tests.live_server import live_server
 from tests.realtime.test_gateway import _open, _recv, _token

@@ -9,9 +9,9 @@ import re
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events.bus import EventBus
 from pbx import seat_secrets
 from pbx.render import split_host_port
-from realtime.bus import EventBus
 from tests.telephony.helpers import ready
 from tests.telephony_sipp import answerer_scenario, wait_until
 

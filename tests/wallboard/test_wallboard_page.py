@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from acd.store import AcdStore, QueuedCall
 from core.timeutil import utcnow
+from events.bus import EventBus
 from models import User
-from realtime.bus import EventBus
 from stats.tasks import StatsWorker
 from tests.browser import artifact_path, chromium
 from tests.conftest import DEMO_PASSWORD

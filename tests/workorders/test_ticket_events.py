@@ -9,9 +9,9 @@ from datetime import datetime
 import websockets
 from sqlalchemy import select
 
+from events.bus import EventBus
+from events.envelope import Audience
 from models import OrgUnit, OutboxEvent
-from realtime.bus import EventBus
-from realtime.messages import Audience
 from tests.conftest import login
 from tests.live_server import live_server
 from tests.workorders.helpers import PHONE, act, create, unit_id

@@ -11,12 +11,18 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from pydantic import BaseModel
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 from core.kv import subscription_messages
-from realtime.messages import BUS_CHANNEL, Audience, BusEvent
+from core.tasks import cancel_and_wait
+from events.envelope import BUS_CHANNEL, Audience, BusEvent
 
 log = logging.getLogger(__name__)
+# every wait of the bus's own housekeeping is bounded: a subscription that will not close or a
+# task that will not end is logged and left behind, never waited on forever
+CLOSE_SECONDS = 5.0
 
 
 class EventBus:
@@ -34,6 +40,14 @@ class EventBus:
         event = BusEvent(type=type_, data=data, audience=audience or Audience())
         return int(await self.redis.publish(self.channel, event.model_dump_json()))
 
+    async def publish_or_log(self, type_: str, message: BaseModel, *, audience: Audience) -> None:
+        """Publish one typed event fire-and-forget: a lost event costs a screen a reload, never a
+        business fact (those are in the database), so a Redis outage is logged, not raised."""
+        try:
+            await self.publish(type_, message.model_dump(mode="json"), audience=audience)
+        except Exception:  # Redis down: the call, the seat, the worker go on
+            log.warning("event not published", extra={"event_type": type_}, exc_info=True)
+
     async def events(self) -> AsyncIterator[BusEvent]:
         """Every event published from now on (malformed messages are logged and skipped)."""
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
@@ -47,9 +61,7 @@ class EventBus:
                 except ValueError:
                     log.warning("malformed bus event skipped", extra={"raw": str(message["data"])[:200]})
         finally:
-            with contextlib.suppress(Exception):
-                await pubsub.unsubscribe(self.channel)
-                await pubsub.aclose()
+            await close_subscription(pubsub)
 
 
 Listener = Callable[[BusEvent], None]
@@ -77,21 +89,22 @@ class Hub:
     async def start(self) -> None:
         """Start the subscription task and wait until it is subscribed (bounded)."""
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="realtime-hub")
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+            self._task = asyncio.create_task(self._run(), name="event-hub")
+        async with asyncio.timeout(10):  # not wait_for: on 3.11 it can drop the caller's cancellation
+            await self._ready.wait()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Cancel the subscription task until it has ended (core.tasks), at most CLOSE_SECONDS × 2."""
+        task, self._task = self._task, None
+        self._ready.clear()
+        if task is not None and not await cancel_and_wait(task, timeout=2 * CLOSE_SECONDS):
+            log.warning("event bus subscription did not stop in time; left behind")
 
     async def _run(self) -> None:
         backoff = 0.5
         while True:
+            pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self.bus.channel)
                 self._ready.set()
                 backoff = 0.5
@@ -102,8 +115,10 @@ class Hub:
                 raise
             except Exception:  # Redis gone: keep serving sockets, resubscribe with backoff
                 log.warning("event bus subscription lost; retrying", exc_info=True)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10)
+            finally:  # give the connection back (cancelled or not): one subscription, one connection
+                await close_subscription(pubsub)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10)
 
     def _dispatch(self, raw: str) -> None:
         try:
@@ -113,3 +128,10 @@ class Hub:
             return
         for listener in list(self._listeners):
             listener(event)
+
+
+async def close_subscription(pubsub: PubSub) -> None:
+    """Unsubscribe and give the connection back, at most CLOSE_SECONDS (also in a cancelled task)."""
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await pubsub.aclose()
