@@ -26,7 +26,7 @@ class Resources:
     @classmethod
     def open(cls, settings: Settings) -> Resources:
         """Create the engine, session factory and Redis client for settings."""
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database.database_url)
         return cls(settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
                    redis=redis_for(settings), secret_key=secret_key(settings))
 

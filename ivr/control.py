@@ -122,7 +122,7 @@ class ControlMixin:
             return
         now = time.time()
         if leg.answered:
-            await self.w.store.call_ended(leg.user_id, self.call_id, now, self.w.settings.wrap_up_seconds)
+            await self.w.store.call_ended(leg.user_id, self.call_id, now, self.w.settings.calls.wrap_up_seconds)
         elif leg.kind == "agent":
             await self.w.store.offer_failed(call_id=self.call_id, user_id=leg.user_id, now=now, outcome="cancelled")
         else:
@@ -327,13 +327,13 @@ class ControlMixin:
             endpoint, user_id, target = seat[0], seat[1], str(extension)
         elif number:
             # checked again here: the worker dials, whoever put the command on its channel
-            if not outside_number_allowed(str(number), self.w.settings.outside_numbers):
+            if not outside_number_allowed(str(number), self.w.settings.dialling.outside_numbers):
                 return _fail(422, "该号码不允许外呼 (number not on the allow-list)")
             endpoint, user_id, target = f"PJSIP/{number}@pstn", None, str(number)
         else:
             return _fail(422, "extension or number required")
         # an outside party sees the hotline's number, never the citizen's
-        shown = caller_id(self.w.settings.outbound_caller_id) if number and not extension else None
+        shown = caller_id(self.w.settings.dialling.outbound_caller_id) if number and not extension else None
         leg = await self.dial_leg("party", target, endpoint, user_id=user_id, caller_id=shown)
         await self.action("party_dialled", actor_id=command.actor_id, target=target)
         return _ok(leg=leg.channel_id)

@@ -31,24 +31,24 @@ log = logging.getLogger(__name__)
 
 
 def ari_urls(settings: Settings) -> tuple[str, str]:
-    base = f"{settings.ari_host}:{settings.ari_port}/ari"
+    base = f"{settings.telephony.ari_host}:{settings.telephony.ari_port}/ari"
     return f"http://{base}", f"ws://{base}"
 
 
 def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, FastAgiServer, CommandServer]:
     http_base, ws_base = ari_urls(settings)
     password = ari_password(settings)
-    ari = AriClient(http_base, settings.ari_user, password)
+    ari = AriClient(http_base, settings.telephony.ari_user, password)
     worker = Worker(
         settings=settings, sessionmaker=resources.sessionmaker, redis=resources.redis, ari=ari,
         store=AcdStore(resources.redis), records=CallRecords(resources.sessionmaker),
         notifier=Notifier(EventBus.for_resources(resources)),
-        prompts=PromptLibrary(settings, load_texts(settings.prompts_file)),
-        tickets=TicketLookup(resources.sessionmaker), ownership=Ownership(resources.redis, settings.worker_id, node_of(settings)),
-        ws_base=ws_base, api_key=f"{settings.ari_user}:{password}")
+        prompts=PromptLibrary(settings, load_texts(settings.calls.prompts_file)),
+        tickets=TicketLookup(resources.sessionmaker), ownership=Ownership(resources.redis, settings.calls.worker_id, node_of(settings)),
+        ws_base=ws_base, api_key=f"{settings.telephony.ari_user}:{password}")
     hooks = WorkerAgi(worker)
     check = BlockedCallerCheck(sessionmaker=resources.sessionmaker, routing=hooks.route, on_blocked=hooks.blocked)
-    agi = FastAgiServer(settings.fastagi_host, settings.fastagi_port, {"check_blocked": check})
+    agi = FastAgiServer(settings.telephony.fastagi_host, settings.telephony.fastagi_port, {"check_blocked": check})
     return worker, agi, CommandServer(worker, resources.redis)
 
 
@@ -56,12 +56,12 @@ def worker_redis(settings: Settings):
     """The worker's Redis client. Many calls run Redis commands at the same moment; redis-py's
     default pool checks (and opens) connections while holding its lock, which serialises a
     burst of them; its blocking pool does that outside the lock."""
-    if not settings.redis_url:
+    if not settings.redis.redis_url:
         return None  # the in-process stand-in of `hotline up`
     pool = BlockingConnectionPool.from_url(
-        settings.redis_url, max_connections=200, timeout=10,
-        **client_options(socket_timeout=settings.redis_socket_timeout_seconds,
-                         connect_timeout=settings.redis_connect_timeout_seconds))
+        settings.redis.redis_url, max_connections=200, timeout=10,
+        **client_options(socket_timeout=settings.redis.redis_socket_timeout_seconds,
+                         connect_timeout=settings.redis.redis_connect_timeout_seconds))
     return Redis(connection_pool=pool)
 
 
@@ -81,8 +81,8 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     await agi.start()
     await worker.start()
     command_task = asyncio.create_task(commands.run())
-    log.info("worker running", extra={"app": worker.own_app, "worker_id": settings.worker_id,
-                                      "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}"})
+    log.info("worker running", extra={"app": worker.own_app, "worker_id": settings.calls.worker_id,
+                                      "fastagi": f"{settings.telephony.fastagi_host}:{settings.telephony.fastagi_port}"})
     lost = asyncio.create_task(worker.lost_own.wait())
     stopped = asyncio.create_task(stop.wait())
     try:

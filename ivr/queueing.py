@@ -70,7 +70,7 @@ class QueueMixin:
                         entered_queue_at=datetime.fromtimestamp(self.entered_at, UTC))
         await self.w.calls.moh(self.caller, True)
         loop = asyncio.get_running_loop()
-        every = self.w.settings.queue_announce_seconds
+        every = self.w.settings.calls.queue_announce_seconds
         next_announce = loop.time() + every
         announcing: str | None = None
         while self.phase in ("queued", "ringing"):
@@ -119,7 +119,7 @@ class QueueMixin:
         self.add_leg(leg)
         self.phase = "ringing"
         waited = now - (self.entered_at or now)
-        timeout = self.w.settings.ring_timeout_seconds
+        timeout = self.w.settings.calls.ring_timeout_seconds
         try:  # the phone rings first; records and events follow
             await self.w.calls.originate(leg_id=leg.channel_id, endpoint=endpoint, app=self.app,
                                          app_args=f"agent,{self.call_id}", caller_id=self.caller_id(),
@@ -191,7 +191,7 @@ class QueueMixin:
         leg.gone = True
         self.drop_leg(leg)
         if release:
-            await self.w.store.call_ended(leg.user_id, self.call_id, time.time(), self.w.settings.wrap_up_seconds)
+            await self.w.store.call_ended(leg.user_id, self.call_id, time.time(), self.w.settings.calls.wrap_up_seconds)
             self.w.background(self.w.agent_changed(leg.user_id))
         self.phase = "queued"
         if self.entered_at is None:

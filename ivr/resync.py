@@ -92,7 +92,7 @@ class ResyncMixin:
             await self.withdraw_offers(call.id, legs)
             await self.requeue_resumed(session, call)
         self.index_call(session)
-        await self.records.event(call.id, "resumed", detail={"app": app, "worker": self.settings.worker_id,
+        await self.records.event(call.id, "resumed", detail={"app": app, "worker": self.settings.calls.worker_id,
                                                              "phase": call.phase})
         session.start(fresh=False)
         log.warning("call resumed", extra={"call_id": call.id, "phase": call.phase, "app": app})
@@ -142,7 +142,7 @@ class ResyncMixin:
                 if agent.state.state == "ringing" and agent.user_id != call.agent_id:
                     await self.store.offer_failed(call_id=call.id, user_id=agent.user_id, now=now, outcome="cancelled")
                 else:
-                    await self.store.call_ended(agent.user_id, call.id, now, self.settings.wrap_up_seconds)
+                    await self.store.call_ended(agent.user_id, call.id, now, self.settings.calls.wrap_up_seconds)
                 await self.agent_changed(agent.user_id)
         await self.store.remove_call(call.id)
         recording_id = None

@@ -241,8 +241,8 @@ class CallSession(QueueMixin, ControlMixin):
 
     # ---------------------------------------------------------------- voice menu
     async def run_menu(self) -> None:
-        config = menu.MenuConfig(self.w.settings.ivr_digit_timeout_seconds,
-                                 self.w.settings.ivr_ticket_timeout_seconds)
+        config = menu.MenuConfig(self.w.settings.calls.ivr_digit_timeout_seconds,
+                                 self.w.settings.calls.ivr_ticket_timeout_seconds)
         state, action = menu.step(menu.MenuState(), menu.Start(), config)
         while True:
             if isinstance(action, menu.ToQueue):
@@ -379,7 +379,7 @@ class CallSession(QueueMixin, ControlMixin):
                 await self.w.store.offer_failed(call_id=self.call_id, user_id=leg.user_id, now=now,
                                                 outcome="cancelled")
             elif leg.answered:
-                await self.w.store.call_ended(leg.user_id, self.call_id, now, self.w.settings.wrap_up_seconds)
+                await self.w.store.call_ended(leg.user_id, self.call_id, now, self.w.settings.calls.wrap_up_seconds)
             else:
                 await self.w.store.release_seized(leg.user_id, self.call_id, now)
             await self.w.agent_changed(leg.user_id)

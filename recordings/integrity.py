@@ -56,7 +56,7 @@ async def verify_recordings(sessionmaker: async_sessionmaker[AsyncSession], sett
     now = now or utcnow()
     report = IntegrityReport()
     async with sessionmaker() as session:
-        query = due(now, settings.recordings_verify_days, settings.recordings_verify_batch)
+        query = due(now, settings.recordings.recordings_verify_days, settings.recordings.recordings_verify_batch)
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         for recording in (await session.scalars(query)).all():

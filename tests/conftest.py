@@ -72,7 +72,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 @pytest.fixture(scope="session")
 async def engine(settings: Settings):
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database.database_url)
     yield engine
     await engine.dispose()
 
@@ -84,14 +84,14 @@ async def seeded(settings: Settings, engine) -> None:
 
     resources = Resources(settings=settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
-                          redis=create_redis(settings.redis_url), secret_key=settings.secret_key.get_secret_value())
+                          redis=create_redis(settings.redis.redis_url), secret_key=settings.security.secret_key.get_secret_value())
     await seed(resources)
     await resources.redis.aclose()
 
 
 @pytest.fixture
 async def redis(settings: Settings):
-    client = create_redis(settings.redis_url)
+    client = create_redis(settings.redis.redis_url)
     await client.flushdb()
     yield client
     await client.aclose()
@@ -104,7 +104,7 @@ async def resources(settings: Settings, engine, seeded, redis) -> AsyncIterator[
         outer = await connection.begin()
         maker = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
         yield Resources(settings=settings, engine=engine, sessionmaker=maker, redis=redis,
-                        secret_key=settings.secret_key.get_secret_value())
+                        secret_key=settings.security.secret_key.get_secret_value())
         await outer.rollback()
 
 

@@ -71,7 +71,7 @@ async def build_calendar(session: AsyncSession, settings: Settings) -> WorkingCa
     kinds: dict[date, DayKind | str] = dict(_fallback_kinds(max(published) + 1))
     rows = (await session.execute(select(CalendarDay.day, CalendarDay.kind))).tuples().all()
     kinds.update({day: kind for day, kind in rows})
-    return WorkingCalendar(kinds, periods=parse_periods(settings.working_periods), known_years=published,
+    return WorkingCalendar(kinds, periods=parse_periods(settings.worktime.working_periods), known_years=published,
                            first_year=first_year(), last_year=LAST_YEAR)
 
 
@@ -91,7 +91,7 @@ async def bump_token(redis: Redis) -> None:
 
 async def get_calendar(session: AsyncSession, redis: Redis, settings: Settings) -> WorkingCalendar:
     """The cached calendar, rebuilt when the token changed since it was built."""
-    key = (settings.database_url, settings.working_periods)
+    key = (settings.database.database_url, settings.worktime.working_periods)
     token = await current_token(redis)
     cached = _cache.get(key)
     if cached is not None and cached[0] == token:

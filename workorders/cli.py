@@ -40,5 +40,5 @@ async def _loop(once: bool, interval: float) -> None:
 @click.option("--interval", type=float, default=None, help="seconds between passes (default HOTLINE_SCHEDULER_INTERVAL_SECONDS)")
 def scheduler(once: bool, interval: float | None) -> None:
     settings = get_settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
-    asyncio.run(_loop(once, interval or settings.scheduler_interval_seconds))
+    configure_logging(settings.logging.log_level, json_lines=settings.logging.log_json)
+    asyncio.run(_loop(once, interval or settings.workorders.scheduler_interval_seconds))

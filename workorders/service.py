@@ -284,7 +284,7 @@ async def find_duplicates(session: AsyncSession, settings: Settings, *, principa
                           now: datetime | None = None) -> list[DuplicateHit]:
     """Recent tickets of the same county (or finer area) with similar content and address."""
     now = now or utcnow()
-    since = now - timedelta(days=days or settings.ticket_duplicate_window_days)
+    since = now - timedelta(days=days or settings.workorders.ticket_duplicate_window_days)
     area = area_prefix(region_code)
     query = (select(Ticket).where(repository.visible_clause(principal.scope), Ticket.created_at >= since,
                                   Ticket.region_code.startswith(area, autoescape=True),

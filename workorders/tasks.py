@@ -80,7 +80,7 @@ async def auto_close(session: AsyncSession, redis: Redis, settings: Settings, *,
         for action in (Action.AUTO_CLOSE, Action.ARCHIVE):
             step = actions.Step(session=session, principal=None, side=Side.SYSTEM, ticket=ticket,
                                 policy=await policy_by_version(session, ticket.policy_version), calendar=calendar,
-                                now=now, auto_close_working_days=settings.ticket_auto_close_working_days)
+                                now=now, auto_close_working_days=settings.workorders.ticket_auto_close_working_days)
             await actions.run(step, action, actions.schemas.PlainActionIn())
         report.auto_closed.append(ticket.id)
 

@@ -14,8 +14,8 @@ from realtime.bus import EventBus
 
 async def test_published_shape_and_audience(redis, settings):
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(settings.events_channel)
-    notifier = Notifier(EventBus(redis, settings.events_channel))
+    await pubsub.subscribe(settings.redis.events_channel)
+    notifier = Notifier(EventBus(redis, settings.redis.events_channel))
     await notifier.publish("call.queued", CallQueued(call_id=1, queue="general", urgent=False, position=2,
                                                      caller_masked=mask_phone("13800138000")))
     await notifier.publish("call.answered", CallAnswered(call_id=1, agent_id=7, extension="1001", queue="general",

@@ -78,9 +78,9 @@ def random_calls(base: datetime, count: int, *, seed: int, queues=("general", "e
 async def committing_resources(settings, engine, redis, **overrides) -> AsyncIterator[Resources]:
     """Resources whose sessions really commit (for a worker or server running beside the test, each on its
     own connections); the calls and alarms they made are deleted afterwards."""
-    resources = Resources(settings=settings.model_copy(update=overrides), engine=engine,
+    resources = Resources(settings=settings.replace(**overrides), engine=engine,
                           sessionmaker=create_sessionmaker(engine), redis=redis,
-                          secret_key=settings.secret_key.get_secret_value())
+                          secret_key=settings.security.secret_key.get_secret_value())
     try:
         yield resources
     finally:

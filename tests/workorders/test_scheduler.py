@@ -126,9 +126,9 @@ def test_cli_runs_one_pass(settings, monkeypatch):
     from core.settings import get_settings
     from workorders.cli import scheduler
 
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("HOTLINE_REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("HOTLINE_SECRET_KEY", settings.secret_key.get_secret_value())
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database.database_url)
+    monkeypatch.setenv("HOTLINE_REDIS_URL", settings.redis.redis_url)
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", settings.security.secret_key.get_secret_value())
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(scheduler, ["--once"])
