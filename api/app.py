@@ -13,7 +13,9 @@ from api.routes import include_routes
 from core.proxies import parse_networks
 from core.resources import Resources
 from core.settings import Settings, get_settings
+from knowledge.service import SearchCache
 from realtime.bus import EventBus, Hub
+from stats.pages import MetricsCache
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,9 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     )
     if resources is not None:
         app.state.resources = resources
+    # the app's in-memory caches (no connections: nothing to close), one per app
+    app.state.knowledge_search = SearchCache()
+    app.state.metrics_cache = MetricsCache()
     install_error_handlers(app)
     include_routes(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes)

@@ -30,11 +30,8 @@ async def seed_default_policy(session: AsyncSession, _settings: Settings | None 
 
 
 async def active_version(session: AsyncSession) -> TimeLimitPolicyVersion:
-    """The active policy row (seeded on first use if the table is empty)."""
+    """The active policy row (the first one is seeded at start-up: cli/seeding.py)."""
     row = await session.scalar(select(TimeLimitPolicyVersion).where(TimeLimitPolicyVersion.active.is_(True)))
-    if row is None:
-        await seed_default_policy(session)
-        row = await session.scalar(select(TimeLimitPolicyVersion).where(TimeLimitPolicyVersion.active.is_(True)))
     if row is None:
         raise Conflict("没有生效的时限政策 (no active time-limit policy)")
     return row

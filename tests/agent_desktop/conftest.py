@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from core.database import create_engine
+from core.database import create_engine, create_side_engine
 from core.migrate import upgrade
 from core.resources import Resources
 from core.settings import Settings
@@ -36,7 +36,8 @@ async def desk_engine(desk_settings: Settings):
     engine = create_engine(desk_settings.database.database_url)
     resources = Resources(settings=desk_settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
-                          redis=None, secret_key=desk_settings.security.secret_key.get_secret_value())
+                          redis=None, secret_key=desk_settings.security.secret_key.get_secret_value(),
+                          side_engine=engine)
     from cli.seeding import seed
     from core.kv import create_redis
 
@@ -47,12 +48,19 @@ async def desk_engine(desk_settings: Settings):
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+async def desk_side_engine(desk_engine):
+    side = create_side_engine(desk_engine)
+    yield side
+    await side.dispose()
+
+
 @pytest.fixture
-async def live_resources(desk_settings: Settings, desk_engine, redis) -> AsyncIterator[Resources]:
+async def live_resources(desk_settings: Settings, desk_engine, desk_side_engine, redis) -> AsyncIterator[Resources]:
     """Resources whose sessions commit (own database), with the run's Redis (flushed per test)."""
     yield Resources(settings=desk_settings, engine=desk_engine,
                     sessionmaker=async_sessionmaker(desk_engine, expire_on_commit=False), redis=redis,
-                    secret_key=desk_settings.security.secret_key.get_secret_value())
+                    secret_key=desk_settings.security.secret_key.get_secret_value(), side_engine=desk_side_engine)
 
 
 # ------------------------------------------------------------------ real telephony for the desk
@@ -124,8 +132,9 @@ def desk_sipp(desk_asterisk, tmp_path):
 
 
 @pytest.fixture
-async def pbx_resources(pbx_settings: Settings, desk_engine, redis, desk_asterisk) -> AsyncIterator[Resources]:
+async def pbx_resources(pbx_settings: Settings, desk_engine, desk_side_engine, redis,
+                        desk_asterisk) -> AsyncIterator[Resources]:
     """Like live_resources, with the settings Asterisk was rendered from (ports, SIP passwords)."""
     yield Resources(settings=pbx_settings, engine=desk_engine,
                     sessionmaker=async_sessionmaker(desk_engine, expire_on_commit=False), redis=redis,
-                    secret_key=pbx_settings.security.secret_key.get_secret_value())
+                    secret_key=pbx_settings.security.secret_key.get_secret_value(), side_engine=desk_side_engine)

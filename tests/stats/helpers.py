@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.database import create_sessionmaker
+from core.database import create_sessionmaker, create_side_engine
 from core.kv import subscription_messages
 from core.resources import Resources
 from models import AnswerRateAlarm
@@ -80,10 +80,13 @@ async def committing_resources(settings, engine, redis, **overrides) -> AsyncIte
     own connections); the calls and alarms they made are deleted afterwards."""
     resources = Resources(settings=settings.replace(**overrides), engine=engine,
                           sessionmaker=create_sessionmaker(engine), redis=redis,
-                          secret_key=settings.security.secret_key.get_secret_value())
+                          secret_key=settings.security.secret_key.get_secret_value(),
+                          side_engine=create_side_engine(engine))
     try:
         yield resources
     finally:
+        if resources.side_engine is not engine:
+            await resources.side_engine.dispose()
         async with resources.sessionmaker() as session:
             await session.execute(delete(AnswerRateAlarm))
             await session.execute(delete(Call).where(Call.channel_id.like("stats-test-%")))
