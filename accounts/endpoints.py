@@ -42,10 +42,10 @@ async def login(
 ) -> TokenOut:
     """Exchange username and password for a bearer token (throttled after repeated failures)."""
     settings = resources.settings
-    throttle = LoginThrottle(redis, max_failures=settings.login_max_failures,
-                             window_seconds=settings.login_lockout_seconds,
-                             max_failures_per_address=settings.login_max_failures_per_address,
-                             max_failures_per_account=settings.login_max_failures_per_account)
+    throttle = LoginThrottle(redis, max_failures=settings.security.login_max_failures,
+                             window_seconds=settings.security.login_lockout_seconds,
+                             max_failures_per_address=settings.security.login_max_failures_per_address,
+                             max_failures_per_account=settings.security.login_max_failures_per_account)
     ip = client_ip_var.get()
     username = form.username[:64]
     await throttle.check(username, ip)
@@ -57,7 +57,7 @@ async def login(
     await throttle.record_success(username, ip)
     await record(session, action="login", actor_id=user.id, actor_username=user.username,
                  resource_type="user", resource_id=user.id)
-    ttl = timedelta(minutes=settings.token_ttl_minutes)
+    ttl = timedelta(minutes=settings.security.token_ttl_minutes)
     token = issue_token(user_id=user.id, token_version=user.token_version, key=resources.secret_key, ttl=ttl)
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
 

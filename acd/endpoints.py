@@ -34,7 +34,7 @@ async def set_my_state(body: StateRequest, session: SessionDep, redis: RedisDep,
     """The signed-in agent (or expert seat) goes ready, not ready (with a reason) or logs out."""
     user = await service.seat_user(session, principal.user_id)
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
-    await _publish(redis, resources.settings.events_channel, agent)
+    await _publish(redis, resources.settings.redis.events_channel, agent)
     return service.agent_view(user, agent.skills, agent, time.time())
 
 
@@ -46,7 +46,7 @@ async def set_agent_state(user_id: IdPath, body: StateRequest, session: SessionD
     agent = await service.set_state(session, AcdStore(redis), user=user, state=body.state, reason=body.reason)
     await record(session, action="agent_state_set", actor_id=principal.user_id, actor_username=principal.username,
                  resource_type="agent", resource_id=user_id, detail={"state": body.state, "reason": body.reason})
-    uow.after_commit(lambda: _publish(redis, resources.settings.events_channel, agent))
+    uow.after_commit(lambda: _publish(redis, resources.settings.redis.events_channel, agent))
     return service.agent_view(user, agent.skills, agent, time.time())
 
 

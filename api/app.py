@@ -19,6 +19,8 @@ from core.settings import Settings, get_settings
 from desktop.seat_access import SeatAccessControl
 from events.bus import EventBus, Hub
 from events.outbox import relay_pending
+from knowledge.service import SearchCache
+from stats.pages import MetricsCache
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +62,17 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         # the interactive pages load Swagger UI / ReDoc from a public CDN: third-party script on the
         # origin where desktops keep ticket drafts (callers' names and numbers) and people type
         # passwords; off unless asked for. /openapi.json (no script) stays.
-        docs_url="/docs" if settings.api_docs else None,
-        redoc_url="/redoc" if settings.api_docs else None,
+        docs_url="/docs" if settings.http.api_docs else None,
+        redoc_url="/redoc" if settings.http.api_docs else None,
     )
     if resources is not None:
         app.state.resources = resources
         app.state.revocation = access_revocation(resources)
+    # the app's in-memory caches (no connections: nothing to close), one per app
+    app.state.knowledge_search = SearchCache()
+    app.state.metrics_cache = MetricsCache()
     install_error_handlers(app)
     include_routes(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies))
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=parse_networks(settings.http.trusted_proxies))
     return app

@@ -4,5 +4,5 @@ from core.logging import configure_logging
 from core.settings import get_settings
 
 _settings = get_settings()
-configure_logging(_settings.log_level, json_lines=_settings.log_json)
+configure_logging(_settings.logging.log_level, json_lines=_settings.logging.log_json)
 app = create_app(_settings)

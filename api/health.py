@@ -38,8 +38,8 @@ async def _check(name, check, resources) -> tuple[str, bool]:
 
 @router.get("/readyz")
 async def readyz(resources: ResourcesDep) -> JSONResponse:
-    """Database and Redis (and registered dependencies) reachable: 200, else 503."""
-    checks = {"database": _database_ok, "redis": _redis_ok, **resources.extras.get("readiness", {})}
+    """Database and Redis reachable: 200, else 503."""
+    checks = {"database": _database_ok, "redis": _redis_ok}
     results = dict(await asyncio.gather(*(_check(n, c, resources) for n, c in checks.items())))
     ready = all(results.values())
     return JSONResponse({"status": "ready" if ready else "not_ready", "checks": results},

@@ -134,7 +134,7 @@ async def acd_agents_ready(settings: Settings, users: dict[str, int], extensions
     from acd.store import AcdStore
     from core.kv import create_redis
 
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis.redis_url)
     store = AcdStore(redis)
     try:
         for ext in extensions:
@@ -298,7 +298,7 @@ async def main() -> int:
     pool = WorkerPool(settings, workdir, redis)
     if os.environ.get("HOTLINE_BENCH_PROFILE"):  # the worker under cProfile, for where time goes
         pool.python_args = ["-m", "cProfile", "-o", os.environ["HOTLINE_BENCH_PROFILE"]]
-    runner = SippRunner(workdir=workdir, target=f"{settings.sip_host}:{settings.sip_port}")
+    runner = SippRunner(workdir=workdir, target=f"{settings.telephony.sip_host}:{settings.telephony.sip_port}")
     results: list[StepResult] = []
     try:
         pool.start("bench")

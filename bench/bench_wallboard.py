@@ -90,8 +90,8 @@ class Platform:
 
     def env(self) -> dict[str, str]:
         s = self.settings
-        return {**os.environ, "HOTLINE_DATABASE_URL": s.database_url, "HOTLINE_REDIS_URL": REDIS_URL,
-                "HOTLINE_SECRET_KEY": s.secret_key.get_secret_value(), "HOTLINE_EVENTS_CHANNEL": s.events_channel,
+        return {**os.environ, "HOTLINE_DATABASE_URL": s.database.database_url, "HOTLINE_REDIS_URL": REDIS_URL,
+                "HOTLINE_SECRET_KEY": s.security.secret_key.get_secret_value(), "HOTLINE_EVENTS_CHANNEL": s.redis.events_channel,
                 "HOTLINE_DEMO_PASSWORD": DEMO_PASSWORD, "HOTLINE_VAR_DIR": str(self.var), "HOTLINE_LOG_LEVEL": "WARNING",
                 "HOTLINE_STATS_ALARM_INTERVAL_SECONDS": "3600", "PYTHONPATH": str(ROOT)}
 
@@ -99,7 +99,7 @@ class Platform:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        upgrade(self.settings.database_url)
+        upgrade(self.settings.database.database_url)
 
     def start(self) -> None:
         api = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),

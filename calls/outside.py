@@ -21,7 +21,7 @@ async def authorise(session: AsyncSession, redis: Redis, settings: Settings, *, 
     either way: the caller keeps a refusal's record though the request fails (UnitOfWork.keep_despite)."""
     audit = {"actor_id": principal.user_id, "actor_username": principal.username, "resource_type": "call",
              "resource_id": call_id}
-    if not outside_number_allowed(number, settings.outside_numbers):
+    if not outside_number_allowed(number, settings.dialling.outside_numbers):
         await record(session, action="outside_dial_refused", **audit, detail={"number": number, "why": "not allowed"})
         raise Unprocessable("该号码不允许外呼 (number not on the outside-dialling allow-list)")
     key = KEY.format(user_id=principal.user_id)
@@ -30,9 +30,9 @@ async def authorise(session: AsyncSession, redis: Redis, settings: Settings, *, 
         pipe.expire(key, WINDOW_SECONDS, nx=True)
         pipe.ttl(key)
         count, _, ttl = await pipe.execute()
-    if int(count) > settings.outside_dials_per_hour:
+    if int(count) > settings.dialling.outside_dials_per_hour:
         await record(session, action="outside_dial_refused", **audit, detail={"number": number, "why": "rate"})
         raise TooManyRequests("外呼过于频繁，请稍后再试 (too many outside calls)", retry_after=max(int(ttl), 1))
     await record(session, action="outside_dialled", **audit,
-                 detail={"number": number, "caller_id": settings.outbound_caller_id})
+                 detail={"number": number, "caller_id": settings.dialling.outbound_caller_id})
     await session.flush()  # on record before the dial is ordered

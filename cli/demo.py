@@ -59,7 +59,7 @@ def why_not_ready(settings: Settings) -> str | None:
                 "(Debian package sip-tester)")
     if pbx_process.running_pid(settings) is None:
         return "平台未运行 / the platform is not running: start it with `make run` (or `hotline up`) first"
-    host, _ = split_host_port(settings.pstn_address)
+    host, _ = split_host_port(settings.telephony.pstn_address)
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind((host, 0))
@@ -70,12 +70,12 @@ def why_not_ready(settings: Settings) -> str | None:
 
 
 def _sipp_command(settings: Settings, scenario: Path, workdir: Path) -> list[str]:
-    host, _ = split_host_port(settings.pstn_address)
+    host, _ = split_host_port(settings.telephony.pstn_address)
     return ["sipp", "-sf", str(scenario), "-i", host, "-p", str(free_udp_port(host)), "-mi", host,
             "-mp", str(free_media_port(host)), "-m", "1", "-nostdin", "-nr", "-s", SERVICE_NUMBER,
             "-trace_logs", "-log_file", str(workdir / "steps.log"),
             "-trace_err", "-error_file", str(workdir / "errors.log"),
-            f"{settings.sip_host if settings.sip_host not in ('0.0.0.0', '::') else '127.0.0.1'}:{settings.sip_port}"]
+            f"{settings.telephony.sip_host if settings.telephony.sip_host not in ('0.0.0.0', '::') else '127.0.0.1'}:{settings.telephony.sip_port}"]
 
 
 def _new_lines(path: Path, seen: int) -> tuple[list[str], int]:

@@ -33,9 +33,9 @@ def _migrate(settings: Settings) -> None:
     from core.database import is_sqlite
     from core.migrate import upgrade
 
-    if is_sqlite(settings.database_url):
-        Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
+    if is_sqlite(settings.database.database_url):
+        Path(settings.storage.var_dir).mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database.database_url)
 
 
 def _seed(settings: Settings) -> None:
@@ -61,7 +61,7 @@ def _seed(settings: Settings) -> None:
 @click.option("--seed/--no-seed", default=False, help="also load reference data and the first admin")
 def migrate(seed: bool) -> None:
     settings = get_settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    configure_logging(settings.logging.log_level, json_lines=settings.logging.log_json)
     _migrate(settings)
     click.echo("database is at the newest revision")
     if seed:
@@ -77,8 +77,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     # access_log off: api/middleware.py logs every request once, with its id and duration
     settings = get_settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
-    uvicorn.run("api.asgi:app", host=host or settings.http_host, port=port or settings.http_port,
+    configure_logging(settings.logging.log_level, json_lines=settings.logging.log_json)
+    uvicorn.run("api.asgi:app", host=host or settings.http.http_host, port=port or settings.http.http_port,
                 workers=workers, log_config=None, access_log=False, proxy_headers=False)
 
 
@@ -88,7 +88,7 @@ def up(no_telephony: bool) -> None:
     from cli.up import run_platform
 
     settings = get_settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    configure_logging(settings.logging.log_level, json_lines=settings.logging.log_json)
     _migrate(settings)
     _seed(settings)
     sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))

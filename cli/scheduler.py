@@ -41,7 +41,7 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     now = now or utcnow()
     tickets = await run_pass(sessionmaker, redis, settings, now=now)
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
-    relayed = await relay_pending(sessionmaker, EventBus(redis, settings.events_channel))
+    relayed = await relay_pending(sessionmaker, EventBus(redis, settings.redis.events_channel))
     await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
     return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed)
 
@@ -72,5 +72,5 @@ async def _loop(once: bool, interval: float) -> None:
 @click.option("--interval", type=float, default=None, help="seconds between passes (default HOTLINE_SCHEDULER_INTERVAL_SECONDS)")
 def scheduler(once: bool, interval: float | None) -> None:
     settings = get_settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
-    asyncio.run(_loop(once, interval or settings.scheduler_interval_seconds))
+    configure_logging(settings.logging.log_level, json_lines=settings.logging.log_json)
+    asyncio.run(_loop(once, interval or settings.workorders.scheduler_interval_seconds))

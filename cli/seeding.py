@@ -48,11 +48,11 @@ async def seed(resources: Resources) -> BootstrapReport:
     async with UnitOfWork(resources.sessionmaker()) as uow:
         session = uow.session
         rows = await seed_reference_data(session)
-        admin_password = settings.admin_password.get_secret_value() if settings.admin_password else None
+        admin_password = settings.security.admin_password.get_secret_value() if settings.security.admin_password else None
         generated = await ensure_admin(session, admin_password)
         demo = 0
-        if settings.demo_data:
-            demo_password = settings.demo_password.get_secret_value() if settings.demo_password else None
+        if settings.demo.demo_data:
+            demo_password = settings.demo.demo_password.get_secret_value() if settings.demo.demo_password else None
             demo = await seed_demo_accounts(session, demo_password)
         for seeder in SEEDERS:
             await seeder(session, settings)

@@ -34,7 +34,7 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
                 except Exception:  # one failed pass must not end the loop
                     log.exception("scheduler pass failed")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_interval_seconds)
+                    await asyncio.wait_for(stop.wait(), timeout=settings.workorders.scheduler_interval_seconds)
         finally:
             await resources.close()
 
@@ -47,7 +47,7 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
 
     # proxy_headers off: the client address comes from HOTLINE_TRUSTED_PROXIES alone (core/proxies.py);
     # access_log off: api/middleware.py logs every request once, with its id and duration
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.http_host, port=settings.http_port,
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.http.http_host, port=settings.http.http_port,
                                            log_config=None, access_log=False, proxy_headers=False))
     server.install_signal_handlers = lambda: None  # our own handlers stop every component together
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
@@ -77,7 +77,7 @@ async def run_platform(settings: Settings, *, telephony: bool) -> int:
 
         await asyncio.to_thread(pbx_process.start, settings)
     tasks = _components(settings, stop, telephony)
-    print(f"platform running on http://{settings.http_host}:{settings.http_port} (Ctrl-C stops it)", flush=True)
+    print(f"platform running on http://{settings.http.http_host}:{settings.http.http_port} (Ctrl-C stops it)", flush=True)
     status = 0
     try:
         done, _ = await asyncio.wait([*tasks.values(), asyncio.create_task(stop.wait())],

@@ -78,6 +78,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
                                pool_pre_ping=True)
 
 
+def create_side_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A small pool of its own beside engine, for short transactions of their own taken while a
+    request's session holds a connection (ticket number counters): it never waits on the request
+    pool, so a full request pool cannot deadlock on itself. SQLite (one writer) keeps one engine."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return create_async_engine(engine.url, hide_parameters=True, pool_size=2, max_overflow=3, pool_timeout=10)
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit (responses are built after it)."""
     return async_sessionmaker(engine, expire_on_commit=False)

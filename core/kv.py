@@ -58,8 +58,8 @@ def create_redis(url: str | None, *, socket_timeout: float = DEFAULT_SOCKET_TIME
 
 def redis_for(settings: Settings) -> Redis:
     """The process's Redis client, with the configured timeouts."""
-    return create_redis(settings.redis_url, socket_timeout=settings.redis_socket_timeout_seconds,
-                        connect_timeout=settings.redis_connect_timeout_seconds)
+    return create_redis(settings.redis.redis_url, socket_timeout=settings.redis.redis_socket_timeout_seconds,
+                        connect_timeout=settings.redis.redis_connect_timeout_seconds)
 
 
 async def subscription_messages(pubsub: PubSub) -> AsyncIterator[dict]:

@@ -40,9 +40,9 @@ def _read_or_create(path: Path) -> str:
 
 def secret_key(settings: Settings) -> str:
     """The token-signing key: HOTLINE_SECRET_KEY, else one generated into var/secret_key."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value()
-    return _read_or_create(Path(settings.var_dir) / "secret_key")
+    if settings.security.secret_key is not None:
+        return settings.security.secret_key.get_secret_value()
+    return _read_or_create(Path(settings.storage.var_dir) / "secret_key")
 
 
 def derived_secret(settings: Settings, purpose: str) -> str:
@@ -53,6 +53,6 @@ def derived_secret(settings: Settings, purpose: str) -> str:
 
 def ari_password(settings: Settings) -> str:
     """ARI user's password: HOTLINE_ARI_PASSWORD, else derived from the secret key."""
-    if settings.ari_password is not None:
-        return settings.ari_password.get_secret_value()
+    if settings.telephony.ari_password is not None:
+        return settings.telephony.ari_password.get_secret_value()
     return derived_secret(settings, "ari")

@@ -1,12 +1,19 @@
-"""Typed settings: every knob comes from a HOTLINE_* environment variable (or `.env`)."""
+"""Typed settings: every knob comes from a HOTLINE_* environment variable (or `.env`).
+
+The settings are grouped in sections (`settings.telephony.sip_port`); each section reads its own
+variables, whose names stay flat (`HOTLINE_SIP_PORT`): a field is named after its variable. So
+flat names are also the construction contract: `Settings(sip_port=5170)` and
+`settings.replace(sip_port=5170)` route each name to its section (SECTION_OF).
+"""
 from __future__ import annotations
 
 import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.dialling import DEFAULT_OUTSIDE_NUMBERS, compile_allow_list
@@ -22,19 +29,46 @@ MIN_SECRET_KEY_BYTES = 32  # an HMAC-SHA256 key shorter than its output weakens 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var" if (REPO_ROOT / "pyproject.toml").is_file() else Path("var").resolve()
 
+ENV_PREFIX = "HOTLINE_"
+_READ_ENV_FILE: Any = object()  # Settings(_env_file=None) reads no .env; by default the sections read it
 
-class Settings(BaseSettings):
-    """One typed settings object; env names are part of the public contract (README table)."""
 
-    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+class _Section(BaseSettings):
+    """One group of settings; reads HOTLINE_<FIELD NAME> variables and `.env`."""
 
-    # --- core -----------------------------------------------------------------
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+
+
+class DatabaseSettings(_Section):
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'hotline.db'}"
+
+
+class RedisSettings(_Section):
     redis_url: str | None = None  # unset: in-process implementation (one process only)
     redis_socket_timeout_seconds: float = 5.0  # a Redis that stops answering fails a command after this
     redis_connect_timeout_seconds: float = 2.0
+    events_channel: str = "hotline:events"  # Redis pub/sub channel of the event bus
+
+
+class HttpSettings(_Section):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    trusted_proxies: str = ""  # addresses/CIDRs whose X-Forwarded-For is believed (comma separated)
+    max_body_bytes: int = 1_000_000
+    ws_ping_seconds: float = 20.0  # websocket server ping period; a missed pong closes the socket
+    api_docs: bool = False  # /docs and /redoc: their scripts come from a public CDN into the platform's origin
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"HOTLINE_TRUSTED_PROXIES: {exc}") from None
+        return value
+
+
+class SecuritySettings(_Section):
     admin_password: SecretStr | None = None
     secret_key: SecretStr | None = None  # unset: generated once and kept in var/secret_key
     token_ttl_minutes: int = 12 * 60
@@ -42,28 +76,50 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = 300
     login_max_failures_per_address: int = 20  # all accounts: the address itself is refused
     login_max_failures_per_account: int = 20  # all addresses: refused except from the user's known-good ones
-    trusted_proxies: str = ""  # addresses/CIDRs whose X-Forwarded-For is believed (comma separated)
-    max_body_bytes: int = 1_000_000
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"HOTLINE_SECRET_KEY is empty or shorter than {MIN_SECRET_KEY_BYTES} bytes; set a random one "
+                "(e.g. `openssl rand -hex 32`) or unset it to have one generated into var/secret_key")
+        return value
+
+
+class LoggingSettings(_Section):
     log_level: str = "INFO"
     log_json: bool | None = None  # unset: JSON lines unless stderr is a terminal (core/logging.py)
+
+
+class StorageSettings(_Section):
     var_dir: Path = VAR_DIR
+
+
+class DemoSettings(_Section):
     demo_data: bool = True
     demo_password: SecretStr | None = None  # demo accounts' web + SIP password (demo only)
-    business_timezone: str = "Asia/Shanghai"
-    events_channel: str = "hotline:events"  # Redis pub/sub channel of the event bus
-    ws_ping_seconds: float = 20.0  # websocket server ping period; a missed pong closes the socket
-    api_docs: bool = False  # /docs and /redoc: their scripts come from a public CDN into the platform's origin
 
-    # --- working time (工作时间) ------------------------------------------------
+
+class WorktimeSettings(_Section):
+    """Working time (工作时间)."""
+
+    business_timezone: str = "Asia/Shanghai"
     working_periods: str = "09:00-12:00,13:30-17:30"
 
-    # --- work orders (工单) ----------------------------------------------------
+
+class WorkOrderSettings(_Section):
+    """Work orders (工单)."""
+
     ticket_auto_close_working_days: int = 3  # R-17: no evaluation → auto-closed after this many WD
     ticket_duplicate_window_days: int = 7  # R-07: duplicates are looked for among this many recent days
     scheduler_interval_seconds: int = 60  # `hotline scheduler`: seconds between passes
     supervision_repeat_threshold: int = 2  # R-24: findings of one kind that put a unit on the list
 
-    # --- answer rate, alarms, staffing, wallboard (stats/) -----------------------
+
+class StatsSettings(_Section):
+    """Answer rate, alarms, staffing, wallboard (stats/)."""
+
     stats_answer_rate_target: float = 0.95  # R-05: 接通率 ≥ 95 %
     stats_service_level_seconds: float = 15  # GB/T 33358: answered within 15 s
     stats_short_abandon_seconds: float = 0  # abandons shorter than this are not counted (0 = all count)
@@ -74,7 +130,10 @@ class Settings(BaseSettings):
     stats_sub_centre_queues: str = ""  # queue=ORG-CODE pairs, comma separated (分中心 answering a queue)
     stats_staffing_patience_seconds: float = 90  # callers' mean patience for Erlang A staffing
 
-    # --- telephony ------------------------------------------------------------
+
+class TelephonySettings(_Section):
+    """Asterisk: where it runs, its SIP/ARI/RTP addresses, trunks and the AGI it calls."""
+
     asterisk_root: Path = Path("/var/cache/hotline12345/asterisk-root")
     asterisk_bin: str | None = None  # an installed asterisk binary; unset: look on PATH, else the root
     sip_host: str = "127.0.0.1"
@@ -91,34 +150,43 @@ class Settings(BaseSettings):
     rtp_media_address: str | None = None
     pstn_address: str = "127.0.0.2"
     emergency_address: str = "127.0.0.3:5060"
-    recordings_dir: Path = VAR_DIR / "recordings"
-    prompts_dir: Path = VAR_DIR / "prompts"
-    ring_timeout_seconds: int = 15
-    wrap_up_seconds: int = 30
     # browser softphones: the SIP WebSocket URL given to the desktop (production: wss:// behind TLS);
     # unset: ws://{ari_host}:{ari_port}/ws, which browsers accept only from a page on 127.0.0.1
     sip_ws_url: str | None = None
-    worker_id: str = Field(default_factory=lambda: secrets.token_hex(4))
-
-    # --- call flow: ARI worker, IVR, ACD, recordings (ivr/, acd/, recordings/) --------
     # AGI the dialplan runs before Stasis. agi://HOST:PORT = the workers' FastAGI server
     # (blocked-caller check + routing hint); unset = scripts inside the Asterisk root.
     agi_base: str | None = None
     agi_scripts_dir: Path | None = None  # unset: the installed agi_scripts package
     fastagi_host: str = "127.0.0.1"
     fastagi_port: int = 4573
+
+
+class CallSettings(_Section):
+    """Call flow: the ARI worker, IVR, ACD (ivr/, acd/, calls/)."""
+
+    worker_id: str = Field(default_factory=lambda: secrets.token_hex(4))
+    ring_timeout_seconds: int = 15
+    wrap_up_seconds: int = 30
     ivr_digit_timeout_seconds: float = 5.0  # menu: no key within this -> general queue
     ivr_ticket_timeout_seconds: float = 10.0  # ticket number entry
     queue_announce_seconds: float = 30.0  # queued callers hear their position this often
-    recordings_retention_days: int = 731  # R-17: at least two years
-    recordings_verify_days: float = 7.0  # each stored recording's SHA-256 is re-checked this often
-    recordings_verify_batch: int = 200  # recordings re-checked per scheduler pass at most
     # dialled number=region-code pairs, comma separated (02812345=510100): the region a call
     # belongs to by the number it arrived on (calls/regions.py); unmapped: the answering seat's
     call_regions: str = ""
+    prompts_dir: Path = VAR_DIR / "prompts"
     prompts_file: Path | None = None  # YAML file overriding prompt texts (ivr/prompt_texts.py)
 
-    # --- outside numbers (three-way calls, outbound legs) ---------------------------
+
+class RecordingSettings(_Section):
+    recordings_dir: Path = VAR_DIR / "recordings"
+    recordings_retention_days: int = 731  # R-17: at least two years
+    recordings_verify_days: float = 7.0  # each stored recording's SHA-256 is re-checked this often
+    recordings_verify_batch: int = 200  # recordings re-checked per scheduler pass at most
+
+
+class DiallingSettings(_Section):
+    """Outside numbers (three-way calls, outbound legs)."""
+
     outside_numbers: str = DEFAULT_OUTSIDE_NUMBERS  # allow-list: whole-number regexes, space-separated
     outside_dials_per_hour: int = 20  # per user; more is refused (429) until the hour is over
     outbound_caller_id: str = "12345"  # what an outside party sees, never the citizen's number
@@ -132,23 +200,89 @@ class Settings(BaseSettings):
             raise ValueError(f"HOTLINE_OUTSIDE_NUMBERS: {exc}") from exc
         return value
 
-    @field_validator("secret_key")
-    @classmethod
-    def _secret_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
-            raise ValueError(
-                f"HOTLINE_SECRET_KEY is empty or shorter than {MIN_SECRET_KEY_BYTES} bytes; set a random one "
-                "(e.g. `openssl rand -hex 32`) or unset it to have one generated into var/secret_key")
-        return value
 
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _trusted_proxies_parse(cls, value: str) -> str:
-        try:
-            parse_networks(value)
-        except ValueError as exc:
-            raise ValueError(f"HOTLINE_TRUSTED_PROXIES: {exc}") from None
-        return value
+class Settings(BaseModel):
+    """One typed settings object in sections; env names are part of the public contract
+    (docs/configuration.md). Construct it with flat names: `Settings(sip_port=5170)`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+    worktime: WorktimeSettings = Field(default_factory=WorktimeSettings)
+    workorders: WorkOrderSettings = Field(default_factory=WorkOrderSettings)
+    stats: StatsSettings = Field(default_factory=StatsSettings)
+    telephony: TelephonySettings = Field(default_factory=TelephonySettings)
+    calls: CallSettings = Field(default_factory=CallSettings)
+    recordings: RecordingSettings = Field(default_factory=RecordingSettings)
+    dialling: DiallingSettings = Field(default_factory=DiallingSettings)
+
+    def __init__(self, _env_file: Any = _READ_ENV_FILE, **values: Any) -> None:
+        """Flat setting names go to their sections, each section reads the environment for the
+        rest; section names (or a subclass's own fields) are taken as they are. `_env_file=None`
+        reads no `.env`, as with pydantic-settings."""
+        env_file = {} if _env_file is _READ_ENV_FILE else {"_env_file": _env_file}
+        by_section = _route(type(self), {k: v for k, v in values.items() if k not in type(self).model_fields})
+        given = {k: v for k, v in values.items() if k in type(self).model_fields}
+        for section, field in SECTIONS.items():
+            if isinstance(given.get(section), _Section):
+                continue
+            flat = {**given.get(section, {}), **by_section.get(section, {})}
+            given[section] = field(**env_file, **flat)
+        super().__init__(**given)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some settings changed, by flat name (`replace(sip_port=5170)`); like
+        model_copy, the new values are not validated."""
+        own = {k: v for k, v in changes.items() if k in type(self).model_fields and k not in SECTIONS}
+        update: dict[str, Any] = dict(own)
+        for section, values in _route(type(self), {k: v for k, v in changes.items() if k not in own}).items():
+            update[section] = getattr(self, section).model_copy(update=values)
+        return super().model_copy(update=update)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
+        flat = set(update or ()) & set(SECTION_OF)
+        if flat:
+            raise TypeError(f"Settings.model_copy(update=…) got flat setting names {sorted(flat)}; "
+                            "use Settings.replace(name=value)")
+        return super().model_copy(update=update, deep=deep)
+
+    def environment(self) -> dict[str, str]:
+        """The HOTLINE_* variables that make another process read exactly these settings
+        (unset ones are left out, secrets in clear)."""
+        env: dict[str, str] = {}
+        for section in SECTIONS:
+            for name, value in getattr(self, section).model_dump().items():
+                if value is None:
+                    continue
+                if isinstance(value, SecretStr):
+                    value = value.get_secret_value()
+                elif isinstance(value, bool):
+                    value = "true" if value else "false"
+                env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
+        return env
+
+
+# section name -> its class, and every setting's flat name -> its section's name
+SECTIONS: dict[str, type[_Section]] = {name: field.annotation for name, field in Settings.model_fields.items()}
+SECTION_OF: dict[str, str] = {flat: section for section, cls in SECTIONS.items() for flat in cls.model_fields}
+assert len(SECTION_OF) == sum(len(cls.model_fields) for cls in SECTIONS.values()), "a setting in two sections"
+
+
+def _route(settings_class: type[Settings], flat: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{flat name: value} -> {section: {flat name: value}}; an unknown name is an error."""
+    unknown = sorted(set(flat) - set(SECTION_OF))
+    if unknown:
+        raise TypeError(f"{settings_class.__name__}: unknown settings {unknown}")
+    by_section: dict[str, dict[str, Any]] = {}
+    for name, value in flat.items():
+        by_section.setdefault(SECTION_OF[name], {})[name] = value
+    return by_section
 
 
 @lru_cache

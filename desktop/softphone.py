@@ -18,7 +18,7 @@ REGISTER_EXPIRES = 300  # seconds; JsSIP re-registers before it runs out
 
 def sip_ws_url(settings: Settings) -> str:
     """HOTLINE_SIP_WS_URL, else Asterisk's own HTTP server (ws:// on loopback, development)."""
-    return settings.sip_ws_url or f"ws://{settings.ari_host}:{settings.ari_port}/ws"
+    return settings.telephony.sip_ws_url or f"ws://{settings.telephony.ari_host}:{settings.telephony.ari_port}/ws"
 
 
 def has_seat(extension: str | None) -> bool:
@@ -32,11 +32,11 @@ def softphone_config(settings: Settings, *, extension: str | None, display_name:
     if not has_seat(extension):
         raise Conflict("此账号没有分配坐席分机，无法使用软电话 (no seat extension for this account)")
     ws_url = sip_ws_url(settings)
-    domain = urlsplit(ws_url).hostname or settings.sip_host
+    domain = urlsplit(ws_url).hostname or settings.telephony.sip_host
     endpoint = f"webrtc{extension}"
     return SoftphoneOut(
         extension=extension, endpoint=endpoint, display_name=display_name, ws_url=ws_url,
         uri=f"sip:{endpoint}@{domain}", authorization_user=endpoint,
         password=password, register_expires=REGISTER_EXPIRES,
-        ice_servers=[], wrap_up_seconds=settings.wrap_up_seconds,
+        ice_servers=[], wrap_up_seconds=settings.calls.wrap_up_seconds,
     )

@@ -33,7 +33,7 @@ class EventBus:
     @classmethod
     def for_resources(cls, resources) -> EventBus:
         """The bus on the configured Redis and channel (HOTLINE_EVENTS_CHANNEL)."""
-        return cls(resources.redis, resources.settings.events_channel)
+        return cls(resources.redis, resources.settings.redis.events_channel)
 
     async def publish(self, type_: str, data: dict[str, Any], *, audience: Audience | None = None) -> int:
         """Publish one event; returns how many processes received it."""

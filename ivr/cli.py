@@ -17,8 +17,8 @@ def worker(worker_id: str | None) -> None:
 
     settings = get_settings()
     if worker_id:
-        settings = settings.model_copy(update={"worker_id": worker_id})
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+        settings = settings.replace(worker_id=worker_id)
+    configure_logging(settings.logging.log_level, json_lines=settings.logging.log_json)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per ARI request is noise
     try:
         import uvloop  # present with uvicorn[standard]: a faster event loop for the call path

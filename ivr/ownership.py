@@ -43,7 +43,7 @@ def load_key(node: str) -> str:
 
 def node_of(settings) -> str:
     """An Asterisk node's name: its ARI address (all workers of one node agree on it)."""
-    return f"{settings.ari_host}:{settings.ari_port}"
+    return f"{settings.telephony.ari_host}:{settings.telephony.ari_port}"
 
 
 class Ownership:

@@ -40,16 +40,16 @@ log = logging.getLogger(__name__)
 
 
 def ari_urls(settings: Settings) -> tuple[str, str]:
-    base = f"{settings.ari_host}:{settings.ari_port}/ari"
+    base = f"{settings.telephony.ari_host}:{settings.telephony.ari_port}/ari"
     return f"http://{base}", f"ws://{base}"
 
 
 def call_policy(settings: Settings) -> CallPolicy:
-    return CallPolicy(digit_timeout=settings.ivr_digit_timeout_seconds,
-                      ticket_timeout=settings.ivr_ticket_timeout_seconds,
-                      announce_every=settings.queue_announce_seconds, ring_timeout=settings.ring_timeout_seconds,
-                      wrap_up_seconds=settings.wrap_up_seconds, outside_numbers=settings.outside_numbers,
-                      outbound_caller_id=settings.outbound_caller_id)
+    return CallPolicy(digit_timeout=settings.calls.ivr_digit_timeout_seconds,
+                      ticket_timeout=settings.calls.ivr_ticket_timeout_seconds,
+                      announce_every=settings.calls.queue_announce_seconds, ring_timeout=settings.calls.ring_timeout_seconds,
+                      wrap_up_seconds=settings.calls.wrap_up_seconds, outside_numbers=settings.dialling.outside_numbers,
+                      outbound_caller_id=settings.dialling.outbound_caller_id)
 
 
 def build_call_worker(settings: Settings, *, sessionmaker, redis, ari, telephony: CallServices, store: AcdStore,
@@ -60,7 +60,7 @@ def build_call_worker(settings: Settings, *, sessionmaker, redis, ari, telephony
     seats = SeatDirectory(sessionmaker, telephony)
     publisher = Publisher(CallNotifier(bus), AcdNotifier(bus), store)
     recorder = Recorder(settings, sessionmaker, telephony, publisher)
-    dispatcher = Dispatcher(store, registry.calls, ring_timeout=settings.ring_timeout_seconds)
+    dispatcher = Dispatcher(store, registry.calls, ring_timeout=settings.calls.ring_timeout_seconds)
     ports = CallPorts(telephony=telephony, acd=store, records=records, publisher=publisher, prompts=prompts,
                       tickets=tickets, seats=seats, recordings=recorder, background=Background(), registry=registry,
                       wake_dispatcher=dispatcher.wake, policy=call_policy(settings))
@@ -72,18 +72,18 @@ def build_call_worker(settings: Settings, *, sessionmaker, redis, ari, telephony
 def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, FastAgiServer, CommandServer]:
     http_base, ws_base = ari_urls(settings)
     password = ari_password(settings)
-    ari = AriClient(http_base, settings.ari_user, password)
+    ari = AriClient(http_base, settings.telephony.ari_user, password)
     worker = build_call_worker(
         settings, sessionmaker=resources.sessionmaker, redis=resources.redis, ari=ari, telephony=CallServices(ari),
         store=AcdStore(resources.redis), records=CallRecords(resources.sessionmaker),
         bus=EventBus.for_resources(resources),
-        prompts=PromptLibrary(settings, load_texts(settings.prompts_file)),
+        prompts=PromptLibrary(settings, load_texts(settings.calls.prompts_file)),
         tickets=TicketLookup(resources.sessionmaker),
-        ownership=Ownership(resources.redis, settings.worker_id, node_of(settings)),
-        ws_base=ws_base, api_key=f"{settings.ari_user}:{password}")
+        ownership=Ownership(resources.redis, settings.calls.worker_id, node_of(settings)),
+        ws_base=ws_base, api_key=f"{settings.telephony.ari_user}:{password}")
     hooks = WorkerAgi(worker)
     check = BlockedCallerCheck(sessionmaker=resources.sessionmaker, routing=hooks.route, on_blocked=hooks.blocked)
-    agi = FastAgiServer(settings.fastagi_host, settings.fastagi_port, {"check_blocked": check})
+    agi = FastAgiServer(settings.telephony.fastagi_host, settings.telephony.fastagi_port, {"check_blocked": check})
     return worker, agi, CommandServer(worker, resources.redis)
 
 
@@ -91,12 +91,12 @@ def worker_redis(settings: Settings):
     """The worker's Redis client. Many calls run Redis commands at the same moment; redis-py's
     default pool checks (and opens) connections while holding its lock, which serialises a
     burst of them; its blocking pool does that outside the lock."""
-    if not settings.redis_url:
+    if not settings.redis.redis_url:
         return None  # the in-process stand-in of `hotline up`
     pool = BlockingConnectionPool.from_url(
-        settings.redis_url, max_connections=200, timeout=10,
-        **client_options(socket_timeout=settings.redis_socket_timeout_seconds,
-                         connect_timeout=settings.redis_connect_timeout_seconds))
+        settings.redis.redis_url, max_connections=200, timeout=10,
+        **client_options(socket_timeout=settings.redis.redis_socket_timeout_seconds,
+                         connect_timeout=settings.redis.redis_connect_timeout_seconds))
     return Redis(connection_pool=pool)
 
 
@@ -116,8 +116,8 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     await agi.start()
     await worker.start()
     command_task = asyncio.create_task(commands.run())
-    log.info("worker running", extra={"app": worker.own_app, "worker_id": settings.worker_id,
-                                      "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}"})
+    log.info("worker running", extra={"app": worker.own_app, "worker_id": settings.calls.worker_id,
+                                      "fastagi": f"{settings.telephony.fastagi_host}:{settings.telephony.fastagi_port}"})
     lost = asyncio.create_task(worker.lost_own.wait())
     stopped = asyncio.create_task(stop.wait())
     try:

@@ -56,7 +56,7 @@ class PromptLibrary:
     def __init__(self, settings: Settings, texts: dict[str, str]) -> None:
         self.settings = settings
         self.texts = texts
-        self.directory = Path(settings.prompts_dir)
+        self.directory = Path(settings.calls.prompts_dir)
         self._locks: dict[str, asyncio.Lock] = {}
         self.layout = layout(settings)
 

@@ -47,11 +47,11 @@ class Worker:
         self.dispatcher, self.seats, self.recorder, self.publisher = dispatcher, seats, recorder, publisher
         self.prompts, self.ownership = prompts, ownership
         self.ws_base, self.api_key = ws_base, api_key
-        self.own_app = f"{settings.ari_app}-{settings.worker_id}"
-        self.call_regions = parse_call_regions(settings.call_regions)  # a bad value fails at start
+        self.own_app = f"{settings.telephony.ari_app}-{settings.calls.worker_id}"
+        self.call_regions = parse_call_regions(settings.calls.call_regions)  # a bad value fails at start
         self.apps: dict[str, AppConnection] = {}
         self.sessions = self.registry.calls  # the command server finds a command's call here
-        self.resyncer = Resyncer(ports, records=records, sessionmaker=sessionmaker, worker_id=settings.worker_id,
+        self.resyncer = Resyncer(ports, records=records, sessionmaker=sessionmaker, worker_id=settings.calls.worker_id,
                                  start_inbound=self.start_inbound)
         self._tasks: list[asyncio.Task] = []
         self.stopping = False
@@ -106,7 +106,7 @@ class Worker:
     async def hold_fallback_app(self) -> None:
         """One worker of the node also serves the dialplan's default application (HOTLINE_ARI_APP):
         calls whose routing hint failed (AGI slow or down) land there instead of being refused."""
-        base = self.settings.ari_app
+        base = self.settings.telephony.ari_app
         if base not in self.apps and await self.ownership.hold(base):
             log.info("serving the fallback application", extra={"app": base})
             self.connect_app(base)
@@ -133,7 +133,7 @@ class Worker:
     async def seat_secrets_loop(self) -> None:
         """Keep Asterisk on the seats' stored SIP secrets: once at start (a rotation made while
         no worker ran), then at every rotation the API announces (R-35)."""
-        bus = EventBus(self.redis, self.settings.events_channel)
+        bus = EventBus(self.redis, self.settings.redis.events_channel)
         backoff = 0.5
         while True:
             try:
@@ -159,7 +159,7 @@ class Worker:
                     db_apps, last_db = await self.records.open_apps(self.ownership.node), time.monotonic()
                 # the fallback application too: after a Redis flush its holder re-takes its key
                 # within a heartbeat, so no one else may grab it before a whole TTL has passed
-                candidates = db_apps | {self.settings.ari_app}
+                candidates = db_apps | {self.settings.telephony.ari_app}
                 orphans = set(await self.ownership.orphans(also=candidates)) - set(self.apps)
                 now = time.monotonic()
                 orphaned_since = {app: orphaned_since.get(app, now) for app in orphans}
@@ -176,7 +176,7 @@ class Worker:
 
     async def release_idle_adoptions(self) -> None:
         for app, conn in list(self.apps.items()):
-            if app in (self.own_app, self.settings.ari_app) or not conn.connected.is_set():
+            if app in (self.own_app, self.settings.telephony.ari_app) or not conn.connected.is_set():
                 continue
             if any(s.app == app for s in self.registry.calls.values()):
                 continue

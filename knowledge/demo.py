@@ -35,7 +35,7 @@ DEMO_ENTRIES = (
 
 async def seed_demo_knowledge(session: AsyncSession, settings: Settings) -> None:
     """Publish the demo entries on an empty knowledge base (demo data only)."""
-    if not settings.demo_data or await session.scalar(select(func.count(KnowledgeArticle.id))):
+    if not settings.demo.demo_data or await session.scalar(select(func.count(KnowledgeArticle.id))):
         return
     admin_id = await session.scalar(select(User.id).where(User.username == "admin"))
     for unit_code, category, region, public, title, body, keywords, source in DEMO_ENTRIES:

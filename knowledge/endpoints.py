@@ -36,8 +36,7 @@ PUBLIC_SEARCHES_PER_MINUTE = 60
 
 
 def _cache(request: Request) -> SearchCache:
-    extras = request.app.state.resources.extras
-    return extras.setdefault("knowledge_search", SearchCache())
+    return request.app.state.knowledge_search  # made with the app (api/app.py)
 
 
 async def _visible_pending(session, principal: Principal, article: KnowledgeArticle) -> KnowledgeRevision | None:

@@ -33,7 +33,7 @@ def up(timeout: float) -> None:
     except (process.AsteriskError, RuntimeError, TimeoutError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"asterisk running, pid {pid}, ARI on "
-               f"http://{settings.ari_host}:{settings.ari_port}/ari "
+               f"http://{settings.telephony.ari_host}:{settings.telephony.ari_port}/ari "
                f"({time.monotonic() - started:.1f}s)")
 
 
@@ -68,7 +68,7 @@ def render_command(root: str) -> None:
     from pbx import seat_secrets
 
     settings = get_settings()
-    lay = rootfs.chroot_layout(settings.model_copy(update={"asterisk_root": Path(root)}))
+    lay = rootfs.chroot_layout(settings.replace(asterisk_root=Path(root)))
     click.echo(seat_secrets.render_and_write(settings, lay))
 
 

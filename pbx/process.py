@@ -113,12 +113,12 @@ def _cli_ok(lay: Layout, command: str, timeout: float = 5.0) -> bool:
 
 
 def ari_url(settings: Settings, path: str) -> str:
-    return f"http://{settings.ari_host}:{settings.ari_port}/ari/{path.lstrip('/')}"
+    return f"http://{settings.telephony.ari_host}:{settings.telephony.ari_port}/ari/{path.lstrip('/')}"
 
 
 def ari_answers(settings: Settings, password: str, timeout: float = 2.0) -> bool:
     """GET /ari/asterisk/info with the ARI credentials answers 200."""
-    token = base64.b64encode(f"{settings.ari_user}:{password}".encode()).decode()
+    token = base64.b64encode(f"{settings.telephony.ari_user}:{password}".encode()).decode()
     req = urllib.request.Request(ari_url(settings, "asterisk/info"),
                                  headers={"Authorization": f"Basic {token}"})
     try:
@@ -154,7 +154,7 @@ def sync_prompts(settings: Settings) -> int:
     lay = rootfs.layout(settings)
     if lay.root is None:
         return 0  # host mode: Asterisk reads settings.prompts_dir directly
-    return sync_dir(Path(settings.prompts_dir), lay.host_dir("prompts"))
+    return sync_dir(Path(settings.calls.prompts_dir), lay.host_dir("prompts"))
 
 
 def sync_agi(settings: Settings) -> int:
@@ -222,8 +222,8 @@ def _wait_ports_free(settings: Settings, timeout: float = 5.0) -> None:
 def _check_ports_free(settings: Settings) -> None:
     """Fail fast and clearly when something else holds our SIP or ARI port (Asterisk
     would start anyway, without its transport or HTTP server)."""
-    probes = ((socket.SOCK_DGRAM, settings.sip_host, settings.sip_port, "SIP"),
-              (socket.SOCK_STREAM, settings.ari_host, settings.ari_port, "ARI/HTTP"))
+    probes = ((socket.SOCK_DGRAM, settings.telephony.sip_host, settings.telephony.sip_port, "SIP"),
+              (socket.SOCK_STREAM, settings.telephony.ari_host, settings.telephony.ari_port, "ARI/HTTP"))
     for kind, host, port, what in probes:
         with socket.socket(socket.AF_INET, kind) as s:
             if kind == socket.SOCK_STREAM:  # a TIME_WAIT left by the last run is no owner

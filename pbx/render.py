@@ -87,32 +87,32 @@ def seats(sip_passwords: Mapping[str, str]) -> list[Seat]:
 
 def template_context(settings: Settings, ari_password: str,
                      sip_passwords: Mapping[str, str], lay: Layout) -> dict:
-    pstn_host, pstn_port = split_host_port(settings.pstn_address)
-    emergency_host, emergency_port = split_host_port(settings.emergency_address)
+    pstn_host, pstn_port = split_host_port(settings.telephony.pstn_address)
+    emergency_host, emergency_port = split_host_port(settings.telephony.emergency_address)
     # WebRTC media: an explicit (external) address is only announced — a container cannot bind
     # its host's public address; otherwise media is bound to the SIP address, and a wildcard
     # SIP bind means loopback (development).
-    local_media = settings.sip_host if settings.sip_host not in ("0.0.0.0", "::") else "127.0.0.1"
-    media = settings.rtp_media_address or local_media
+    local_media = settings.telephony.sip_host if settings.telephony.sip_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    media = settings.telephony.rtp_media_address or local_media
     bench_queue = bool(getattr(settings, "bench_app_queue", False))
     return {
         "dirs": lay.dirs,
         # bench/bench_acd.py compares our ACD with Asterisk's app_queue on the same agents
         "noload": [m for m in NOLOAD if not (bench_queue and m == "app_queue.so")],
         "bench_queue": bench_queue,
-        "ring_timeout": settings.ring_timeout_seconds,
-        "wrap_up": settings.wrap_up_seconds,
-        "ari_host": settings.ari_host,
-        "ari_port": settings.ari_port,
-        "ari_user": settings.ari_user,
+        "ring_timeout": settings.calls.ring_timeout_seconds,
+        "wrap_up": settings.calls.wrap_up_seconds,
+        "ari_host": settings.telephony.ari_host,
+        "ari_port": settings.telephony.ari_port,
+        "ari_user": settings.telephony.ari_user,
         "ari_password": ari_password,
-        "ari_app": settings.ari_app,
-        "rtp_start": settings.rtp_start,
-        "rtp_end": settings.rtp_end,
-        "sip_host": settings.sip_host,
-        "sip_port": settings.sip_port,
+        "ari_app": settings.telephony.ari_app,
+        "rtp_start": settings.telephony.rtp_start,
+        "rtp_end": settings.telephony.rtp_end,
+        "sip_host": settings.telephony.sip_host,
+        "sip_port": settings.telephony.sip_port,
         "media_address": media,
-        "bind_rtp_to_media_address": settings.rtp_media_address is None,
+        "bind_rtp_to_media_address": settings.telephony.rtp_media_address is None,
         "pstn_host": pstn_host,
         "pstn_contact": f"{pstn_host}:{pstn_port}",
         "emergency_host": emergency_host,
@@ -120,9 +120,9 @@ def template_context(settings: Settings, ari_password: str,
         "emergency_numbers": EMERGENCY_NUMBERS,
         "service_number": SERVICE_NUMBER,
         "seats": seats(sip_passwords),
-        "agi_base": getattr(settings, "agi_base", None) or lay.dirs["agi"],
+        "agi_base": settings.telephony.agi_base or lay.dirs["agi"],
         "agi_timeout": AGI_TIMEOUT,
-        "fastagi_address": f"{settings.fastagi_host}:{settings.fastagi_port}",
+        "fastagi_address": f"{settings.telephony.fastagi_host}:{settings.telephony.fastagi_port}",
         "prompts_dir": lay.dirs["prompts"],
     }
 

@@ -93,17 +93,17 @@ class Layout:
 
 def installed_asterisk(settings: Settings) -> str | None:
     """settings.asterisk_bin, else `asterisk` on PATH; None means: use the root."""
-    if settings.asterisk_bin:
-        path = shutil.which(settings.asterisk_bin)
+    if settings.telephony.asterisk_bin:
+        path = shutil.which(settings.telephony.asterisk_bin)
         if path is None:
-            raise FileNotFoundError(f"HOTLINE_ASTERISK_BIN not executable: {settings.asterisk_bin}")
+            raise FileNotFoundError(f"HOTLINE_ASTERISK_BIN not executable: {settings.telephony.asterisk_bin}")
         return path
     return shutil.which("asterisk")
 
 
 def instance_name(settings: Settings) -> str:
     """One Asterisk per SIP/ARI port pair: two on the same ports could not both run."""
-    return f"{settings.sip_port}-{settings.ari_port}"
+    return f"{settings.telephony.sip_port}-{settings.telephony.ari_port}"
 
 
 def layout(settings: Settings) -> Layout:
@@ -115,14 +115,14 @@ def layout(settings: Settings) -> Layout:
 
 
 def _agi_source(settings: Settings) -> Path:
-    return Path(settings.agi_scripts_dir or AGI_SOURCE)
+    return Path(settings.telephony.agi_scripts_dir or AGI_SOURCE)
 
 
 def chroot_layout(settings: Settings) -> Layout:
     """Asterisk from the Debian root at settings.asterisk_root, run through chroot."""
     inst = instance_name(settings)
     dirs = {name: path.format(instance=inst) for name, path in ROOT_DIRS.items()}
-    return Layout("chroot", "/usr/sbin/asterisk", Path(settings.asterisk_root), dirs,
+    return Layout("chroot", "/usr/sbin/asterisk", Path(settings.telephony.asterisk_root), dirs,
                   _agi_source(settings))
 
 
@@ -130,9 +130,9 @@ def host_layout(settings: Settings, binary: str) -> Layout:
     """An installed Asterisk: our own etc/run/spool/log/db under var_dir; modules and
     sounds stay where the package put them; prompts and AGI scripts are read in place."""
     agi = _agi_source(settings)
-    base = (Path(settings.var_dir) / "asterisk" / instance_name(settings)).resolve()
+    base = (Path(settings.storage.var_dir) / "asterisk" / instance_name(settings)).resolve()
     dirs = {name: str(base / name) for name in ("etc", "run", "spool", "log", "db")}
-    dirs["prompts"] = str(Path(settings.prompts_dir).resolve())
+    dirs["prompts"] = str(Path(settings.calls.prompts_dir).resolve())
     dirs["agi"] = str(agi.resolve())
     return Layout("host", binary, None, dirs, agi)
 

@@ -50,7 +50,7 @@ def plan(settings: Settings, stored: Mapping[str, str],
          extensions: tuple[str, ...] = render.SEAT_EXTENSIONS) -> tuple[dict[str, str], dict[str, str]]:
     """(password of every seat, the new secrets to store) from what is stored (pure but for
     the random source)."""
-    demo = settings.demo_password.get_secret_value() if settings.demo_data and settings.demo_password else None
+    demo = settings.demo.demo_password.get_secret_value() if settings.demo.demo_data and settings.demo.demo_password else None
     passwords, created = {}, {}
     for ext in extensions:
         if ext in stored:
@@ -97,7 +97,7 @@ async def rotate(session: AsyncSession, extension: str) -> None:
 
 def load_seat_passwords(settings: Settings) -> dict[str, str]:
     """Synchronous `seat_passwords` for the renderer (`hotline asterisk up|render`), committed."""
-    engine = create_engine(sync_url(settings.database_url))
+    engine = create_engine(sync_url(settings.database.database_url))
     try:
         for _ in range(2):
             with Session(engine) as session:

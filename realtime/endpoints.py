@@ -21,4 +21,4 @@ def desktop_view(principal: Principal, event: BusEvent) -> BusEvent | None:
 async def desktop_socket(ws: WebSocket) -> None:
     resources = ws.app.state.resources
     await gateway.serve(ws, resources=resources, hub=ws.app.state.hub, view=desktop_view,
-                        allowed=lambda p: True, ping_seconds=resources.settings.ws_ping_seconds)
+                        allowed=lambda p: True, ping_seconds=resources.settings.http.ws_ping_seconds)

@@ -93,15 +93,15 @@ async def store_recording(session: AsyncSession, *, settings: Settings, name: st
     if not await wait_for_file(source):
         log.warning("recording file missing", extra={"call_id": call_id, "recording": name})
         return None
-    stored = await asyncio.to_thread(copy_into_store, source, Path(settings.recordings_dir), relative)
+    stored = await asyncio.to_thread(copy_into_store, source, Path(settings.recordings.recordings_dir), relative)
     recording = Recording(call_id=call_id, path=stored.relative_path, format="wav",
                           duration_seconds=stored.duration_seconds, size_bytes=stored.size_bytes,
                           sha256=stored.sha256, started_at=started,
-                          retain_until=retention_until(started, settings.recordings_retention_days))
+                          retain_until=retention_until(started, settings.recordings.recordings_retention_days))
     session.add(recording)
     await session.flush()
     return recording
 
 
 def absolute_path(settings: Settings, recording: Recording) -> Path:
-    return Path(settings.recordings_dir) / recording.path
+    return Path(settings.recordings.recordings_dir) / recording.path

@@ -58,7 +58,7 @@ async def verify_recordings(sessionmaker: async_sessionmaker[AsyncSession], sett
     report = IntegrityReport()
     async with UnitOfWork(sessionmaker()) as uow:
         session = uow.session
-        query = due(now, settings.recordings_verify_days, settings.recordings_verify_batch)
+        query = due(now, settings.recordings.recordings_verify_days, settings.recordings.recordings_verify_batch)
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         for recording in (await session.scalars(query)).all():

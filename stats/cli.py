@@ -28,7 +28,7 @@ async def _serve() -> None:
 @click.command(help="Run the stats worker: live wallboard figures and answer-rate alarms (R-05, R-24, R-34).")
 def stats() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    configure_logging(settings.logging.log_level, json_lines=settings.logging.log_json)
     try:
         asyncio.run(_serve())
     except KeyboardInterrupt:

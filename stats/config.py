@@ -39,14 +39,14 @@ class StatsConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> StatsConfig:
         """Everything the figures, alarms and staffing read from HOTLINE_STATS_* settings."""
-        figures = FigurePolicy(service_level_seconds=settings.stats_service_level_seconds,
-                               short_abandon_seconds=settings.stats_short_abandon_seconds)
-        alarms = AlarmPolicy(threshold=settings.stats_answer_rate_target, min_offered=settings.stats_alarm_min_offered,
-                             clear_margin=settings.stats_alarm_clear_margin,
-                             window_minutes=settings.stats_alarm_window_minutes)
-        catalog = SegmentCatalog(sub_centre_of_queue=parse_queue_map(settings.stats_sub_centre_queues))
-        return cls(figures=figures, alarms=alarms, catalog=catalog, target=settings.stats_answer_rate_target,
-                   tz=ZoneInfo(settings.business_timezone), patience_seconds=settings.stats_staffing_patience_seconds)
+        figures = FigurePolicy(service_level_seconds=settings.stats.stats_service_level_seconds,
+                               short_abandon_seconds=settings.stats.stats_short_abandon_seconds)
+        alarms = AlarmPolicy(threshold=settings.stats.stats_answer_rate_target, min_offered=settings.stats.stats_alarm_min_offered,
+                             clear_margin=settings.stats.stats_alarm_clear_margin,
+                             window_minutes=settings.stats.stats_alarm_window_minutes)
+        catalog = SegmentCatalog(sub_centre_of_queue=parse_queue_map(settings.stats.stats_sub_centre_queues))
+        return cls(figures=figures, alarms=alarms, catalog=catalog, target=settings.stats.stats_answer_rate_target,
+                   tz=ZoneInfo(settings.worktime.business_timezone), patience_seconds=settings.stats.stats_staffing_patience_seconds)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 
-from fastapi import APIRouter, FastAPI, WebSocket
+from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.staticfiles import StaticFiles
@@ -31,6 +32,16 @@ from web.deps import ResourcesDep
 WALLBOARD_DIR = package_dir("agent_desktop") / "wallboard"
 METRICS_CACHE_SECONDS = 5.0
 SEATS_EVENT = "stats.agents"  # every seat's state, not-ready reason and figures (the stats worker's push)
+
+
+@dataclass
+class MetricsCache:
+    """The last /metrics body and until when it is served; one per app (api/app.py makes it)."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    until: float = 0.0
+    body: bytes = b""
+
 
 router = APIRouter(tags=["operations"])
 
@@ -53,20 +64,20 @@ def wallboard_view(principal: Principal, event: BusEvent) -> BusEvent | None:
 async def wallboard_socket(ws: WebSocket) -> None:
     resources = ws.app.state.resources
     await gateway.serve(ws, resources=resources, hub=ws.app.state.hub, view=wallboard_view,
-                        allowed=lambda p: p.can(Permission.STATS_READ), ping_seconds=resources.settings.ws_ping_seconds)
+                        allowed=lambda p: p.can(Permission.STATS_READ), ping_seconds=resources.settings.http.ws_ping_seconds)
 
 
 @router.get("/metrics", response_class=Response)
-async def prometheus_metrics(resources: ResourcesDep) -> Response:
+async def prometheus_metrics(request: Request, resources: ResourcesDep) -> Response:
     """Prometheus exposition: answer rate, service level, waiting, agents by state, open alarms."""
-    cache = resources.extras.setdefault("stats.metrics", {"lock": asyncio.Lock(), "until": 0.0, "body": b""})
-    async with cache["lock"]:
-        if time.monotonic() >= cache["until"]:
+    cache: MetricsCache = request.app.state.metrics_cache
+    async with cache.lock:
+        if time.monotonic() >= cache.until:
             async with resources.sessionmaker() as session:
                 snapshot = await service.wallboard_snapshot(session, AcdStore(resources.redis), now=utcnow(),
                                                             config=StatsConfig.from_settings(resources.settings))
-            cache["body"], cache["until"] = metrics.render(snapshot), time.monotonic() + METRICS_CACHE_SECONDS
-        body = cache["body"]
+            cache.body, cache.until = metrics.render(snapshot), time.monotonic() + METRICS_CACHE_SECONDS
+        body = cache.body
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

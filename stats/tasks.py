@@ -63,8 +63,8 @@ class StatsWorker:
         self.bus = EventBus.for_resources(resources)
         self.notifier = StatsNotifier(self.bus)
         self.acd = AcdStore(resources.redis)
-        self.interval = interval or settings.stats_alarm_interval_seconds
-        self.lease = Lease(resources.redis, f"hotline:stats:leader:{settings.events_channel}", settings.worker_id,
+        self.interval = interval or settings.stats.stats_alarm_interval_seconds
+        self.lease = Lease(resources.redis, f"hotline:stats:leader:{settings.redis.events_channel}", settings.calls.worker_id,
                            lease_seconds)
         self.min_gap = min_gap  # coalescing: at most one recomputation per this many seconds
         self.leading = False
@@ -173,5 +173,5 @@ class StatsWorker:
 async def run_worker(resources: Resources) -> None:
     """Entry point of `hotline stats`."""
     worker = StatsWorker(resources)
-    log.info("stats worker started", extra={"worker_id": resources.settings.worker_id})
+    log.info("stats worker started", extra={"worker_id": resources.settings.calls.worker_id})
     await worker.run()

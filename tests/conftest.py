@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from core.database import create_engine
+from core.database import create_engine, create_side_engine
 from core.kv import create_redis
 from core.migrate import upgrade
 from core.resources import Resources
@@ -72,39 +72,48 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 @pytest.fixture(scope="session")
 async def engine(settings: Settings):
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database.database_url)
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture(scope="session")
-async def seeded(settings: Settings, engine) -> None:
+async def side_engine(engine):
+    side = create_side_engine(engine)
+    yield side
+    if side is not engine:
+        await side.dispose()
+
+
+@pytest.fixture(scope="session")
+async def seeded(settings: Settings, engine, side_engine) -> None:
     """Reference data, admin and demo accounts, committed once for the whole session."""
     from cli.seeding import seed
 
     resources = Resources(settings=settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
-                          redis=create_redis(settings.redis_url), secret_key=settings.secret_key.get_secret_value())
+                          redis=create_redis(settings.redis.redis_url), secret_key=settings.security.secret_key.get_secret_value(),
+                          side_engine=side_engine)
     await seed(resources)
     await resources.redis.aclose()
 
 
 @pytest.fixture
 async def redis(settings: Settings):
-    client = create_redis(settings.redis_url)
+    client = create_redis(settings.redis.redis_url)
     await client.flushdb()
     yield client
     await client.aclose()
 
 
 @pytest.fixture
-async def resources(settings: Settings, engine, seeded, redis) -> AsyncIterator[Resources]:
+async def resources(settings: Settings, engine, side_engine, seeded, redis) -> AsyncIterator[Resources]:
     """Resources whose sessions all live inside one outer transaction, rolled back after the test."""
     async with engine.connect() as connection:
         outer = await connection.begin()
         maker = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
         yield Resources(settings=settings, engine=engine, sessionmaker=maker, redis=redis,
-                        secret_key=settings.secret_key.get_secret_value())
+                        secret_key=settings.security.secret_key.get_secret_value(), side_engine=side_engine)
         await outer.rollback()
 
 

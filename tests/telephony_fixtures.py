@@ -33,7 +33,6 @@ from pathlib import Path
 import httpx
 import pytest
 import redis as redis_sync
-from pydantic import SecretStr
 
 from core.secrets import ari_password
 from core.settings import REPO_ROOT, Settings
@@ -76,18 +75,7 @@ def free_tcp_port() -> int:
 def settings_env(settings: Settings) -> dict[str, str]:
     """HOTLINE_* variables that make a child process see exactly these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, bool):
-            value = "true" if value else "false"
-        env[f"HOTLINE_{name.upper()}"] = str(value)
-    for name in ("secret_key", "admin_password", "demo_password", "ari_password"):
-        secret = getattr(settings, name)
-        if secret is not None:
-            env[f"HOTLINE_{name.upper()}"] = secret.get_secret_value()
+    env.update(settings.environment())
     env["PYTHONPATH"] = str(REPO_ROOT)
     return env
 
@@ -97,12 +85,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
 def telephony_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Session settings with the telephony test knobs."""
     base = tmp_path_factory.mktemp("telephony")
-    return settings.model_copy(update={
-        "fastagi_port": free_tcp_port(), "ring_timeout_seconds": 6, "wrap_up_seconds": 1,
-        "ivr_digit_timeout_seconds": 2.0, "ivr_ticket_timeout_seconds": 4.0, "queue_announce_seconds": 5.0,
-        "prompts_file": PROMPTS_FILE, "prompts_dir": base / "prompts", "recordings_dir": base / "recordings",
-        "log_json": False,
-    })
+    return settings.replace(
+        fastagi_port=free_tcp_port(), ring_timeout_seconds=6, wrap_up_seconds=1,
+        ivr_digit_timeout_seconds=2.0, ivr_ticket_timeout_seconds=4.0, queue_announce_seconds=5.0,
+        prompts_file=PROMPTS_FILE, prompts_dir=base / "prompts", recordings_dir=base / "recordings",
+        log_json=False,
+    )
 
 
 @dataclass
@@ -113,15 +101,15 @@ class AsteriskHandle:
 
     @property
     def ari_url(self) -> str:
-        return f"http://{self.settings.ari_host}:{self.settings.ari_port}/ari"
+        return f"http://{self.settings.telephony.ari_host}:{self.settings.telephony.ari_port}/ari"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://{self.settings.ari_host}:{self.settings.ari_port}/ari"
+        return f"ws://{self.settings.telephony.ari_host}:{self.settings.telephony.ari_port}/ari"
 
     @property
     def user(self) -> str:
-        return self.settings.ari_user
+        return self.settings.telephony.ari_user
 
     @property
     def password(self) -> str:
@@ -129,7 +117,7 @@ class AsteriskHandle:
 
     @property
     def sip_target(self) -> str:
-        return f"{self.settings.sip_host}:{self.settings.sip_port}"
+        return f"{self.settings.telephony.sip_host}:{self.settings.telephony.sip_port}"
 
     def sip_password(self, extension: str) -> str:
         return load_seat_passwords(self.settings)[extension]
@@ -208,7 +196,7 @@ class WorkerProcess:
 
     @property
     def app(self) -> str:
-        return f"{self.settings.ari_app}-{self.worker_id}"
+        return f"{self.settings.telephony.ari_app}-{self.worker_id}"
 
     @property
     def alive(self) -> bool:
@@ -287,7 +275,7 @@ class WorkerPool:
 
 @pytest.fixture(scope="session")
 def worker_pool(asterisk: AsteriskHandle, telephony_settings: Settings, tmp_path_factory):
-    client = redis_sync.Redis.from_url(telephony_settings.redis_url, decode_responses=True)
+    client = redis_sync.Redis.from_url(telephony_settings.redis.redis_url, decode_responses=True)
     pool = WorkerPool(telephony_settings, tmp_path_factory.mktemp("workers"), client)
     yield pool
     pool.stop_all()
@@ -341,6 +329,6 @@ class BusRecorder:
 
 @pytest.fixture
 def bus(telephony_settings: Settings):
-    recorder = BusRecorder(telephony_settings.redis_url, telephony_settings.events_channel)
+    recorder = BusRecorder(telephony_settings.redis.redis_url, telephony_settings.redis.events_channel)
     yield recorder
     recorder.close()

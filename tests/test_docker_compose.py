@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from cli.main import main as hotline
-from core.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, SECTION_OF, SECTIONS, Settings
 from pbx import rootfs
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
@@ -23,7 +23,8 @@ def compose() -> dict:
 
 @pytest.fixture(scope="module")
 def defaults() -> Settings:
-    return Settings.model_construct()  # the field defaults, whatever the environment says
+    # the field defaults, whatever the environment says
+    return Settings.model_construct(**{name: section.model_construct() for name, section in SECTIONS.items()})
 
 
 def services(compose) -> dict:
@@ -40,7 +41,7 @@ def test_the_stack_has_every_component(compose):
 
 
 def test_every_hotline_variable_is_a_setting(compose):
-    fields = {name.upper() for name in Settings.model_fields}
+    fields = {name.upper() for name in SECTION_OF}
     for name, service in services(compose).items():
         for key in env_of(service):
             if key.startswith("HOTLINE_"):
@@ -59,14 +60,14 @@ def test_commands_are_hotline_subcommands(compose):
 
 def test_ports_are_the_settings(compose, defaults):
     asterisk = services(compose)["asterisk"]["ports"]
-    assert f"{defaults.sip_port}:{defaults.sip_port}/udp" in asterisk
-    assert f"127.0.0.1:{defaults.ari_port}:{defaults.ari_port}" in asterisk  # ARI: the host's loopback only
-    assert f"{defaults.rtp_start}-{defaults.rtp_end}:{defaults.rtp_start}-{defaults.rtp_end}/udp" in asterisk
-    assert f"{defaults.http_port}:{defaults.http_port}" in services(compose)["api"]["ports"]
+    assert f"{defaults.telephony.sip_port}:{defaults.telephony.sip_port}/udp" in asterisk
+    assert f"127.0.0.1:{defaults.telephony.ari_port}:{defaults.telephony.ari_port}" in asterisk  # ARI: the host's loopback only
+    assert f"{defaults.telephony.rtp_start}-{defaults.telephony.rtp_end}:{defaults.telephony.rtp_start}-{defaults.telephony.rtp_end}/udp" in asterisk
+    assert f"{defaults.http.http_port}:{defaults.http.http_port}" in services(compose)["api"]["ports"]
     worker = env_of(services(compose)["worker"])
-    assert worker["HOTLINE_ARI_PORT"] == str(defaults.ari_port)
-    assert worker["HOTLINE_SIP_PORT"] == str(defaults.sip_port)
-    assert worker["HOTLINE_FASTAGI_PORT"] == str(defaults.fastagi_port)
+    assert worker["HOTLINE_ARI_PORT"] == str(defaults.telephony.ari_port)
+    assert worker["HOTLINE_SIP_PORT"] == str(defaults.telephony.sip_port)
+    assert worker["HOTLINE_FASTAGI_PORT"] == str(defaults.telephony.fastagi_port)
     assert worker["HOTLINE_ARI_HOST"] == "asterisk"  # the service name
     config = env_of(services(compose)["asterisk-config"])
     assert config["HOTLINE_FASTAGI_HOST"] == "worker"  # the relay in Asterisk calls the worker service
@@ -146,10 +147,10 @@ def test_ari_is_published_on_loopback_only_and_fastagi_never(compose, defaults):
     for name, service in services(compose).items():
         for address, container in _published(service):
             port = container.split("/")[0]
-            assert port != str(defaults.fastagi_port), f"{name} publishes FastAGI"
-            if port == str(defaults.ari_port):
+            assert port != str(defaults.telephony.fastagi_port), f"{name} publishes FastAGI"
+            if port == str(defaults.telephony.ari_port):
                 assert name == "asterisk" and address == "127.0.0.1", f"{name} publishes ARI on {address or 'all'}"
-    assert ("127.0.0.1", str(defaults.ari_port)) in _published(services(compose)["asterisk"])
+    assert ("127.0.0.1", str(defaults.telephony.ari_port)) in _published(services(compose)["asterisk"])
     assert "4573" not in (REPO_ROOT / "deploy/Dockerfile").read_text()
 
 

@@ -66,7 +66,7 @@ def outside(tmp_path, settings) -> tuple[Path, dict]:
     name = f"hotline_wheel_{os.getpid()}"
     url = _recreate_database(name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update({"HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": settings.redis_url, "HOTLINE_LOG_JSON": "false",
+    env.update({"HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": settings.redis.redis_url, "HOTLINE_LOG_JSON": "false",
                 "HOTLINE_ADMIN_PASSWORD": "wheel-admin-pass"})
     yield tmp_path, env
     _drop_database(name)

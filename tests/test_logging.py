@@ -59,7 +59,7 @@ class Stream(io.StringIO):
 def test_unset_means_plain_on_a_terminal_and_json_elsewhere_an_explicit_setting_wins():
     assert [wants_json(None, Stream(terminal=True)), wants_json(None, Stream(terminal=False))] == [False, True]
     assert [wants_json(True, Stream(terminal=True)), wants_json(False, Stream(terminal=False))] == [True, False]
-    assert Settings(_env_file=None).log_json is None  # deployments (no terminal) keep JSON
+    assert Settings(_env_file=None).logging.log_json is None  # deployments (no terminal) keep JSON
 
 
 @pytest.fixture

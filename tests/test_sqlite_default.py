@@ -13,7 +13,7 @@ from core.settings import Settings
 async def test_sqlite_embedded_default_serves_login(tmp_path):
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}",
                         redis_url=None, admin_password="sqlite-admin-pass", var_dir=tmp_path, demo_data=False)
-    upgrade(settings.database_url)
+    upgrade(settings.database.database_url)
     resources = Resources.open(settings)
     try:
         report = await seed(resources)
@@ -34,7 +34,7 @@ async def test_sqlite_embedded_default_serves_login(tmp_path):
 async def test_first_start_without_admin_password_generates_one(tmp_path):
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", redis_url=None,
                         admin_password=None, var_dir=tmp_path, demo_data=False)
-    upgrade(settings.database_url)
+    upgrade(settings.database.database_url)
     resources = Resources.open(settings)
     try:
         first = await seed(resources)

@@ -382,7 +382,7 @@ async def perform(session: AsyncSession, redis, settings, *, principal: Principa
     step = Step(session=session, principal=principal, side=side, ticket=ticket,
                 policy=await policy_by_version(session, ticket.policy_version),
                 calendar=await get_calendar(session, redis, settings), now=now,
-                auto_close_working_days=settings.ticket_auto_close_working_days, unit_id=unit_id,
+                auto_close_working_days=settings.workorders.ticket_auto_close_working_days, unit_id=unit_id,
                 notifier=notifier)
     return await run(step, action, body)
 

@@ -67,7 +67,8 @@ async def _detail(session, principal: Principal, ticket: Ticket, *, full: bool) 
 async def create_ticket(body: TicketCreate, session: SessionDep, uow: UnitOfWorkDep, resources: ResourcesDep,
                         principal: Creator) -> dict:
     """Accept a request (R-05); out-of-scope dispositions (R-04) and direct answers (R-06) close at once."""
-    ticket, caller = await service.create_ticket(session, resources.redis, resources.settings, principal=principal,
+    ticket, caller = await service.create_ticket(session, resources.redis, resources.settings,
+                                                 side_engine=resources.side_engine, principal=principal,
                                                  body=body, notifier=TicketNotifier(uow))
     # echoes what the creator just entered (not a view of stored personal data); built without re-reading
     return ticket_out(ticket, [caller], viewer_of(principal), full=True)

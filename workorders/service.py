@@ -1,7 +1,6 @@
 """Work-order operations: acceptance, numbering, merging, look-ups. Services flush; the unit of work commits."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from access.principal import Principal
 from audit.service import record
@@ -57,23 +56,11 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
-_counter_engines: dict[str, AsyncEngine] = {}  # one small pool per database and event loop
-
-
-def _counter_engine(session: AsyncSession) -> AsyncEngine:
-    """A small pool of its own for number counters (never waits on the request pool: no pool deadlock)."""
-    bind = session.bind
-    url = (bind if isinstance(bind, AsyncEngine) else bind.engine).url
-    key = f"{url.render_as_string(hide_password=False)}@{id(asyncio.get_running_loop())}"  # connections are per loop
-    if key not in _counter_engines:
-        _counter_engines[key] = create_async_engine(url, pool_size=2, max_overflow=3, pool_timeout=10)
-    return _counter_engines[key]
-
-
-async def next_number(session: AsyncSession, region_code: str, moment: datetime) -> str:
+async def next_number(session: AsyncSession, side_engine: AsyncEngine, region_code: str, moment: datetime) -> str:
     """region + date + sequence; the counter row is bumped atomically (INSERT … ON CONFLICT … RETURNING).
 
-    On PostgreSQL the bump is its own short transaction, so the counter row of a region and
+    On PostgreSQL the bump is its own short transaction on side_engine (Resources.side_engine:
+    a small pool of its own, so it never waits on the request pool), so the counter row of a region and
     day is locked for one statement, not for the whole creation, and creations do not queue
     behind each other (a creation that fails afterwards leaves a gap; numbers never repeat).
     SQLite (one process, one writer) bumps it inside the request's transaction.
@@ -86,7 +73,7 @@ async def next_number(session: AsyncSession, region_code: str, moment: datetime)
                  .returning(TicketSequence.last))
     if postgres:
         try:
-            async with _counter_engine(session).begin() as connection:
+            async with side_engine.begin() as connection:
                 sequence = (await connection.execute(statement)).scalar_one()
         except PoolTimeout:
             raise Unavailable("系统繁忙，请稍后重试 (busy: no database connection for the ticket number)") from None
@@ -146,7 +133,8 @@ async def _check_references(session: AsyncSession, body: TicketCreate) -> None:
             raise Unprocessable(f"被投诉单位 {body.complained_unit_id} 不存在 (unknown complained unit)")
 
 
-async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings, *, principal: Principal,
+async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings, *, side_engine: AsyncEngine,
+                        principal: Principal,
                         body: TicketCreate, now: datetime | None = None,
                         notifier: TicketNotifier | None = None) -> tuple[Ticket, TicketCaller]:
     """Accept a request: validate R-05, time it under the active policy, number it, record it
@@ -159,7 +147,8 @@ async def create_ticket(session: AsyncSession, redis: Redis, settings: Settings,
     status = initial_status(disposition=body.disposition.kind if body.disposition else None,
                             direct_answer=body.direct_answer.answer if body.direct_answer else None)
     ticket = Ticket(
-        number=await next_number(session, body.region_code, now), status=status.value, channel=body.channel.value,
+        number=await next_number(session, side_engine, body.region_code, now), status=status.value,
+        channel=body.channel.value,
         category=body.category.value, domain=body.domain, enterprise_related=body.enterprise_related,
         special=body.special.value, content=body.content, address=body.address, region_code=body.region_code,
         occurred_at=body.occurred_at, received_at=received, created_at=now, created_by_id=principal.user_id,
@@ -290,7 +279,7 @@ async def find_duplicates(session: AsyncSession, settings: Settings, *, principa
                           now: datetime | None = None) -> list[DuplicateHit]:
     """Recent tickets of the same county (or finer area) with similar content and address."""
     now = now or utcnow()
-    since = now - timedelta(days=days or settings.ticket_duplicate_window_days)
+    since = now - timedelta(days=days or settings.workorders.ticket_duplicate_window_days)
     area = area_prefix(region_code)
     query = (select(Ticket).where(repository.visible_clause(principal.scope), Ticket.created_at >= since,
                                   Ticket.region_code.startswith(area, autoescape=True),

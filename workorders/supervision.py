@@ -52,7 +52,7 @@ async def units_under_supervision(
 ) -> list[dict]:
     """Units with repeated overdue, returns, refused push-backs or dissatisfaction since `since` (default 90 days)."""
     since = since or utcnow() - timedelta(days=90)
-    threshold = threshold or resources.settings.supervision_repeat_threshold
+    threshold = threshold or resources.settings.workorders.supervision_repeat_threshold
     query = (select(SupervisionRecord.unit_id, SupervisionRecord.kind, func.count(SupervisionRecord.id))
              .join(Ticket, Ticket.id == SupervisionRecord.ticket_id)
              .where(SupervisionRecord.unit_id.is_not(None), SupervisionRecord.created_at >= since,

@@ -87,7 +87,7 @@ async def auto_close(session: AsyncSession, redis: Redis, settings: Settings, *,
         for action in (Action.AUTO_CLOSE, Action.ARCHIVE):
             step = actions.Step(session=session, principal=None, side=Side.SYSTEM, ticket=ticket,
                                 policy=await policy_by_version(session, ticket.policy_version), calendar=calendar,
-                                now=now, auto_close_working_days=settings.ticket_auto_close_working_days,
+                                now=now, auto_close_working_days=settings.workorders.ticket_auto_close_working_days,
                                 notifier=notifier)
             await actions.run(step, action, actions.schemas.PlainActionIn())
         report.auto_closed.append(ticket.id)
@@ -98,7 +98,7 @@ async def run_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis,
     """One supervision pass, one unit of work per job (the scheduler, cli.scheduler, runs it)."""
     now = now or utcnow()
     report = PassReport()
-    bus = EventBus(redis, settings.events_channel)
+    bus = EventBus(redis, settings.redis.events_channel)
     async with UnitOfWork(sessionmaker(), bus) as uow:
         await flag_overdue(uow.session, now=now, report=report, notifier=TicketNotifier(uow))
     async with UnitOfWork(sessionmaker(), bus) as uow:

@@ -96,7 +96,7 @@ async def build_calendar(session: AsyncSession, settings: Settings) -> WorkingCa
     published = known_years()
     kinds: dict[date, DayKind | str] = dict(_fallback_kinds(max(published) + 1))
     kinds.update(dict(await repository.day_kinds(session)))
-    return WorkingCalendar(kinds, periods=parse_periods(settings.working_periods), known_years=published,
+    return WorkingCalendar(kinds, periods=parse_periods(settings.worktime.working_periods), known_years=published,
                            first_year=first_year(), last_year=LAST_YEAR)
 
 
@@ -116,7 +116,7 @@ async def bump_calendar_token(redis: Redis) -> None:
 
 async def get_calendar(session: AsyncSession, redis: Redis, settings: Settings) -> WorkingCalendar:
     """The cached calendar, rebuilt when the token changed since it was built."""
-    key = (settings.database_url, settings.working_periods)
+    key = (settings.database.database_url, settings.worktime.working_periods)
     token = await current_token(redis, CALENDAR_TOKEN_KEY)
     cached = _cache.get(key)
     if cached is not None and cached[0] == token:
@@ -168,11 +168,8 @@ async def seed_default_policy(session: AsyncSession, _settings: Settings | None 
 
 
 async def active_version(session: AsyncSession) -> TimeLimitPolicyVersion:
-    """The active policy row (seeded on first use if the table is empty)."""
+    """The active policy row (the first one is seeded at start-up: cli/seeding.py)."""
     row = await repository.active_policy(session)
-    if row is None:
-        await seed_default_policy(session)
-        row = await repository.active_policy(session)
     if row is None:
         raise Conflict("没有生效的时限政策 (no active time-limit policy)")
     return row

@@ -159,7 +159,7 @@ async def chengdu_recording(session, settings):
                 agent_id=agent_id, extension="1001", region_code="510107")
     session.add(call)
     await session.flush()
-    path = Path(settings.recordings_dir) / f"matrix/call-{call.id}.wav"
+    path = Path(settings.recordings.recordings_dir) / f"matrix/call-{call.id}.wav"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"RIFF0000WAVE")
     recording = Recording(call_id=call.id, path=f"matrix/call-{call.id}.wav", sha256="0" * 64, size_bytes=12,

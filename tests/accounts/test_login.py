@@ -38,7 +38,7 @@ async def test_wrong_password_is_401_and_audited(client, session):
 
 
 async def test_repeated_failures_are_throttled_even_with_the_right_password(client, settings):
-    for _ in range(settings.login_max_failures):
+    for _ in range(settings.security.login_max_failures):
         bad = await client.post("/api/v1/auth/token", data={"username": "agent1002", "password": "nope-nope"})
         assert bad.status_code == 401
     locked = await client.post("/api/v1/auth/token", data={"username": "agent1002", "password": DEMO_PASSWORD})

@@ -17,7 +17,7 @@ from tests.live_server import free_port
 async def test_a_redis_outage_after_the_commit_is_logged_not_raised(resources, session, caplog):
     user = await session.scalar(select(User).where(User.username == "agent1003"))
     dead = create_redis(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.5, connect_timeout=0.5)
-    revocation = access_revocation(dataclasses.replace(resources, redis=dead, extras={}))  # as the API wires it
+    revocation = access_revocation(dataclasses.replace(resources, redis=dead))  # as the API wires it
     try:
         with caplog.at_level(logging.WARNING, logger="core.retry"):
             await revocation.end_sessions(user=user, reasons=["disabled"])  # returns: nothing raised

@@ -29,8 +29,8 @@ async def test_an_address_failing_on_many_accounts_is_throttled_without_locking_
     failures = 0
     async with client_from(resources, "192.0.2.66") as attacker:
         # every victim gets a full account-by-address lock-out's worth of failures from one address
-        while failures < settings.login_max_failures_per_address:
-            victim = victims[(failures // settings.login_max_failures) % len(victims)]
+        while failures < settings.security.login_max_failures_per_address:
+            victim = victims[(failures // settings.security.login_max_failures) % len(victims)]
             assert await sign_in(attacker, victim, "guess-guess") in (401, 429)
             failures += 1
         # the address itself is now refused, even for an account it never tried and the right password
@@ -43,8 +43,8 @@ async def test_an_address_failing_on_many_accounts_is_throttled_without_locking_
 async def test_many_addresses_cannot_keep_a_user_out_of_their_known_good_address(resources, settings):
     async with client_from(resources, "192.0.2.10") as workstation:
         assert await sign_in(workstation, "agent1002", DEMO_PASSWORD) == 200  # known-good from now on
-    per_address = settings.login_max_failures - 1  # stays under every per-address limit
-    attacks = -(-settings.login_max_failures_per_account // per_address)
+    per_address = settings.security.login_max_failures - 1  # stays under every per-address limit
+    attacks = -(-settings.security.login_max_failures_per_account // per_address)
     for n in range(attacks):
         async with client_from(resources, f"198.51.100.{n + 1}") as attacker:
             for _ in range(per_address):
@@ -54,7 +54,7 @@ async def test_many_addresses_cannot_keep_a_user_out_of_their_known_good_address
         response = await next_attacker.post("/api/v1/auth/token",
                                             data={"username": "agent1002", "password": DEMO_PASSWORD})
         assert response.status_code == 429
-        assert 0 < int(response.headers["retry-after"]) <= settings.login_lockout_seconds
+        assert 0 < int(response.headers["retry-after"]) <= settings.security.login_lockout_seconds
     # ... but the user still signs in from their workstation
     async with client_from(resources, "192.0.2.10") as workstation:
         assert await sign_in(workstation, "agent1002", DEMO_PASSWORD) == 200
@@ -62,7 +62,7 @@ async def test_many_addresses_cannot_keep_a_user_out_of_their_known_good_address
 
 async def test_failures_from_one_address_do_not_lock_the_account_elsewhere(resources, settings):
     async with client_from(resources, "192.0.2.66") as attacker:
-        for _ in range(settings.login_max_failures):
+        for _ in range(settings.security.login_max_failures):
             assert await sign_in(attacker, "agent1003", "guess-guess") == 401
         assert await sign_in(attacker, "agent1003", DEMO_PASSWORD) == 429
     async with client_from(resources, "192.0.2.11") as elsewhere:  # never signed in from here before
@@ -72,8 +72,8 @@ async def test_failures_from_one_address_do_not_lock_the_account_elsewhere(resou
 async def test_a_success_does_not_reset_the_account_counter_for_other_addresses(resources, settings):
     async with client_from(resources, "192.0.2.12") as workstation:
         assert await sign_in(workstation, "agent1004", DEMO_PASSWORD) == 200
-    per_address = settings.login_max_failures - 1
-    attacks = -(-settings.login_max_failures_per_account // per_address)
+    per_address = settings.security.login_max_failures - 1
+    attacks = -(-settings.security.login_max_failures_per_account // per_address)
     for n in range(attacks):
         async with client_from(resources, f"198.51.100.{n + 1}") as attacker:
             for _ in range(per_address):

@@ -20,7 +20,7 @@ async def _call(store: AcdStore, call_id: int, app: str = "hotline-a") -> None:
 
 
 async def test_racing_workers_offer_an_agent_exactly_once(settings, redis):
-    workers = [AcdStore(create_redis(settings.redis_url)) for _ in range(4)]
+    workers = [AcdStore(create_redis(settings.redis.redis_url)) for _ in range(4)]
     try:
         await _agent(workers[0], 1, "1001")
         for call_id in range(100, 140):
@@ -39,7 +39,7 @@ async def test_racing_workers_offer_an_agent_exactly_once(settings, redis):
 
 
 async def test_a_call_is_never_offered_to_two_agents(settings, redis):
-    a, b = AcdStore(create_redis(settings.redis_url)), AcdStore(create_redis(settings.redis_url))
+    a, b = AcdStore(create_redis(settings.redis.redis_url)), AcdStore(create_redis(settings.redis.redis_url))
     try:
         for uid in (1, 2, 3):
             await _agent(a, uid, f"100{uid}")

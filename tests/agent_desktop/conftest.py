@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from core.database import create_engine
+from core.database import create_engine, create_side_engine
 from core.migrate import upgrade
 from core.resources import Resources
 from core.settings import Settings
@@ -27,32 +27,40 @@ def desk_settings(settings: Settings) -> Settings:
     name = f"{_database_name()}_desk"
     url = _recreate_database(name)
     upgrade(url)
-    yield settings.model_copy(update={"database_url": url})
+    yield settings.replace(database_url=url)
     _drop_database(name)
 
 
 @pytest.fixture(scope="session")
 async def desk_engine(desk_settings: Settings):
-    engine = create_engine(desk_settings.database_url)
+    engine = create_engine(desk_settings.database.database_url)
     resources = Resources(settings=desk_settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
-                          redis=None, secret_key=desk_settings.secret_key.get_secret_value())
+                          redis=None, secret_key=desk_settings.security.secret_key.get_secret_value(),
+                          side_engine=engine)
     from cli.seeding import seed
     from core.kv import create_redis
 
-    resources.redis = create_redis(desk_settings.redis_url)
+    resources.redis = create_redis(desk_settings.redis.redis_url)
     await seed(resources)
     await resources.redis.aclose()
     yield engine
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+async def desk_side_engine(desk_engine):
+    side = create_side_engine(desk_engine)
+    yield side
+    await side.dispose()
+
+
 @pytest.fixture
-async def live_resources(desk_settings: Settings, desk_engine, redis) -> AsyncIterator[Resources]:
+async def live_resources(desk_settings: Settings, desk_engine, desk_side_engine, redis) -> AsyncIterator[Resources]:
     """Resources whose sessions commit (own database), with the run's Redis (flushed per test)."""
     yield Resources(settings=desk_settings, engine=desk_engine,
                     sessionmaker=async_sessionmaker(desk_engine, expire_on_commit=False), redis=redis,
-                    secret_key=desk_settings.secret_key.get_secret_value())
+                    secret_key=desk_settings.security.secret_key.get_secret_value(), side_engine=desk_side_engine)
 
 
 # ------------------------------------------------------------------ real telephony for the desk
@@ -70,13 +78,13 @@ def pbx_settings(telephony_settings: Settings, desk_settings: Settings, tmp_path
     """Telephony test knobs on the desk's database, free ports, a wrap-up long enough to see."""
     base = tmp_path_factory.mktemp("desk-pbx")
     rtp = 20000 + (os.getpid() % 200) * 100
-    return telephony_settings.model_copy(update={
-        "database_url": desk_settings.database_url, "sip_port": _free_port(socket.SOCK_DGRAM),
-        "ari_port": _free_port(socket.SOCK_STREAM), "fastagi_port": _free_port(socket.SOCK_STREAM),
-        "rtp_start": rtp, "rtp_end": rtp + 99, "var_dir": base / "var", "prompts_dir": base / "prompts",
-        "recordings_dir": base / "recordings", "wrap_up_seconds": 5, "ring_timeout_seconds": 20,
+    return telephony_settings.replace(
+        database_url=desk_settings.database.database_url, sip_port=_free_port(socket.SOCK_DGRAM),
+        ari_port=_free_port(socket.SOCK_STREAM), fastagi_port=_free_port(socket.SOCK_STREAM),
+        rtp_start=rtp, rtp_end=rtp + 99, var_dir=base / "var", prompts_dir=base / "prompts",
+        recordings_dir=base / "recordings", wrap_up_seconds=5, ring_timeout_seconds=20,
         # the emergency centre's address (127.0.0.3), on a port no other test run's "110" holds
-        "emergency_address": f"127.0.0.3:{_free_port(socket.SOCK_DGRAM, '127.0.0.3')}"})
+        emergency_address=f"127.0.0.3:{_free_port(socket.SOCK_DGRAM, '127.0.0.3')}")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +108,7 @@ def desk_worker_pool(desk_asterisk, pbx_settings: Settings, tmp_path_factory):
 
     from tests.telephony_fixtures import WorkerPool
 
-    client = redis_sync.Redis.from_url(pbx_settings.redis_url, decode_responses=True)
+    client = redis_sync.Redis.from_url(pbx_settings.redis.redis_url, decode_responses=True)
     pool = WorkerPool(pbx_settings, tmp_path_factory.mktemp("desk-workers"), client)
     yield pool
     pool.stop_all()
@@ -124,8 +132,9 @@ def desk_sipp(desk_asterisk, tmp_path):
 
 
 @pytest.fixture
-async def pbx_resources(pbx_settings: Settings, desk_engine, redis, desk_asterisk) -> AsyncIterator[Resources]:
+async def pbx_resources(pbx_settings: Settings, desk_engine, desk_side_engine, redis,
+                        desk_asterisk) -> AsyncIterator[Resources]:
     """Like live_resources, with the settings Asterisk was rendered from (ports, SIP passwords)."""
     yield Resources(settings=pbx_settings, engine=desk_engine,
                     sessionmaker=async_sessionmaker(desk_engine, expire_on_commit=False), redis=redis,
-                    secret_key=pbx_settings.secret_key.get_secret_value())
+                    secret_key=pbx_settings.security.secret_key.get_secret_value(), side_engine=desk_side_engine)

@@ -15,7 +15,7 @@ async def test_agent_gets_its_own_webrtc_endpoint(client, session, settings):
     body = response.json()
     assert body["endpoint"] == "webrtc1001" and body["extension"] == "1001"
     assert body["uri"] == "sip:webrtc1001@127.0.0.1" and body["authorization_user"] == "webrtc1001"
-    assert body["ws_url"] == f"ws://{settings.ari_host}:{settings.ari_port}/ws"
+    assert body["ws_url"] == f"ws://{settings.telephony.ari_host}:{settings.telephony.ari_port}/ws"
     assert body["password"] == DEMO_PASSWORD  # a demo seat in demo mode (pbx.seat_secrets)
     assert response.headers["cache-control"] == "no-store"
     audit = await session.scalar(select(AuditEvent).where(AuditEvent.action == "softphone_credentials_issued"))
@@ -24,7 +24,7 @@ async def test_agent_gets_its_own_webrtc_endpoint(client, session, settings):
 
 async def test_production_ws_url_comes_from_settings(client, resources):
     """HOTLINE_SIP_WS_URL (wss:// behind TLS) is what the page gets, and its host is the SIP domain."""
-    resources.settings = resources.settings.model_copy(update={"sip_ws_url": "wss://pbx.example.org/ws"})
+    resources.settings = resources.settings.replace(sip_ws_url="wss://pbx.example.org/ws")
     headers = await login(client, "expert2003")
     body = (await client.get("/api/v1/desktop/softphone", headers=headers)).json()
     assert body["ws_url"] == "wss://pbx.example.org/ws" and body["uri"] == "sip:webrtc2003@pbx.example.org"

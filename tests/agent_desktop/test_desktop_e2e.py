@@ -182,11 +182,11 @@ async def test_call_rings_is_answered_ticketed_and_wrapped_up(
             ticket = await session.scalar(select(Ticket).where(Ticket.number == ticket_number))
             recording = await session.get(Recording, call.recording_id)
         assert ticket.call_id == str(call_id) and ticket.category == "complaint" and ticket.region_code == "510107"
-        assert recording.call_id == call_id and (Path(pbx_settings.recordings_dir) / recording.path).is_file()
+        assert recording.call_id == call_id and (Path(pbx_settings.recordings.recordings_dir) / recording.path).is_file()
         assert call.caller_number == number and call.disposition == "answered"
 
         await expect(page.locator("#agent-state")).to_have_attribute(
-            "data-state", "ready", timeout=(pbx_settings.wrap_up_seconds + 10) * 1000)
+            "data-state", "ready", timeout=(pbx_settings.calls.wrap_up_seconds + 10) * 1000)
         await expect(page.locator("#count-answered")).to_have_text("1")
         await expect(page.locator("#count-tickets")).to_have_text("1")
         await shot(page, "07-ready-again")
@@ -200,7 +200,7 @@ async def test_call_rings_is_answered_ticketed_and_wrapped_up(
 async def test_emergency_handoff_from_the_page_reaches_110(
         pbx_resources, pbx_settings, desk_workers, desk_sipp):
     """R-04: one click (and a confirmation) and the emergency centre gets the INVITE for 110."""
-    host, port = pbx_settings.emergency_address.split(":")
+    host, port = pbx_settings.telephony.emergency_address.split(":")
     assert host == EMERGENCY_IP
     centre = desk_sipp.start(answerer_scenario(ring_ms=200), ip=EMERGENCY_IP, port=int(port), target=False,
                              name="emergency-centre")
@@ -230,7 +230,7 @@ async def test_emergency_handoff_from_the_page_reaches_110(
 async def test_attended_transfer_to_an_expert_seat(pbx_resources, pbx_settings, desk_workers, desk_sipp):
     """R-06: the agent picks the housing expert by department, consults (the caller hears music),
     completes the transfer and is free for wrap-up; every step is shown as it happens."""
-    expert = desk_sipp.phone("2003", pbx_settings.demo_password.get_secret_value(), name="expert-2003")
+    expert = desk_sipp.phone("2003", pbx_settings.demo.demo_password.get_secret_value(), name="expert-2003")
     async with live_server(pbx_resources) as base, chromium() as browser:
         page = await desk_page(browser)
         await sign_in_ready(page, base, "agent1003")

@@ -35,7 +35,7 @@ async def test_wrong_types_and_unknown_fields_are_422(client, admin_headers, ses
 
 
 async def test_oversized_body_is_413(client, admin_headers, settings):
-    body = b"x" * (settings.max_body_bytes + 1)
+    body = b"x" * (settings.http.max_body_bytes + 1)
     response = await client.post("/api/v1/org/units", headers={**admin_headers, "content-type": "application/json"},
                                  content=body)
     assert response.status_code == 413
@@ -44,7 +44,7 @@ async def test_oversized_body_is_413(client, admin_headers, settings):
 
 async def test_chunked_oversized_body_is_413(client, admin_headers, settings):
     async def chunks():
-        for _ in range(settings.max_body_bytes // 65536 + 2):
+        for _ in range(settings.http.max_body_bytes // 65536 + 2):
             yield b"y" * 65536
 
     response = await client.post("/api/v1/org/units", headers={**admin_headers, "content-type": "application/json"},

@@ -41,7 +41,7 @@ def test_a_bad_trusted_proxies_setting_is_refused():
 
 
 def _client(resources, peer: str, trusted: str) -> httpx.AsyncClient:
-    behind = dataclasses.replace(resources, settings=resources.settings.model_copy(update={"trusted_proxies": trusted}))
+    behind = dataclasses.replace(resources, settings=resources.settings.replace(trusted_proxies=trusted))
     transport = httpx.ASGITransport(app=create_app(resources=behind), client=(peer, 40000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
@@ -68,7 +68,7 @@ async def test_a_forged_header_from_an_untrusted_peer_is_ignored(resources, sess
 async def test_lockouts_behind_the_proxy_key_on_the_real_client(resources, settings):
     async with _client(resources, "127.0.0.1", "127.0.0.1") as proxy:
         attacker = {"X-Forwarded-For": "203.0.113.7"}
-        for _ in range(settings.login_max_failures):
+        for _ in range(settings.security.login_max_failures):
             bad = await proxy.post("/api/v1/auth/token", headers=attacker,
                                    data={"username": "agent1002", "password": "wrong-one"})
             assert bad.status_code == 401

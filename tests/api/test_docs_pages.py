@@ -17,7 +17,7 @@ async def test_docs_pages_are_off_by_default_and_the_schema_stays(client):
 
 
 async def test_docs_pages_on_request(resources):
-    settings = resources.settings.model_copy(update={"api_docs": True})
+    settings = resources.settings.replace(api_docs=True)
     app = create_app(resources=Resources(**{**resources.__dict__, "settings": settings}))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         docs = await http.get("/docs")

@@ -44,9 +44,9 @@ async def fuzz_target(settings: Settings, tmp_path_factory):
     url = _recreate_database(name)
     upgrade(url)
     var = tmp_path_factory.mktemp("fuzz")
-    fuzz_settings = settings.model_copy(update={
-        "database_url": url, "var_dir": var, "recordings_dir": var / "recordings", "prompts_dir": var / "prompts",
-        "events_channel": f"{settings.events_channel}:fuzz"})
+    fuzz_settings = settings.replace(
+        database_url=url, var_dir=var, recordings_dir=var / "recordings", prompts_dir=var / "prompts",
+        events_channel=f"{settings.redis.events_channel}:fuzz")
     resources = Resources.open(fuzz_settings)
     try:
         await seed(resources)

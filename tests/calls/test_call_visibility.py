@@ -42,7 +42,7 @@ async def _call(session, *, region: str | None, agent: str | None = None, number
 
 async def _recorded(session, settings, call: Call) -> Recording:
     relative = f"vis/call-{call.id}.wav"
-    path = Path(settings.recordings_dir) / relative
+    path = Path(settings.recordings.recordings_dir) / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"RIFF0000WAVE")
     recording = Recording(call_id=call.id, path=relative, sha256="0" * 64, size_bytes=12, duration_seconds=1.0,

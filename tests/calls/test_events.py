@@ -16,8 +16,8 @@ from stats import events as stats_events
 
 async def test_published_shape_and_audience(redis, settings):
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(settings.events_channel)
-    notifier = CallNotifier(EventBus(redis, settings.events_channel))
+    await pubsub.subscribe(settings.redis.events_channel)
+    notifier = CallNotifier(EventBus(redis, settings.redis.events_channel))
     await notifier.call_queued(CallQueued(call_id=1, queue="general", urgent=False, position=2,
                                           caller_masked=mask_phone("13800138000")), region_code=None)
     await notifier.call_answered(CallAnswered(call_id=1, agent_id=7, extension="1001", queue="general",

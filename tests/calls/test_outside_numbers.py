@@ -68,7 +68,7 @@ async def test_an_allowed_number_is_dialled_audited_and_rate_limited(client, ses
     assert dialled.detail == {"number": "02885551234", "caller_id": "12345"}
     # the user has used up the hour: the next one is refused with Retry-After, and audited
     me = (await client.get("/api/v1/auth/me", headers=headers)).json()["id"]
-    await redis.set(KEY.format(user_id=me), settings.outside_dials_per_hour, ex=600)
+    await redis.set(KEY.format(user_id=me), settings.dialling.outside_dials_per_hour, ex=600)
     over = await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": "13900001111"}, headers=headers)
     assert over.status_code == 429 and 0 < int(over.headers["retry-after"]) <= 600
     assert await redis.llen(command_key("hotline-outside-b")) == 0
@@ -115,7 +115,7 @@ def _command(**args) -> Command:
 
 
 async def test_the_worker_dials_an_outside_party_with_the_hotline_number(settings):
-    session = _FakeCall(settings.model_copy(update={"outbound_caller_id": "12345"}))
+    session = _FakeCall(settings.replace(outbound_caller_id="12345"))
     reply = await session.cmd_add_party(_command(number="13900001111"))
     assert reply["ok"]
     [params] = session.originated

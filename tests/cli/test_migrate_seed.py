@@ -56,7 +56,7 @@ async def _seeded_state(database_url: str) -> dict:
 
 async def test_migrate_seed_gives_the_holiday_calendar_policy_and_skills_of_hotline_up(
         throwaway_database_url, settings, seeded, tmp_path):
-    env = {**os.environ, "HOTLINE_DATABASE_URL": throwaway_database_url, "HOTLINE_REDIS_URL": settings.redis_url,
+    env = {**os.environ, "HOTLINE_DATABASE_URL": throwaway_database_url, "HOTLINE_REDIS_URL": settings.redis.redis_url,
            "HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_ADMIN_PASSWORD": "migrate-admin-pass",
            "HOTLINE_DEMO_PASSWORD": "migrate-demo-pass", "HOTLINE_LOG_JSON": "false"}
     done = await asyncio.to_thread(
@@ -69,7 +69,7 @@ async def test_migrate_seed_gives_the_holiday_calendar_policy_and_skills_of_hotl
     assert deployed["dispatch_due"] == datetime(2026, 2, 14, 10, 30, tzinfo=BEIJING)
     assert deployed["dispatch_due"].isoformat() == "2026-02-14T10:30:00+08:00"
     # the same seeders as the in-process path (`hotline up` and the tests' `seeded` fixture)
-    in_process = await _seeded_state(settings.database_url)
+    in_process = await _seeded_state(settings.database.database_url)
     assert deployed["calendar_rows"] == in_process["calendar_rows"] > 100
     assert deployed["policy"] == in_process["policy"] is not None
     assert deployed["skills"] == in_process["skills"] and deployed["skills"]

@@ -81,4 +81,4 @@ def _ari_auth(var_dir) -> tuple[str, str]:
     from core.settings import Settings
 
     settings = Settings(_env_file=None, var_dir=var_dir)
-    return settings.ari_user, ari_password(settings)
+    return settings.telephony.ari_user, ari_password(settings)

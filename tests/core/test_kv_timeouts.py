@@ -42,8 +42,8 @@ async def test_a_command_on_a_hung_redis_fails_within_the_read_timeout():
 
 
 async def test_every_client_of_the_platform_has_the_configured_timeouts(settings):
-    configured = settings.model_copy(update={"redis_socket_timeout_seconds": 0.7,
-                                             "redis_connect_timeout_seconds": 0.3})
+    configured = settings.replace(redis_socket_timeout_seconds=0.7,
+                                             redis_connect_timeout_seconds=0.3)
     api = Resources.open(configured)
     clients = [api.redis, redis_for(configured), worker_redis(configured)]
     try:
@@ -58,7 +58,7 @@ async def test_every_client_of_the_platform_has_the_configured_timeouts(settings
 
 async def test_call_control_on_a_hung_redis_fails_fast_instead_of_hanging(settings):
     async with silent_server() as url:
-        hung = worker_redis(settings.model_copy(update={"redis_url": url, "redis_socket_timeout_seconds": 0.5}))
+        hung = worker_redis(settings.replace(redis_url=url, redis_socket_timeout_seconds=0.5))
         started = asyncio.get_running_loop().time()
         with pytest.raises((RedisTimeout, CommandUnavailable)):
             await asyncio.wait_for(send_command(hung, app="hotline-x", call_id=1, action="hold", args={},
@@ -70,7 +70,7 @@ async def test_call_control_on_a_hung_redis_fails_fast_instead_of_hanging(settin
 async def test_a_quiet_subscription_is_not_taken_for_a_hung_server(settings, redis):
     """Subscriptions read in bounded polls: a channel silent for longer than the read timeout
     still delivers its next message."""
-    quick = create_redis(settings.redis_url, socket_timeout=0.3)
+    quick = create_redis(settings.redis.redis_url, socket_timeout=0.3)
     pubsub = quick.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe("hotline:test:quiet")
     messages = subscription_messages(pubsub)

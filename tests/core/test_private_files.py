@@ -41,7 +41,7 @@ def mode(path: Path) -> int:
 def test_an_empty_or_short_secret_key_is_refused(key):
     with pytest.raises(ValidationError, match="HOTLINE_SECRET_KEY is empty or shorter than 32 bytes"):
         Settings(_env_file=None, secret_key=key)
-    assert Settings(_env_file=None, secret_key="x" * 32).secret_key.get_secret_value() == "x" * 32
+    assert Settings(_env_file=None, secret_key="x" * 32).security.secret_key.get_secret_value() == "x" * 32
 
 
 @pytest.mark.parametrize("key", ["", "too-short"])
@@ -93,7 +93,7 @@ async def test_the_sqlite_database_is_never_world_readable(tmp_path):
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{var / 'hotline.db'}",
                         redis_url=None, var_dir=var, demo_data=False)
     with careless_umask():
-        upgrade(settings.database_url)
+        upgrade(settings.database.database_url)
         resources = Resources.open(settings)
         try:
             async with resources.engine.begin() as conn:  # a write: the -wal file exists now

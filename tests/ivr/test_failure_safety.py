@@ -216,7 +216,7 @@ async def test_ending_a_call_survives_a_redis_outage_and_a_failed_commit(setting
                                                                          monkeypatch, caplog):
     spool = tmp_path / "spool"
     monkeypatch.setattr(service, "spool_file", lambda s, name: spool / f"{name}.wav")
-    local = settings.model_copy(update={"recordings_dir": tmp_path / "store"})
+    local = settings.replace(recordings_dir=tmp_path / "store")
     redis_server = ThrowawayRedis(tmp_path)
     await redis_server.start()
     redis = create_redis(redis_server.url, socket_timeout=1, connect_timeout=0.5)
@@ -268,7 +268,7 @@ async def test_ending_a_call_survives_a_redis_outage_and_a_failed_commit(setting
                 filed = (await db.scalars(select(Recording).where(Recording.call_id == call.id))).all()
             assert closed.ended_at is not None and closed.disposition == "answered"
             assert len(filed) == 1 and closed.recording_id == filed[0].id
-            assert filed[0].sha256 == sha256_of(local.recordings_dir / filed[0].path)
+            assert filed[0].sha256 == sha256_of(local.recordings.recordings_dir / filed[0].path)
             assert not (spool / f"{name}.wav").exists()  # removed once the row was committed
             agent = await store.get_agent(4242)
             assert agent.call_id != call.id and agent.state.state != "on_call"

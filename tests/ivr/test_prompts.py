@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs
 
 
 async def test_generated_once_per_text_and_again_when_it_changes(settings, tmp_path):
-    s = settings.model_copy(update={"prompts_dir": tmp_path / "prompts", "asterisk_root": tmp_path / "no-root"})
+    s = settings.replace(prompts_dir=tmp_path / "prompts", asterisk_root=tmp_path / "no-root")
     texts = {"greeting": "您好。", "caller-blocked": "暂停服务。", "service-unavailable": "系统繁忙。"}
     library = PromptLibrary(s, texts)
     assert await library.ensure_all() == 3

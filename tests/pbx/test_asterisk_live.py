@@ -74,8 +74,8 @@ def settings(tmp_path_factory) -> Settings:
     upgrade(database_url)
     return Settings(var_dir=base / "var", prompts_dir=base / "prompts", agi_scripts_dir=base / "agi",
                     database_url=database_url,
-                    sip_port=env.sip_port + 2, ari_port=env.ari_port + 2,
-                    rtp_start=env.rtp_end + 1, rtp_end=env.rtp_end + 1 + (env.rtp_end - env.rtp_start))
+                    sip_port=env.telephony.sip_port + 2, ari_port=env.telephony.ari_port + 2,
+                    rtp_start=env.telephony.rtp_end + 1, rtp_end=env.telephony.rtp_end + 1 + (env.telephony.rtp_end - env.telephony.rtp_start))
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +98,8 @@ def asterisk(settings):
 
 @pytest.fixture
 def ari(settings, asterisk):
-    auth = (settings.ari_user, ari_password(settings))
-    with httpx.Client(base_url=f"http://{settings.ari_host}:{settings.ari_port}/ari",
+    auth = (settings.telephony.ari_user, ari_password(settings))
+    with httpx.Client(base_url=f"http://{settings.telephony.ari_host}:{settings.telephony.ari_port}/ari",
                       auth=auth, timeout=10.0) as client:
         yield client
 
@@ -107,8 +107,8 @@ def ari(settings, asterisk):
 @pytest.fixture
 def events(settings, asterisk):
     """ARI events of our Stasis app, read by a thread into a queue."""
-    url = (f"ws://{settings.ari_host}:{settings.ari_port}/ari/events?app={settings.ari_app}"
-           f"&api_key={settings.ari_user}:{ari_password(settings)}")
+    url = (f"ws://{settings.telephony.ari_host}:{settings.telephony.ari_port}/ari/events?app={settings.telephony.ari_app}"
+           f"&api_key={settings.telephony.ari_user}:{ari_password(settings)}")
     inbox: queue.Queue = queue.Queue()
     with connect(url, open_timeout=10, close_timeout=2) as ws:
         def pump():
@@ -168,7 +168,7 @@ def finish(proc: subprocess.Popen, timeout: float = SIPP_TIMEOUT + 5) -> int:
 
 
 def call_12345(settings, tmp_path, scenario="uac_call_answered.xml") -> subprocess.Popen:
-    return sipp(tmp_path, scenario, CARRIER_IP, f"{settings.sip_host}:{settings.sip_port}",
+    return sipp(tmp_path, scenario, CARRIER_IP, f"{settings.telephony.sip_host}:{settings.telephony.sip_port}",
                 "-s", "12345")
 
 
@@ -179,15 +179,15 @@ def use_agi(settings, tmp_path, script: str | None) -> None:
         path = tmp_path / "agi" / "check_blocked.py"
         path.write_text(script)
         path.chmod(0o755)
-    process.sync_agi(settings.model_copy(update={"agi_scripts_dir": tmp_path / "agi"}))
+    process.sync_agi(settings.replace(agi_scripts_dir=tmp_path / "agi"))
 
 
 def make_prompt(settings, name: str, text: str) -> None:
     """A Mandarin prompt as the prompts engineer makes them: espeak-ng, 8 kHz mono wav."""
-    raw = Path(settings.prompts_dir) / f"{name}.raw.wav"
+    raw = Path(settings.calls.prompts_dir) / f"{name}.raw.wav"
     subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(raw), text], check=True, timeout=30)
     subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16",
-                    str(Path(settings.prompts_dir) / f"{name}.wav")], check=True, timeout=30)
+                    str(Path(settings.calls.prompts_dir) / f"{name}.wav")], check=True, timeout=30)
     raw.unlink()
     process.sync_prompts(settings)
 
@@ -266,7 +266,7 @@ def test_no_ari_app_connected_gives_notice_and_503(settings, asterisk, tmp_path)
 
 
 def test_register_with_digest(settings, asterisk, tmp_path):
-    target = f"{settings.sip_host}:{settings.sip_port}"
+    target = f"{settings.telephony.sip_host}:{settings.telephony.sip_port}"
     good = sipp(tmp_path, "uac_register.xml", "127.0.0.1", target, "-s", "1001",
                 "-au", "1001", "-ap", load_seat_passwords(settings)["1001"])
     assert finish(good) == 0, good.stderr.read().decode()[-2000:]
@@ -276,11 +276,11 @@ def test_register_with_digest(settings, asterisk, tmp_path):
 
 
 def test_emergency_trunk_request_uri(settings, ari, events, tmp_path):
-    host, port = EMERGENCY_IP, int(settings.emergency_address.rpartition(":")[2])
+    host, port = EMERGENCY_IP, int(settings.telephony.emergency_address.rpartition(":")[2])
     centre = sipp(tmp_path, "uas_emergency.xml", host, None, port=port)
     try:
         channel = ari.post("/channels", params={
-            "endpoint": "PJSIP/110@emergency", "app": settings.ari_app,
+            "endpoint": "PJSIP/110@emergency", "app": settings.telephony.ari_app,
             "callerId": "12345"}).json()
         wait_event(events, "StasisStart", channel__id=channel["id"])
         ari.delete(f"/channels/{channel['id']}").raise_for_status()

@@ -147,7 +147,7 @@ def test_transports_ari_http_rtp(files, settings):
     http = dict(sections(files["http.conf"])[0][2])
     assert (http["enabled"], http["bindaddr"], http["bindport"]) == ("yes", "127.0.0.1", "8088")
     ari = sections(files["ari.conf"])
-    assert find(ari, settings.ari_user, "user")["password"] == ARI_SECRET
+    assert find(ari, settings.telephony.ari_user, "user")["password"] == ARI_SECRET
     rtp = sections(files["rtp.conf"])[0][2]
     assert (rtp["rtpstart"], rtp["rtpend"]) == ("10000", "10999")
 
@@ -166,13 +166,13 @@ def test_modules_noload_what_cannot_work_here(files):
 
 def test_dialplan_from_pstn_is_robust(files, settings):
     ext = files["extensions.conf"]
-    assert f"HOTLINE_APP = {settings.ari_app}" in ext
+    assert f"HOTLINE_APP = {settings.telephony.ari_app}" in ext
     block = ext[ext.index("[from-pstn]"):ext.index("[from-seats]")]
     assert "exten => 12345,1," in block
     # The AGI is capped in time and its failure never stops the call; the in-root relay is
     # told where the workers' FastAGI server listens (R-26).
     assert "AGI(/usr/bin/timeout,-k,1,5,${HOTLINE_AGI}/check_blocked.py,${HOTLINE_FASTAGI})" in block
-    assert f"HOTLINE_FASTAGI = {settings.fastagi_host}:{settings.fastagi_port}" in ext
+    assert f"HOTLINE_FASTAGI = {settings.telephony.fastagi_host}:{settings.telephony.fastagi_port}" in ext
     assert block.index("AGI(") < block.index("GotoIf($[\"${HOTLINE_BLOCKED}\" = \"1\"]?blocked)")
     assert block.index("?blocked)") < block.index("Stasis(${HOTLINE_APP})")
     assert "n(blocked),Progress()" in block and "Hangup(21)" in block

@@ -42,7 +42,7 @@ def test_a_stored_secret_wins_over_the_demo_password() -> None:
 
 
 async def test_production_seats_get_stored_random_secrets_and_the_desktop_gets_them(client, resources, session):
-    resources.settings = resources.settings.model_copy(update={"demo_data": False})
+    resources.settings = resources.settings.replace(demo_data=False)
     headers = await login(client, "agent1001")
     first = (await client.get("/api/v1/desktop/softphone", headers=headers)).json()["password"]
     assert first != DEMO_PASSWORD and len(first) >= 32
@@ -55,7 +55,7 @@ async def test_an_access_change_rotates_the_seat_secret_and_announces_it(client,
     before = (await client.get("/api/v1/desktop/softphone", headers=await login(client, "agent1002"))).json()
     assert before["password"] == DEMO_PASSWORD  # demo mode, never rotated
     pubsub = resources.redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(resources.settings.events_channel)
+    await pubsub.subscribe(resources.settings.redis.events_channel)
     try:
         response = await client.patch(f"/api/v1/users/{user.id}", json={"role": "expert"}, headers=admin_headers)
         assert response.status_code == 200
@@ -84,7 +84,7 @@ async def test_a_display_name_change_keeps_the_secret(client, session, admin_hea
 
 
 async def test_the_renderer_stores_what_it_renders(resources, session, settings):
-    production = settings.model_copy(update={"demo_data": False})
+    production = settings.replace(demo_data=False)
     passwords = await seat_secrets.seat_passwords(session, production)
     await session.commit()
     assert passwords == await seat_secrets.seat_passwords(session, production)  # stable once stored

@@ -68,7 +68,7 @@ async def test_bad_auth_and_bad_frames_close_with_codes(client, resources):
 
 
 async def test_ping_pong_and_ping_timeout(client, resources):
-    fast = Resources(**{**resources.__dict__, "settings": resources.settings.model_copy(update={"ws_ping_seconds": 0.2})})
+    fast = Resources(**{**resources.__dict__, "settings": resources.settings.replace(ws_ping_seconds=0.2)})
     token = await _token(client, "agent1003")
     async with live_server(fast) as base, await _open(base, "/ws/desktop", token) as ws:
         await _recv(ws)

@@ -92,7 +92,7 @@ def _wav(path: Path) -> Path:
 
 
 async def test_the_periodic_check_reports_changed_and_missing_recordings(resources, settings, tmp_path):
-    local = settings.model_copy(update={"recordings_dir": tmp_path, "recordings_verify_batch": 10_000})
+    local = settings.replace(recordings_dir=tmp_path, recordings_verify_batch=10_000)
     intact, tampered = _wav(tmp_path / "a/intact.wav"), _wav(tmp_path / "a/tampered.wav")
     until = utcnow() + timedelta(days=731)
     async with resources.sessionmaker() as session:
@@ -120,5 +120,5 @@ async def test_the_periodic_check_reports_changed_and_missing_recordings(resourc
     again = await verify_recordings(resources.sessionmaker, local)  # checked just now: not due
     assert not set(ids) & set(again.mismatched + again.missing)
     later = await run_scheduler_pass(resources.sessionmaker, resources.redis, local,
-                                     now=utcnow() + timedelta(days=local.recordings_verify_days + 1))
+                                     now=utcnow() + timedelta(days=local.recordings.recordings_verify_days + 1))
     assert ids[1] in later.recordings.mismatched and ids[2] in later.recordings.missing  # part of the pass

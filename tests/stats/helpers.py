@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.database import create_sessionmaker
+from core.database import create_sessionmaker, create_side_engine
 from core.kv import subscription_messages
 from core.resources import Resources
 from core.tasks import cancel_and_wait
@@ -81,12 +81,15 @@ def random_calls(base: datetime, count: int, *, seed: int, queues=("general", "e
 async def committing_resources(settings, engine, redis, **overrides) -> AsyncIterator[Resources]:
     """Resources whose sessions really commit (for a worker or server running beside the test, each on its
     own connections); the calls and alarms they made are deleted afterwards."""
-    resources = Resources(settings=settings.model_copy(update=overrides), engine=engine,
+    resources = Resources(settings=settings.replace(**overrides), engine=engine,
                           sessionmaker=create_sessionmaker(engine), redis=redis,
-                          secret_key=settings.secret_key.get_secret_value())
+                          secret_key=settings.security.secret_key.get_secret_value(),
+                          side_engine=create_side_engine(engine))
     try:
         yield resources
     finally:
+        if resources.side_engine is not engine:
+            await resources.side_engine.dispose()
         async with resources.sessionmaker() as session:
             # a row lock some transaction left behind fails the test here instead of hanging it
             await session.execute(text(f"SET LOCAL lock_timeout = '{int(STOP_SECONDS * 1000)}ms'"))

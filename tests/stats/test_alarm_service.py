@@ -27,7 +27,7 @@ from tests.stats.helpers import add_calls, make_call, unique_queue
 
 def _config(settings, **overrides) -> StatsConfig:
     values = {"stats_alarm_min_offered": 5, "stats_alarm_window_minutes": 15, **overrides}
-    return StatsConfig.from_settings(settings.model_copy(update=values))
+    return StatsConfig.from_settings(settings.replace(**values))
 
 
 def _calls(base, *, queue: str, answered: int, abandoned: int, start: int = 0) -> list[Call]:
@@ -95,7 +95,7 @@ async def test_alarm_clears_when_the_window_empties(session, settings):
 async def test_concurrent_evaluators_raise_and_announce_once(engine, settings, redis, seeded):
     """Five evaluators (as five processes would) on their own connections, at the same instant."""
     config, maker, queue = _config(settings), create_sessionmaker(engine), unique_queue()
-    notifier = StatsNotifier(EventBus(redis, settings.events_channel + ":alarms"))
+    notifier = StatsNotifier(EventBus(redis, settings.redis.events_channel + ":alarms"))
     async with maker() as session:
         calls = await add_calls(session, _calls(utcnow() - timedelta(minutes=5), queue=queue, answered=6,
                                                 abandoned=4))

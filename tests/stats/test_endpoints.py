@@ -94,7 +94,7 @@ async def test_who_may_read_stats(client):
 @pytest.fixture
 async def sub_centre_client(resources):
     """An app whose configuration maps queue `hr` to the 12333 sub-centre."""
-    settings = resources.settings.model_copy(update={"stats_sub_centre_queues": "hr=SC-12345-RS"})
+    settings = resources.settings.replace(stats_sub_centre_queues="hr=SC-12345-RS")
     app = create_app(resources=Resources(**{**resources.__dict__, "settings": settings}))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         yield http

@@ -27,8 +27,8 @@ QUEUE = "enterprise"  # key 2 in the voice menu; agent 1004 holds the skill
 @pytest.fixture
 def stats_worker(telephony_settings, bus, tmp_path):
     """`hotline stats` as its own process (as `hotline up` runs it), alarms from 5 offered calls."""
-    settings = telephony_settings.model_copy(update={"stats_alarm_min_offered": 5,
-                                                     "stats_alarm_interval_seconds": 3600})
+    settings = telephony_settings.replace(stats_alarm_min_offered=5,
+                                                     stats_alarm_interval_seconds=3600)
     log = tmp_path / "stats-worker.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "cli.main", "stats"], cwd=REPO_ROOT,

@@ -89,8 +89,7 @@ async def test_agent_event_pushes_agent_states(committing):
 async def test_one_worker_publishes_and_another_takes_over(committing):
     resources = committing
     first = StatsWorker(resources, interval=3600, lease_seconds=0.6)
-    second = StatsWorker(Resources(**{**resources.__dict__, "settings": resources.settings.model_copy(
-        update={"worker_id": "second"})}), interval=3600, lease_seconds=0.6)
+    second = StatsWorker(Resources(**{**resources.__dict__, "settings": resources.settings.replace(worker_id="second")}), interval=3600, lease_seconds=0.6)
     async with running(first):
         async with running(second):
             assert first.leading and not second.leading

@@ -35,7 +35,7 @@ async def test_ring_timeout_moves_the_call_to_the_next_agent(asterisk, workers, 
     await ready(client, "agent1002")
     caller = sipp.caller(number="13800138010", audio=None, hang_up=False)
     call_id = bus.wait_for("call.offered", timeout=30, extension="1001")["data"]["call_id"]
-    answered = bus.wait_for("call.answered", timeout=telephony_settings.ring_timeout_seconds + 15,
+    answered = bus.wait_for("call.answered", timeout=telephony_settings.calls.ring_timeout_seconds + 15,
                             call_id=call_id)
     assert answered["data"]["extension"] == "1002"
     first = bus.find("agent.state", extension="1001", state="not_ready")
@@ -108,7 +108,7 @@ async def test_three_way_call_with_an_expert(asterisk, workers, sipp, bus, clien
 
 async def test_emergency_hand_off_then_agent_leaves(asterisk, workers, sipp, bus, client, engine, ari, tone_pcap,
                                                    telephony_settings):
-    host, _, port = telephony_settings.emergency_address.rpartition(":")  # HOTLINE_EMERGENCY_ADDRESS
+    host, _, port = telephony_settings.telephony.emergency_address.rpartition(":")  # HOTLINE_EMERGENCY_ADDRESS
     port = int(port)
     centre = sipp.start(answerer_scenario(), ip=host, port=port, target=False, name="centre110")
     call_id, ctx = await answered_call(sipp, bus, client, asterisk, tone_pcap=tone_pcap, number="13800138014")

@@ -42,7 +42,7 @@ async def test_no_key_goes_to_general_queue_and_is_answered_recorded_and_logged(
     queued = bus.wait_for("call.queued", timeout=30)
     call_id = queued["data"]["call_id"]
     assert queued["data"]["queue"] == "general"
-    answered = bus.wait_for("call.answered", timeout=telephony_settings.ring_timeout_seconds + 10, call_id=call_id)
+    answered = bus.wait_for("call.answered", timeout=telephony_settings.calls.ring_timeout_seconds + 10, call_id=call_id)
     assert answered["data"]["extension"] == "1001"
     assert answered["data"]["caller_number"] == "13800138000"
     offered = bus.find("call.offered", call_id=call_id)[0]
@@ -90,7 +90,7 @@ async def test_no_key_goes_to_general_queue_and_is_answered_recorded_and_logged(
     from sqlalchemy.ext.asyncio import AsyncSession
     async with AsyncSession(engine) as session:
         recording = await session.scalar(select(Recording).where(Recording.id == call.recording_id))
-    path = Path(telephony_settings.recordings_dir) / recording.path
+    path = Path(telephony_settings.recordings.recordings_dir) / recording.path
     assert path.is_file() and recording.size_bytes == path.stat().st_size
     assert recording.sha256 == sha256_of(path)
     assert recording.duration_seconds > 6

@@ -81,7 +81,7 @@ async def test_without_the_fastagi_step_the_call_still_reaches_a_worker(asterisk
     worker of the node always serves (R-26 design rule: never silence, never refused)."""
     from pbx import process
 
-    broken = telephony_settings.model_copy(update={"fastagi_port": 9})  # nothing listens there
+    broken = telephony_settings.replace(fastagi_port=9)  # nothing listens there
     process.start(broken)  # re-render + reload
     try:
         caller = sipp.caller(number="13800138020", audio=None, talk_ms=6000)
@@ -90,4 +90,4 @@ async def test_without_the_fastagi_step_the_call_still_reaches_a_worker(asterisk
     finally:
         process.start(telephony_settings)
     call = await wait_call(engine, queued["data"]["call_id"], lambda c: c.ended_at is not None)
-    assert call.app == telephony_settings.ari_app and call.disposition == "abandoned"
+    assert call.app == telephony_settings.telephony.ari_app and call.disposition == "abandoned"

@@ -116,7 +116,7 @@ async def test_asterisk_restart_worker_reconnects_and_closes_lost_calls(asterisk
     lost_id = bus.wait_for("call.queued", timeout=30, caller_masked="139****3001")["data"]["call_id"]
     asterisk.restart()
     lost.kill()
-    workers.redis.hdel(f"hotline:node:{asterisk.settings.ari_host}:{asterisk.settings.ari_port}:live", worker.app)
+    workers.redis.hdel(f"hotline:node:{asterisk.settings.telephony.ari_host}:{asterisk.settings.telephony.ari_port}:live", worker.app)
     workers.wait_ready(worker, timeout=30)  # reconnected by itself, re-synced, live again
     call = await wait_call(engine, lost_id, lambda c: c.ended_at is not None)
     assert call.disposition == "abandoned"  # closed (seen hanging up at shutdown, or at the re-sync)

@@ -30,7 +30,7 @@ async def test_a_rotated_seat_secret_reaches_the_running_asterisk(asterisk, work
                                                                   telephony_settings):
     old = asterisk.sip_password(SEAT)
     assert register(sipp, SEAT, old, "before") == 0
-    channel = telephony_settings.events_channel
+    channel = telephony_settings.redis.events_channel
     async with asyncio.timeout(10):  # the workers subscribe to the bus right after they start
         while (await redis.pubsub_numsub(channel))[0][1] < 1:
             await asyncio.sleep(0.1)  # polling Redis, bounded by the timeout
@@ -49,7 +49,7 @@ async def test_a_rotated_seat_secret_reaches_the_running_asterisk(asterisk, work
 
 async def test_an_outside_party_sees_the_hotline_number(asterisk, workers, sipp, bus, client, tone_pcap,
                                                         telephony_settings):
-    host, port = split_host_port(telephony_settings.pstn_address)
+    host, port = split_host_port(telephony_settings.telephony.pstn_address)
     outside = sipp.start(answerer_scenario(), ip=host, port=port, target=False, name="outside-party")
     citizen = "13800138021"
     phone = sipp.phone("1001", asterisk.sip_password("1001"), audio=tone_pcap, name="agent-phone")

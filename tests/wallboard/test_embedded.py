@@ -19,7 +19,7 @@ async def test_stats_worker_on_sqlite_and_the_in_process_bus(tmp_path):
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}",
                         redis_url=None, admin_password="sqlite-admin-pass", var_dir=tmp_path, demo_data=False,
                         events_channel="hotline:events:embedded-test")
-    upgrade(settings.database_url)
+    upgrade(settings.database.database_url)
     resources = Resources.open(settings)
     try:
         await seed(resources)
@@ -28,7 +28,7 @@ async def test_stats_worker_on_sqlite_and_the_in_process_bus(tmp_path):
                                       make_call(utcnow() - timedelta(minutes=5), enter=1, end=20)])
             await session.commit()
         pubsub = resources.redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(settings.events_channel)
+        await pubsub.subscribe(settings.redis.events_channel)
         async with running(StatsWorker(resources, interval=3600)), asyncio.timeout(15):
             async for message in pubsub.listen():
                 event = json.loads(message["data"])

@@ -23,7 +23,7 @@ def workbench_settings(settings: Settings) -> Settings:
     name = f"{_database_name()}_wb"
     url = _recreate_database(name)
     upgrade(url)
-    yield settings.model_copy(update={"database_url": url})
+    yield settings.replace(database_url=url)
     _drop_database(name)
 
 
@@ -32,11 +32,11 @@ async def workbench_engine(workbench_settings: Settings):
     from cli.seeding import seed
     from core.kv import create_redis
 
-    engine = create_engine(workbench_settings.database_url)
+    engine = create_engine(workbench_settings.database.database_url)
     resources = Resources(settings=workbench_settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
-                          redis=create_redis(workbench_settings.redis_url),
-                          secret_key=workbench_settings.secret_key.get_secret_value())
+                          redis=create_redis(workbench_settings.redis.redis_url),
+                          secret_key=workbench_settings.security.secret_key.get_secret_value())
     await seed(resources)
     await resources.redis.aclose()
     yield engine
@@ -48,4 +48,4 @@ async def workbench_resources(workbench_settings: Settings, workbench_engine, re
     """Resources whose sessions commit (own database), with the run's Redis (flushed per test)."""
     yield Resources(settings=workbench_settings, engine=workbench_engine,
                     sessionmaker=async_sessionmaker(workbench_engine, expire_on_commit=False), redis=redis,
-                    secret_key=workbench_settings.secret_key.get_secret_value())
+                    secret_key=workbench_settings.security.secret_key.get_secret_value())

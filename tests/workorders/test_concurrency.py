@@ -30,11 +30,11 @@ async def _principal(session, username):
     return await principal_for(session, await session.scalar(select(User).where(User.username == username)))
 
 
-async def _dispatched_ticket(maker, redis, settings) -> int:
+async def _dispatched_ticket(maker, side_engine, redis, settings) -> int:
     async with maker() as session:
         agent = await _principal(session, "agent1003")
         body = schemas.TicketCreate(**ticket_body(region_code="510400", address="攀枝花市东区", content="并发测试工单"))
-        ticket, _ = await service.create_ticket(session, redis, settings, principal=agent, body=body)
+        ticket, _ = await service.create_ticket(session, redis, settings, side_engine=side_engine, principal=agent, body=body)
         zjj = await session.scalar(select(OrgUnit.id).where(OrgUnit.code == "WH-ZJJ"))
         await actions.perform(session, redis, settings, principal=agent, ticket_id=ticket.id, action=Action.DISPATCH,
                               body=schemas.DispatchIn(lead_unit_id=zjj), now=utcnow())
@@ -84,9 +84,9 @@ async def _wait_for_lock_waiter(engine, timeout: float = 10.0) -> None:
     raise AssertionError("the second unit never waited for the row lock")
 
 
-async def test_two_units_signing_at_once_serialise(engine, settings, redis, seeded):
+async def test_two_units_signing_at_once_serialise(engine, side_engine, settings, redis, seeded):
     maker = async_sessionmaker(engine, expire_on_commit=False)
-    ticket_id = await _dispatched_ticket(maker, redis, settings)
+    ticket_id = await _dispatched_ticket(maker, side_engine, redis, settings)
     try:
         hold, locked = asyncio.Event(), asyncio.Event()
         signer = asyncio.create_task(_act(maker, redis, settings, "wh_zjj", ticket_id, Action.SIGN,
@@ -113,10 +113,10 @@ async def test_two_units_signing_at_once_serialise(engine, settings, redis, seed
 
 
 @pytest.mark.parametrize("repeat", range(3))
-async def test_racing_units_without_orchestration(engine, settings, redis, seeded, repeat):
+async def test_racing_units_without_orchestration(engine, side_engine, settings, redis, seeded, repeat):
     """Both fire at once with no choreography: exactly one wins, whichever it is."""
     maker = async_sessionmaker(engine, expire_on_commit=False)
-    ticket_id = await _dispatched_ticket(maker, redis, settings)
+    ticket_id = await _dispatched_ticket(maker, side_engine, redis, settings)
     async with maker() as session:  # ids are reused after cleanup; the audit log is append-only
         audit_before = len((await session.scalars(select(AuditEvent.id).where(
             AuditEvent.resource_id == str(ticket_id), AuditEvent.action == "ticket_sign"))).all())

@@ -95,7 +95,7 @@ async def _cleanup(maker, ids: list[int]) -> None:
         await session.commit()
 
 
-async def test_two_schedulers_at_once_never_double_a_finding(engine, settings, redis, seeded):
+async def test_two_schedulers_at_once_never_double_a_finding(engine, side_engine, settings, redis, seeded):
     """Real PostgreSQL, separate connections: SKIP LOCKED + unique findings keep two passes apart."""
     maker = async_sessionmaker(engine, expire_on_commit=False)
     ids: list[int] = []
@@ -106,7 +106,8 @@ async def test_two_schedulers_at_once_never_double_a_finding(engine, settings, r
             for i in range(12):
                 body = schemas.TicketCreate(**ticket_body(region_code="510300", address="自贡市自流井区",
                                                           content=f"自贡调度测试{i}"))
-                ticket, _ = await service.create_ticket(session, redis, settings, principal=principal, body=body)
+                ticket, _ = await service.create_ticket(session, redis, settings, side_engine=side_engine,
+                                                        principal=principal, body=body)
                 ids.append(ticket.id)
             await session.commit()
             due = max(t.dispatch_due_at for t in (await session.scalars(select(Ticket).where(Ticket.id.in_(ids)))))
@@ -128,9 +129,9 @@ def test_cli_runs_one_pass(settings, monkeypatch):
     from cli.scheduler import scheduler
     from core.settings import get_settings
 
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("HOTLINE_REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("HOTLINE_SECRET_KEY", settings.secret_key.get_secret_value())
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database.database_url)
+    monkeypatch.setenv("HOTLINE_REDIS_URL", settings.redis.redis_url)
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", settings.security.secret_key.get_secret_value())
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(scheduler, ["--once"])

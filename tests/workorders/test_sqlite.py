@@ -17,7 +17,7 @@ from workorders.tasks import run_pass
 async def test_lifecycle_on_sqlite(tmp_path):
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'wo.db'}", redis_url=None,
                         admin_password="sqlite-admin-pass", demo_password="sqlite-demo-pass", var_dir=tmp_path)
-    upgrade(settings.database_url)
+    upgrade(settings.database.database_url)
     resources = Resources.open(settings)
     try:
         await seed(resources)

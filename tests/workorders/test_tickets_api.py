@@ -133,14 +133,14 @@ async def test_only_hotline_staff_create(client):
         assert response.status_code == 403, username
 
 
-async def test_ticket_numbers_are_race_safe(engine):
+async def test_ticket_numbers_are_race_safe(engine, side_engine):
     """Eight sessions on eight connections take numbers at once: all distinct and consecutive."""
     maker = async_sessionmaker(engine, expire_on_commit=False)
     moment = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 
     async def take() -> str:
         async with maker() as session:
-            number = await next_number(session, "519900", moment)
+            number = await next_number(session, side_engine, "519900", moment)
             await session.commit()
             return number
 
@@ -172,7 +172,7 @@ async def test_illegal_step_is_409_with_message(client, session):
     assert missing.status_code == 404
 
 
-async def test_an_open_creation_does_not_hold_up_the_next_one(engine, settings, redis, seeded):
+async def test_an_open_creation_does_not_hold_up_the_next_one(engine, side_engine, settings, redis, seeded):
     """The counter row is locked for one statement only: a second creation in the same region and day
     completes while the first transaction is still open (no queue behind a slow request)."""
     from access.authentication import principal_for
@@ -183,9 +183,9 @@ async def test_an_open_creation_does_not_hold_up_the_next_one(engine, settings, 
     body = schemas.TicketCreate(**ticket_body(region_code="510500", address="泸州市江阳区", content="计数器测试"))
     async with maker() as first, maker() as second:
         agent = await principal_for(first, await first.scalar(select(User).where(User.username == "agent1004")))
-        slow, _ = await service.create_ticket(first, redis, settings, principal=agent, body=body)  # not committed
+        slow, _ = await service.create_ticket(first, redis, settings, side_engine=side_engine, principal=agent, body=body)  # not committed
         fast, _ = await asyncio.wait_for(
-            service.create_ticket(second, redis, settings, principal=agent, body=body), timeout=10)
+            service.create_ticket(second, redis, settings, side_engine=side_engine, principal=agent, body=body), timeout=10)
         await asyncio.wait_for(second.commit(), timeout=10)
         assert fast.number != slow.number
         await first.rollback()  # a failed creation leaves a gap, never a repeat
