@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,6 +18,7 @@ from redis.asyncio.client import PubSub
 
 from core.kv import subscription_messages
 from core.tasks import cancel_and_wait
+from core.timeutil import utcnow
 from events.envelope import BUS_CHANNEL, Audience, BusEvent
 
 log = logging.getLogger(__name__)
@@ -35,9 +37,11 @@ class EventBus:
         """The bus on the configured Redis and channel (HOTLINE_EVENTS_CHANNEL)."""
         return cls(resources.redis, resources.settings.redis.events_channel)
 
-    async def publish(self, type_: str, data: dict[str, Any], *, audience: Audience | None = None) -> int:
-        """Publish one event; returns how many processes received it."""
-        event = BusEvent(type=type_, data=data, audience=audience or Audience())
+    async def publish(self, type_: str, data: dict[str, Any], *, audience: Audience | None = None,
+                      at: datetime | None = None) -> int:
+        """Publish one event; returns how many processes received it. `at` is when it happened
+        (an outbox row's creation, however late the relay publishes it); now when not given."""
+        event = BusEvent(type=type_, data=data, audience=audience or Audience(), at=at or utcnow())
         return int(await self.redis.publish(self.channel, event.model_dump_json()))
 
     async def publish_or_log(self, type_: str, message: BaseModel, *, audience: Audience) -> None:

@@ -67,7 +67,8 @@ async def _publish_claimed(session: AsyncSession, bus: EventBus, query: Select) 
         for row in rows:
             row.attempts += 1
             try:
-                await bus.publish(row.type, row.payload, audience=Audience.model_validate(row.audience))
+                await bus.publish(row.type, row.payload, audience=Audience.model_validate(row.audience),
+                                  at=row.created_at)
             except Exception:  # Redis unreachable: the row stays for the next relay run
                 log.warning("outbox event not published; left for the relay", extra={"outbox_id": row.id},
                             exc_info=True)

@@ -25,14 +25,16 @@ class RecordingBus:
 
     def __init__(self, log: list[str] | None = None, *, failing: bool = False) -> None:
         self.published: list[tuple[str, dict, Audience]] = []
+        self.moments: list = []  # each event's `at`
         self.log = log if log is not None else []
         self.failing = failing
 
-    async def publish(self, type_: str, data: dict, *, audience: Audience | None = None) -> int:
+    async def publish(self, type_: str, data: dict, *, audience: Audience | None = None, at=None) -> int:
         if self.failing:
             raise ConnectionError("bus down")
         self.log.append(f"publish {type_}")
         self.published.append((type_, data, audience))
+        self.moments.append(at)
         return 1
 
 
@@ -95,7 +97,10 @@ async def test_a_crash_between_commit_and_publication_is_relayed_once_in_order(r
     bus = RecordingBus()
     assert await relay_pending(resources.sessionmaker, bus, batch=2) == 5  # several batches
     assert [d["n"] for _, d, _ in bus.published] == [0, 1, 2, 3, 4]
-    assert all(r.published_at is not None for r in await _outbox(session))
+    rows = await _outbox(session)
+    assert all(r.published_at is not None for r in rows)
+    # each event says when it happened (its row's creation), not when the relay got to it
+    assert bus.moments == [r.created_at for r in rows]
     again = RecordingBus()
     assert await relay_pending(resources.sessionmaker, again) == 0  # rows marked published stay published
     assert again.published == []
@@ -241,9 +246,9 @@ async def test_two_relays_at_once_publish_each_row_once(engine, settings, seeded
     maker = async_sessionmaker(engine, expire_on_commit=False)
 
     class SlowBus(RecordingBus):
-        async def publish(self, type_, data, *, audience=None) -> int:
+        async def publish(self, type_, data, *, audience=None, at=None) -> int:
             await asyncio.sleep(0.001)  # let the other relay run meanwhile
-            return await super().publish(type_, data, audience=audience)
+            return await super().publish(type_, data, audience=audience, at=at)
 
     async with UnitOfWork(maker(), bus=None) as uow:
         for n in range(30):
