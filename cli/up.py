@@ -16,8 +16,10 @@ import uvicorn
 
 from api.app import create_app
 from core.settings import Settings
+from core.tasks import stop_tasks
 
 log = logging.getLogger("hotline.up")
+STOP_SECONDS = 10.0  # a stopping component gets this long (cancelled again meanwhile: core.tasks)
 
 
 def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dict[str, asyncio.Task]:
@@ -92,9 +94,7 @@ async def run_platform(settings: Settings, *, telephony: bool) -> int:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(tasks["api"], tasks.get("worker") or asyncio.sleep(0),
                                                   return_exceptions=True), timeout=15)
-        for task in tasks.values():
-            task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        await stop_tasks(tasks.values(), timeout=STOP_SECONDS)
         if telephony:
             from pbx import process as pbx_process
 

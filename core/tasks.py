@@ -25,3 +25,11 @@ async def cancel_and_wait(task: asyncio.Task, *, timeout: float, recancel: float
         task.cancel()
         await asyncio.wait({task}, timeout=min(recancel, remaining))
     return True
+
+
+async def stop_tasks(tasks, *, timeout: float) -> list[asyncio.Task]:
+    """cancel_and_wait every task at once; the ones still running after `timeout` (logged by the
+    caller, if it cares) are returned."""
+    tasks = [t for t in tasks if t is not None]
+    ended = await asyncio.gather(*(cancel_and_wait(t, timeout=timeout) for t in tasks))
+    return [t for t, done in zip(tasks, ended, strict=True) if not done]

@@ -19,6 +19,7 @@ from core.kv import client_options
 from core.resources import Resources
 from core.secrets import ari_password
 from core.settings import Settings
+from core.tasks import cancel_and_wait
 from events.bus import EventBus
 from ivr.agi_hooks import WorkerAgi
 from ivr.ari import AriClient
@@ -37,6 +38,7 @@ from ivr.tickets import TicketLookup
 from ivr.worker import Worker
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 10.0  # the command channel gets this long to stop (cancelled again meanwhile: core.tasks)
 
 
 def ari_urls(settings: Settings) -> tuple[str, str]:
@@ -125,8 +127,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     finally:
         lost.cancel()
         stopped.cancel()
-        command_task.cancel()
-        await asyncio.gather(command_task, return_exceptions=True)
+        await cancel_and_wait(command_task, timeout=STOP_SECONDS)
         await agi.stop()
         await worker.stop()
         await worker.ari.aclose()

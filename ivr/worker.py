@@ -15,6 +15,7 @@ from acd.dispatcher import Dispatcher
 from calls.regions import parse_call_regions, region_at_start
 from calls.repository import CallRecords
 from core.settings import Settings
+from core.tasks import stop_tasks
 from core.timeutil import utcnow
 from events.bus import EventBus
 from ivr.ari import AriClient
@@ -30,6 +31,7 @@ from ivr.session import CallSession
 from pbx import seat_secrets
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 10.0  # a stopping task gets this long (cancelled again meanwhile: core.tasks)
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
                  "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
@@ -73,16 +75,11 @@ class Worker:
     async def stop(self) -> None:
         """Graceful stop: calls stay up in Asterisk; another worker (or our restart) adopts them."""
         self.stopping = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks, timeout=STOP_SECONDS)
         for conn in list(self.apps.values()):
             await conn.stop()
         sessions = self.registry.live()  # opening ones too
-        for session in sessions:
-            if session.task:
-                session.task.cancel()
-        await asyncio.gather(*(s.task for s in sessions if s.task), return_exceptions=True)
+        await stop_tasks((s.task for s in sessions), timeout=STOP_SECONDS)
         for app in list(self.apps):
             await self.ownership.release(app, forget=False)
 

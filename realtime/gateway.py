@@ -22,12 +22,14 @@ from access.principal import Principal
 from access.tokens import read_token
 from core.errors import DomainError
 from core.resources import Resources
+from core.tasks import stop_tasks
 from core.timeutil import utcnow
 from events.bus import Hub
 from events.envelope import SESSION_REVOKED, BusEvent
 from realtime.messages import CloseCode, Frame, event_frame, revocation_close_code
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 10.0  # a stopping task gets this long (cancelled again meanwhile: core.tasks)
 AUTH_TIMEOUT_SECONDS = 5
 QUEUE_LIMIT = 1000
 
@@ -183,8 +185,6 @@ async def serve(ws: WebSocket, *, resources: Resources, hub: Hub, view: EventVie
             code, reason = error.code, error.reason
     finally:
         hub.discard(conn.on_event)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_tasks(tasks, timeout=STOP_SECONDS)
     with contextlib.suppress(Exception):
         await ws.close(code=code, reason=reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from core.tasks import cancel_and_wait
+from core.tasks import cancel_and_wait, stop_tasks
 
 
 async def _busy_with_redis(redis) -> None:
@@ -44,3 +44,24 @@ async def test_a_task_that_will_not_stop_is_given_up_within_the_bound():
         assert not await cancel_and_wait(task, timeout=1.5)
         refusing.clear()  # now it gives in
         assert await cancel_and_wait(task, timeout=2)
+
+
+async def test_stop_tasks_ends_every_task_and_names_the_ones_that_would_not():
+    async def obedient():
+        await asyncio.sleep(3600)
+
+    released = asyncio.Event()
+
+    async def stubborn():  # swallows every cancellation until released: only the bound ends the wait
+        while not released.is_set():
+            try:
+                await released.wait()
+            except asyncio.CancelledError:
+                continue
+
+    polite, rude = asyncio.create_task(obedient()), asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    left = await stop_tasks([polite, None, rude], timeout=0.3)
+    assert polite.cancelled() and left == [rude] and not rude.done()
+    released.set()
+    await asyncio.wait_for(rude, timeout=5)
