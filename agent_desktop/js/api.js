@@ -1,86 +1,8 @@
-// REST client of the platform: bearer token, JSON in and out, errors as ApiError with the
-// server's {"code","detail"} (FastAPI 422 details become one readable message per field).
+// The agent desktop's REST client (js/rest.js), its token kept for the tab.
+import { ApiError, restClient } from "./rest.js";
 
-const TOKEN_KEY = "hotline.desktop.token";
-
-export class ApiError extends Error {
-  constructor(status, code, detail, fields = {}) {
-    super(typeof detail === "string" ? detail : `HTTP ${status}`);
-    this.status = status;
-    this.code = code;
-    this.fields = fields; // {field path: message} for 422s
-  }
-}
-
-export function token() {
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-export function setToken(value) {
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
-}
-
-function fieldErrors(detail) {
-  const fields = {};
-  if (!Array.isArray(detail)) return fields;
-  for (const item of detail) {
-    const loc = (item.loc || []).filter((p) => p !== "body" && p !== "query" && p !== "path");
-    fields[loc.join(".") || "_"] = item.msg || "输入有误";
-  }
-  return fields;
-}
-
-// Domain errors name missing elements in info.missing (e.g. R-05's required elements).
-const ELEMENT_LABEL = {
-  "caller.phone": "联系电话", content: "诉求内容", category: "诉求类型", occurred_at: "事发时间", address: "事发地点（详细地址）",
-};
-
-function missingErrors(info) {
-  const fields = {};
-  for (const name of (info && Array.isArray(info.missing) ? info.missing : [])) {
-    fields[name] = `缺少：${ELEMENT_LABEL[name] || name}`;
-  }
-  return fields;
-}
-
-function errorMessage(status, body) {
-  if (body && typeof body.detail === "string") return body.detail;
-  if (status === 422) return "输入有误，请检查标红的项目";
-  if (status === 0) return "无法连接服务器，请检查网络";
-  return `服务器错误（${status}）`;
-}
-
-export async function request(method, path, { json, form, signal } = {}) {
-  const headers = { Accept: "application/json" };
-  const t = token();
-  if (t) headers.Authorization = `Bearer ${t}`;
-  let body;
-  if (json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  } else if (form) {
-    body = new URLSearchParams(form);
-  }
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body, signal });
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "network", errorMessage(0));
-  }
-  const text = await response.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (!response.ok) {
-    const detail = data && data.detail;
-    const fields = { ...fieldErrors(detail), ...missingErrors(data && data.info) };
-    const err = new ApiError(response.status, data && data.code, errorMessage(response.status, data), fields);
-    if (response.status === 401) window.dispatchEvent(new CustomEvent("desktop:unauthorized"));
-    throw err;
-  }
-  return data;
-}
+export { ApiError };
+export const { token, setToken, request, login } = restClient("hotline.desktop.token", "desktop:unauthorized");
 
 export const api = {
   get: (path, opts) => request("GET", path, opts),
@@ -88,9 +10,3 @@ export const api = {
   put: (path, json, opts = {}) => request("PUT", path, { ...opts, json }),
   del: (path, opts) => request("DELETE", path, opts),
 };
-
-export async function login(username, password) {
-  const data = await request("POST", "/api/v1/auth/token", { form: { username, password } });
-  setToken(data.access_token);
-  return data;
-}

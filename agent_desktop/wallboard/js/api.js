@@ -1,48 +1,15 @@
-// REST client of the wallboard: sign-in (POST /api/v1/auth/token), bearer token kept for the tab.
+// The wallboard's REST client (/desktop/js/rest.js, shared with the desktop and the workbench):
+// sign-in, its token kept for the tab, the wallboard's figures.
+import { ApiError, restClient } from "/desktop/js/rest.js";
 
-const TOKEN_KEY = "hotline.wallboard.token";
-
-export class ApiError extends Error {
-  constructor(status, detail) {
-    super(typeof detail === "string" ? detail : `服务器错误（${status}）`);
-    this.status = status;
-  }
-}
-
-export function token() {
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-export function setToken(value) {
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
-}
-
-async function send(method, path, { form } = {}) {
-  const headers = { Accept: "application/json" };
-  const t = token();
-  if (t) headers.Authorization = `Bearer ${t}`;
-  let body;
-  if (form) {
-    headers["Content-Type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(form).toString();
-  }
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body });
-  } catch {
-    throw new ApiError(0, "无法连接服务器，请检查网络");
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data && data.detail);
-  return data;
-}
+export { ApiError };
+const client = restClient("hotline.wallboard.token", "wallboard:unauthorized");
+export const { token, setToken } = client;
 
 export async function login(username, password) {
-  const data = await send("POST", "/api/v1/auth/token", { form: { username, password } });
-  setToken(data.access_token);
+  await client.login(username, password);
   return me();
 }
 
-export const me = () => send("GET", "/api/v1/auth/me");
-export const wallboard = () => send("GET", "/api/v1/stats/wallboard");
+export const me = () => client.request("GET", "/api/v1/auth/me");
+export const wallboard = () => client.request("GET", "/api/v1/stats/wallboard");
