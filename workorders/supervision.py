@@ -46,10 +46,11 @@ HANDLING = (Status.DISPATCHED.value, Status.IN_PROGRESS.value, Status.EXTENSION_
 
 
 def records_clause(scope: Scope):
-    """Findings a scope may see: on tickets it sees and, for a unit, addressed to its own units."""
+    """Findings a scope may see: on tickets it sees and, for a unit, addressed to its own units (or the
+    hotline's own, such as a late dispatch of its ticket) — never to another unit, even a co-unit."""
     clause = repository.visible_clause(scope)
     if scope.is_unit_scope:
-        clause = and_(clause, scope.unit_clause(SupervisionRecord.unit_id))
+        clause = and_(clause, or_(SupervisionRecord.unit_id.is_(None), scope.unit_clause(SupervisionRecord.unit_id)))
     return clause
 
 
