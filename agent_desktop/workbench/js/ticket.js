@@ -46,7 +46,7 @@ function wire() {
     if (b) recording.play($("t-calls"), Number(b.dataset.play)).catch(() => {});
   });
   $("t-remind").addEventListener("click", async () => {
-    if (shown && await reminders.send(shown)) await reminders.showOnTicket(shown);
+    if (shown && await reminders.send(shown)) await show(shown.id);  // the timeline gains the reminder
   });
 }
 
