@@ -2,6 +2,7 @@
 
 Revision ID: 0014
 Revises: 0012
+Depends on: 0002 (supervision_records, users, org_units are the work orders' and the foundation's)
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import models.base
 revision = "0014"
 down_revision = "0012"
 branch_labels = None
-depends_on = None
+depends_on = "0002"  # on another branch: supervision_records must exist first
 
 
 def upgrade() -> None:
