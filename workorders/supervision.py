@@ -172,9 +172,12 @@ async def records_out(session: AsyncSession, principal: Principal, records: Sequ
             first_read.setdefault(read.record_id, {"at": read.read_at, "by": username, "by_name": display_name,
                                                    "unit_id": read.unit_id})
     viewer = Viewer(side=side_of(principal), personal=principal.can(Permission.PERSONAL_DATA_READ))
-    callers = await repository.callers_of(session, sorted({r.ticket_id for r in records}))
+    ticket_ids = sorted({r.ticket_id for r in records})
+    callers = await repository.callers_of(session, ticket_ids)
+    numbers = dict((await session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ticket_ids))))
+                   .tuples().all()) if ticket_ids else {}
     redactors = {ticket_id: redactor_for(found, viewer) for ticket_id, found in callers.items()}
-    return [{"id": r.id, "ticket_id": r.ticket_id, "unit_id": r.unit_id, "kind": r.kind, "due_at": r.due_at,
+    return [{"id": r.id, "ticket_id": r.ticket_id, "ticket_number": numbers.get(r.ticket_id), "unit_id": r.unit_id, "kind": r.kind, "due_at": r.due_at,
              "created_at": r.created_at, "reminder": redactors[r.ticket_id].text(r.reminder),
              "detail": redactors[r.ticket_id].deep(r.detail), "is_reminder": _is_reminder(r),
              "read": first_read.get(r.id)} for r in records]

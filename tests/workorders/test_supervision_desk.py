@@ -59,6 +59,7 @@ async def test_a_reminder_is_read_by_its_unit_and_seen_by_no_other(client, sessi
                                 params={"ticket_id": t["id"]})).json()
     reminder = next(r for r in records if r["kind"] == "overdue_sign")
     assert reminder["unit_id"] == zjj and reminder["is_reminder"] and reminder["read"] is None
+    assert reminder["ticket_number"] == t["number"]
     unread = (await client.get("/api/v1/supervision/records", headers=supervisor, params={"unread": "true"})).json()
     assert reminder["id"] in [r["id"] for r in unread]
 

@@ -66,7 +66,7 @@ function recordsHtml() {
   const unit = unitSide();
   return records.map((r) => `<tr data-record="${r.id}" class="${r.is_reminder && !r.read ? "unread" : ""}">
       <td>${esc(localTime(r.created_at))}</td>
-      <td><a href="#ticket/${r.ticket_id}" data-open="${r.id}" data-ticket="${r.ticket_id}">#${r.ticket_id}</a></td>
+      <td><a href="#ticket/${r.ticket_id}" data-open="${r.id}" data-ticket="${r.ticket_id}">${esc(r.ticket_number || `#${r.ticket_id}`)}</a></td>
       <td>${esc(r.unit_id ? unitName(r.unit_id) : "热线")}</td><td>${esc(FINDING[r.kind] || r.kind)}</td>
       <td title="${esc(r.reminder || "")}">${esc(truncate(r.reminder || "—", 60))}</td>
       <td>${reminders.readCell(r)}${unit && r.is_reminder && !r.read ? ' <small class="muted">点击工单号查看</small>' : ""}</td></tr>`).join("")
