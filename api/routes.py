@@ -20,7 +20,7 @@ from web.deps import current_principal
 from workbench import endpoints as workbench
 from workbench.pages import mount_workbench
 from workorders import endpoints as workorders
-from workorders import supervision
+from workorders import interviews, supervision
 from worktime import endpoints as worktime
 
 API_PREFIX = "/api/v1"
@@ -33,7 +33,8 @@ PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audi
 PROTECTED_ROUTERS += [knowledge.router]  # knowledge base (knowledge/)
 
 # work orders and supervision (workorders/), the calendar and the time-limit policy (worktime/)
-PROTECTED_ROUTERS += [workorders.router, worktime.calendar_router, worktime.policy_router, supervision.router]
+PROTECTED_ROUTERS += [workorders.router, worktime.calendar_router, worktime.policy_router, supervision.router,
+                      interviews.router]
 
 # telephony: ACD states/queues, call records + call control, block list, recordings
 PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.blocklist_router, recordings.router]

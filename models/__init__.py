@@ -16,6 +16,8 @@ from models.outbox_event import OutboxEvent
 from models.recording import Recording
 from models.region import Region
 from models.seat_secret import SeatSecret
+from models.supervision_interview import SupervisionInterview
+from models.supervision_read import SupervisionRead
 from models.supervision_record import SupervisionRecord
 from models.ticket import Ticket
 from models.ticket_assignment import TicketAssignment
@@ -28,6 +30,7 @@ from models.user import User
 __all__ = [
     "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
     "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
-    "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller",
-    "TicketEvent", "TicketSequence", "TimeLimitPolicyVersion", "User"
+    "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
+    "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller", "TicketEvent", "TicketSequence",
+    "TimeLimitPolicyVersion", "User"
 ]

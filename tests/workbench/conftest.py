@@ -33,28 +33,23 @@ async def workbench_engine(workbench_settings: Settings):
     from core.kv import create_redis
 
     engine = create_engine(workbench_settings.database.database_url)
+    side = create_side_engine(engine)
     resources = Resources(settings=workbench_settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
                           redis=create_redis(workbench_settings.redis.redis_url),
-                          secret_key=workbench_settings.security.secret_key.get_secret_value(), side_engine=engine)
+                          secret_key=workbench_settings.security.secret_key.get_secret_value(), side_engine=side)
     await seed(resources)
     await resources.redis.aclose()
-    yield engine
+    yield engine, side
+    if side is not engine:
+        await side.dispose()
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-async def workbench_side_engine(workbench_engine):
-    side = create_side_engine(workbench_engine)
-    yield side
-    await side.dispose()
-
-
 @pytest.fixture
-async def workbench_resources(workbench_settings: Settings, workbench_engine, workbench_side_engine,
-                              redis) -> AsyncIterator[Resources]:
+async def workbench_resources(workbench_settings: Settings, workbench_engine, redis) -> AsyncIterator[Resources]:
     """Resources whose sessions commit (own database), with the run's Redis (flushed per test)."""
-    yield Resources(settings=workbench_settings, engine=workbench_engine,
-                    sessionmaker=async_sessionmaker(workbench_engine, expire_on_commit=False), redis=redis,
-                    secret_key=workbench_settings.security.secret_key.get_secret_value(),
-                    side_engine=workbench_side_engine)
+    engine, side = workbench_engine
+    yield Resources(settings=workbench_settings, engine=engine,
+                    sessionmaker=async_sessionmaker(engine, expire_on_commit=False), redis=redis,
+                    secret_key=workbench_settings.security.secret_key.get_secret_value(), side_engine=side)

@@ -56,7 +56,7 @@ export const ACTION = {
   create: "受理", dispatch: "转办", sign: "签收", return: "退回", request_extension: "申请延期",
   approve_extension: "同意延期", reject_extension: "不同意延期", progress: "办理进展", complete: "办结",
   callback: "回访", auto_close: "自动办结", terminate: "终结办理", dispute: "满意度申诉", screen: "甄别",
-  archive: "归档", merge: "并单", overdue: "超期催办", merged_into: "并入其他工单", redo: "重办",
+  archive: "归档", merge: "并单", overdue: "超期催办", merged_into: "并入其他工单", redo: "重办", remind: "督办催办",
 };
 
 export const SIDE = { hotline: "热线", unit: "承办单位", system: "系统" };
@@ -76,7 +76,7 @@ export const SATISFACTION = { ...CALLBACK_RESULT };
 export const FINDING = {
   overdue_dispatch: "转办超期", overdue_sign: "签收超期", overdue_handle: "办结超期",
   overdue_first_response: "首次响应超期", overdue_progress: "进展报告超期", late_return: "超期退回",
-  return: "退回", return_refused: "拒不接收（已协调定责）", dissatisfied: "不满意",
+  return: "退回", return_refused: "拒不接收（已协调定责）", dissatisfied: "不满意", reminder: "督办催办",
 };
 
 export const OVERDUE_KIND = {

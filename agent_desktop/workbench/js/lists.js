@@ -2,9 +2,10 @@
 // on the server (GET /api/v1/tickets), so ten thousand open tickets cost one page of rows.
 
 import { api } from "./api.js";
-import { can, ctx, unitName, unitSide } from "./context.js";
+import { can, ctx, ownUnits, unitName, unitSide } from "./context.js";
 import { CATEGORY, DEADLINE, OVERDUE_KIND, TICKET_STATUS, esc, listDeadline, localTime, truncate } from "./format.js";
 import * as timeleft from "./timeleft.js";
+import { unitPicker } from "./unitpicker.js";
 
 const PAGE = 50;
 const $ = (id) => document.getElementById(id);
@@ -43,6 +44,7 @@ export const WORKSPACES = {
 };
 
 const view = { workspace: null, tab: null, offset: 0, filters: {}, rows: [] };
+let unitFilter = null;  // the search's unit picker (a unit's people pick among their own units)
 
 export function current() {
   return view;
@@ -51,6 +53,8 @@ export function current() {
 export function setupFilters(onSubmit) {
   const status = $("f-status");
   for (const [value, label] of Object.entries(TICKET_STATUS)) status.add(new Option(label, value));
+  unitFilter = unitPicker($("f-unit"), { name: "unit_id", placeholder: "搜索承办单位（名称或编码）",
+    exclude: (id) => unitSide() && !ownUnits().has(id) });
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     view.filters = readFilters();
@@ -59,6 +63,7 @@ export function setupFilters(onSubmit) {
   });
   $("f-reset").addEventListener("click", () => {
     $("filters").reset();
+    unitFilter.clear();
     view.filters = {};
     view.offset = 0;
     onSubmit();
@@ -79,7 +84,7 @@ function readFilters() {
   return {
     q: $("f-q").value.trim(), number: $("f-number").value.trim(), category: $("f-category").value,
     status: $("f-status").value, phone: $("f-phone").value.trim(), overdue: $("f-overdue").checked ? "true" : "",
-    region: $("f-region").value.trim(), created_from: dayStart($("f-from").value), created_to: dayStart($("f-to").value, 1),
+    region: $("f-region").value.trim(), unit_id: unitFilter.value() ?? "", created_from: dayStart($("f-from").value), created_to: dayStart($("f-to").value, 1),
   };
 }
 
@@ -104,7 +109,7 @@ export async function load() {
   const ws = WORKSPACES[view.workspace];
   const tab = ws.tabs.find((t) => t.key === view.tab);
   const filters = { ...view.filters };
-  if (!ws.search) for (const key of ["status", "phone", "region", "created_from", "created_to"]) delete filters[key];
+  if (!ws.search) for (const key of ["status", "phone", "region", "unit_id", "created_from", "created_to"]) delete filters[key];
   const params = { ...tab.params, ...filters, limit: PAGE, offset: view.offset };
   if (ws.search && filters.status) params.status = filters.status;
   const page = await api.get("/api/v1/tickets", params);

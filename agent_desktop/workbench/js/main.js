@@ -113,7 +113,7 @@ async function onLogin(event) {
 
 // Keys: Alt+digit a workspace (or, on a ticket, a step); ↑↓ rows; Enter opens; / search; Esc back.
 function onKey(event) {
-  if (document.body.dataset.view === "login" || $("action-dialog").open) return;
+  if (document.body.dataset.view === "login" || $("action-dialog").open || $("form-dialog").open) return;
   const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName);
   if (event.altKey && /^[1-9]$/.test(event.key)) {
     event.preventDefault();
@@ -178,6 +178,12 @@ async function boot() {
   lists.setupFilters(() => lists.load().catch((err) => banner(`加载失败：${err.message}`)));
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", route);
+  // a page module moves on after its own action (a merge): a word for the next screen, then the route
+  window.addEventListener("workbench:navigate", (event) => {
+    notice = event.detail.notice || "";
+    if (location.hash === event.detail.hash) route();
+    else location.hash = event.detail.hash;
+  });
   window.addEventListener("workbench:unauthorized", () => signOut("登录已失效，请重新登录"));
   timeleft.start();
   if (!api.token()) return show("login");

@@ -1,6 +1,7 @@
 // The ticket page: facts, callers (shown or hidden exactly as the API answers), units, every
-// deadline with the working time left, linked calls, duplicates, every step on a timeline, and
-// the steps the signed-in person may take now.
+// deadline with the working time left, linked calls (with their recording for those who may hear
+// it), duplicates and their merge (merge.js), reminders and whether the unit read them
+// (reminders.js), every step on a timeline, and the steps the signed-in person may take now.
 
 import { api } from "./api.js";
 import { can, ctx, ownUnits, unitName, unitSide } from "./context.js";
@@ -8,6 +9,9 @@ import {
   ACTION, CALLBACK_RESULT, CATEGORY, CHANNEL, DEADLINE, OVERDUE_KIND, SIDE, SPECIAL, TICKET_STATUS, bindingDeadlines, esc,
   localTime, truncate,
 } from "./format.js";
+import * as merge from "./merge.js";
+import * as recording from "./recording.js";
+import * as reminders from "./reminders.js";
 import { STEP_LABEL, STEP_PERMISSION, isPrimary, runStep } from "./steps.js";
 import * as timeleft from "./timeleft.js";
 
@@ -21,12 +25,29 @@ export function currentTicket() {
 export async function show(id) {
   const [ticket, history] = await Promise.all([api.get(`/api/v1/tickets/${id}`), api.get(`/api/v1/tickets/${id}/history`)]);
   shown = ticket;
+  wire();
+  recording.release();
   render(ticket, history);
   document.body.dataset.ticket = `${ticket.id}:${ticket.status}:${ticket.row_version}`;
   await Promise.all([
     timeleft.track(bindingDeadlines(ticket).map((n) => ticket.deadlines[n])),
-    linkedCall(ticket).catch(() => {}), duplicates(ticket).catch(() => {}),
+    linkedCall(ticket).catch(() => {}), merge.showCandidates(ticket).catch(() => {}),
+    reminders.showOnTicket(ticket).catch(() => { $("t-reminders-box").hidden = true; }),
   ]);
+}
+
+let wired = false;
+
+function wire() {
+  if (wired) return;
+  wired = true;
+  $("t-calls").addEventListener("click", (event) => {
+    const b = event.target.closest("button[data-play]");
+    if (b) recording.play($("t-calls"), Number(b.dataset.play)).catch(() => {});
+  });
+  $("t-remind").addEventListener("click", async () => {
+    if (shown && await reminders.send(shown)) await show(shown.id);  // the timeline gains the reminder
+  });
 }
 
 function render(t, history) {
@@ -119,18 +140,8 @@ async function linkedCall(t) {
   const call = await api.get(`/api/v1/calls/${t.call_id}`);
   const talk = call.answered_at && call.ended_at ? Math.round((new Date(call.ended_at) - new Date(call.answered_at)) / 1000) : null;
   $("t-calls").innerHTML = `<p>来电 ${esc(localTime(call.started_at))}${call.extension ? ` · 分机 ${esc(call.extension)}` : ""}
-    ${talk !== null ? ` · 通话 ${Math.floor(talk / 60)}分${talk % 60}秒` : ""}${call.recording ? " · 有录音" : ""}</p>`;
-}
-
-async function duplicates(t) {
-  const box = $("t-dups-box");
-  box.hidden = unitSide() || !can("ticket:create") || !["pending_dispatch", "returned"].includes(t.status);
-  if (box.hidden) return;
-  const hits = (await api.get("/api/v1/tickets/duplicates", { content: t.content, region_code: t.region_code,
-    address: t.address || undefined })).filter((h) => h.id !== t.id);
-  $("t-dups").innerHTML = hits.length ? hits.slice(0, 5).map((h) => `<li><a href="#ticket/${h.id}">${esc(h.number)}</a>
-      <span class="tag">${esc(h.status_label)}</span> ${esc(truncate(h.content, 40))} <small class="muted">相似度 ${Math.round(h.score * 100)}%</small></li>`).join("")
-    : '<li class="muted">未发现相似的在办工单</li>';
+    ${talk !== null ? ` · 通话 ${Math.floor(talk / 60)}分${talk % 60}秒` : ""}${call.recording ? " · 有录音" : ""}</p>
+    ${recording.control(call)}`;
 }
 
 // Run a step from the action bar; the page reloads the ticket afterwards (the timeline grows).

@@ -82,6 +82,7 @@ export function unitPicker(host, { name, multiple = false, placeholder = "输入
     element: root,
     value: () => (multiple ? [...chosen] : chosen[0] ?? null),
     set: (id) => choose(id),
+    clear: () => { chosen = []; input.value = ""; list.hidden = true; renderChips(); },
     focus: () => input.focus(),
   };
 }

@@ -1,0 +1,26 @@
+"""Migration 0014 (reminders read, formal interviews) goes down and up again cleanly."""
+from __future__ import annotations
+
+import sqlite3
+
+from alembic import command
+
+from core.migrate import alembic_config, upgrade
+
+TABLES = {"supervision_reads", "supervision_interviews"}
+
+
+def _tables(path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_0014_downgrades_to_0012_and_upgrades_again(tmp_path):
+    path = tmp_path / "round.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    assert TABLES <= _tables(path)
+    command.downgrade(alembic_config(url), "0014@-1")  # this branch only, whatever else is at head
+    assert not TABLES & _tables(path) and "supervision_records" in _tables(path)
+    upgrade(url)
+    assert TABLES <= _tables(path)
