@@ -20,6 +20,7 @@ from web.deps import current_principal
 from workbench import endpoints as workbench
 from workbench.pages import mount_workbench
 from workorders import endpoints as workorders
+from workorders import notification_endpoints as notifications
 from workorders import supervision
 from worktime import endpoints as worktime
 
@@ -41,6 +42,8 @@ PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.bloc
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 
 PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workbench/)
+
+PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 
 
 def include_routes(app: FastAPI) -> None:
