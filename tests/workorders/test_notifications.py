@@ -106,12 +106,17 @@ async def test_read_marks_are_each_persons_own(client, session):
     cleared = await client.post(f"{URL}/read-all", headers=lead)
     assert cleared.status_code == 200 and cleared.json() == {"unread": 0, "capped": False}
     assert await _items(client, lead, unread="true") == []
+    assert await _unread(client, staff) == staff_before  # the staff member's figure is theirs
+    # the staff member's single mark is folded into their own read-through mark
+    assert (await client.post(f"{URL}/read-all", headers=staff)).json()["unread"] == 0
+    staff_id = await _me(client, staff)
     assert await session.scalar(select(func.count()).select_from(NotificationRead)
-                                .where(NotificationRead.user_id == (await _me(client, lead)))) == 0
+                                .where(NotificationRead.user_id == staff_id)
+                                .execution_options(populate_existing=True)) == 0
     later = await _dispatched(client, session, agent)
-    assert await _unread(client, lead) == 1
+    assert await _unread(client, lead) == 1 and await _unread(client, staff) == 1
     assert [n["ticket_id"] for n in await _items(client, lead, unread="true")] == [later["id"]]
-    assert await _unread(client, staff) == staff_before + 1
+    assert (await _of(client, staff, t["id"]))[0]["read"] is True  # below the mark: read
 
 
 async def _me(client, headers) -> int:
