@@ -1,7 +1,7 @@
 """notifications: ticket events kept per audience (units, roles, region), read marks per person
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0012 (depends on 0002: tickets)
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import models.base
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
-depends_on = None
+depends_on = "0002"  # the tickets table (work orders branch)
 
 
 def upgrade() -> None:
