@@ -24,7 +24,8 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)  # newest first is id order
     type: Mapped[str] = mapped_column(String(64))  # the event's type (ticket.dispatched …)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # a notification of a ticket that is gone means nothing: it goes with it (and its rows with it)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     number: Mapped[str] = mapped_column(String(32))
     # the event's data as its audience may see it (never a caller's identity, R-25), and the names
     # and due times the text needs, as they were when it happened

@@ -27,7 +27,8 @@ def upgrade() -> None:
         sa.Column("regional", sa.Boolean(), nullable=False),
         sa.Column("region_code", sa.String(length=12), nullable=True),
         sa.Column("created_at", models.base.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_notifications_ticket_id_tickets")),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], ondelete="CASCADE",
+                                name=op.f("fk_notifications_ticket_id_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
     op.create_index(op.f("ix_notifications_ticket_id"), "notifications", ["ticket_id"], unique=False)
