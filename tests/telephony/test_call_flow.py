@@ -77,7 +77,7 @@ async def test_no_key_goes_to_general_queue_and_is_answered_recorded_and_logged(
     assert call.region_code == "510000"
     ready_event = bus.wait_for("recording.ready", timeout=20, call_id=call_id)
     assert ready_event["audience"] == {"all": False, "user_ids": [call.agent_id], "roles": ["supervisor", "admin"],
-                                       "regional": True, "region_code": "510000"}
+                                       "unit_ids": [], "regional": True, "region_code": "510000"}
     assert answered["audience"]["regional"] and answered["audience"]["region_code"] == "510000"
 
     listing = await client.get("/api/v1/calls?limit=5", headers=await login(client, "supervisor"))

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from core.database import create_engine
+from core.database import create_engine, create_side_engine
 from core.migrate import upgrade
 from core.resources import Resources
 from core.settings import Settings
@@ -36,16 +36,25 @@ async def workbench_engine(workbench_settings: Settings):
     resources = Resources(settings=workbench_settings, engine=engine,
                           sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
                           redis=create_redis(workbench_settings.redis.redis_url),
-                          secret_key=workbench_settings.security.secret_key.get_secret_value())
+                          secret_key=workbench_settings.security.secret_key.get_secret_value(), side_engine=engine)
     await seed(resources)
     await resources.redis.aclose()
     yield engine
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+async def workbench_side_engine(workbench_engine):
+    side = create_side_engine(workbench_engine)
+    yield side
+    await side.dispose()
+
+
 @pytest.fixture
-async def workbench_resources(workbench_settings: Settings, workbench_engine, redis) -> AsyncIterator[Resources]:
+async def workbench_resources(workbench_settings: Settings, workbench_engine, workbench_side_engine,
+                              redis) -> AsyncIterator[Resources]:
     """Resources whose sessions commit (own database), with the run's Redis (flushed per test)."""
     yield Resources(settings=workbench_settings, engine=workbench_engine,
                     sessionmaker=async_sessionmaker(workbench_engine, expire_on_commit=False), redis=redis,
-                    secret_key=workbench_settings.security.secret_key.get_secret_value())
+                    secret_key=workbench_settings.security.secret_key.get_secret_value(),
+                    side_engine=workbench_side_engine)
