@@ -152,7 +152,12 @@ export function start() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   live = new LiveSocket({
     url: `${scheme}://${location.host}/ws/desktop`, getToken: token, label: "通知",
-    onEvent: (event) => { if (String(event.type || "").startsWith("ticket.")) scheduleRefresh(); },
+    onEvent: (event) => {
+      if (!String(event.type || "").startsWith("ticket.")) return;
+      scheduleRefresh();
+      // for any part of the page that wants to follow tickets live (one socket per page)
+      window.dispatchEvent(new CustomEvent("workbench:ticket-event", { detail: event }));
+    },
     onStatus: (state, text) => { $("bell").dataset.live = state; $("bell").title = text; },
     onConnected: () => { document.body.dataset.bellLive = "on"; refreshCount(); },
     onAuthFailed: () => window.dispatchEvent(new CustomEvent("workbench:unauthorized")),
