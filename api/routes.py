@@ -21,6 +21,7 @@ from workbench import endpoints as workbench
 from workbench.pages import mount_workbench
 from workorders import endpoints as workorders
 from workorders import interviews, supervision
+from workorders import notification_endpoints as notifications
 from worktime import endpoints as worktime
 
 API_PREFIX = "/api/v1"
@@ -42,6 +43,8 @@ PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.bloc
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 
 PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workbench/)
+
+PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 
 
 def include_routes(app: FastAPI) -> None:

@@ -23,6 +23,7 @@ from core.timeutil import utcnow
 from events.bus import EventBus
 from events.outbox import prune_published, relay_pending
 from recordings.tasks import IntegrityReport, verify_recordings
+from workorders.notifications import prune as prune_notifications
 from workorders.tasks import PassReport, run_pass
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
     relayed = await relay_pending(sessionmaker, EventBus(redis, settings.redis.events_channel))
     await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
+    await prune_notifications(sessionmaker)  # kept 90 days (workorders.notifications.KEEP)
     return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed)
 
 

@@ -11,6 +11,13 @@ from models.dispatch_precedent import DispatchPrecedent
 from models.knowledge_article import KnowledgeArticle
 from models.knowledge_feedback import KnowledgeFeedback
 from models.knowledge_revision import KnowledgeRevision
+from models.notification import (
+    Notification,
+    NotificationRead,
+    NotificationReadThrough,
+    NotificationRole,
+    NotificationUnit,
+)
 from models.org_unit import OrgUnit
 from models.outbox_event import OutboxEvent
 from models.recording import Recording
@@ -30,6 +37,7 @@ from models.user import User
 __all__ = [
     "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
     "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
+    "Notification", "NotificationRead", "NotificationReadThrough", "NotificationRole", "NotificationUnit",
     "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
     "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller", "TicketEvent", "TicketSequence",
     "TimeLimitPolicyVersion", "User"

@@ -26,7 +26,7 @@ from access.scope import CENTRE_KINDS
 from events.envelope import Audience
 from events.unit_of_work import UnitOfWork
 from models import Ticket
-from workorders import repository
+from workorders import notifications, repository
 from workorders.dispatch_rules import UnitFacts
 from workorders.state_machine import CLOSED_STATES, Action, Status
 
@@ -153,7 +153,11 @@ class TicketNotifier:
             self._units = await repository.unit_facts(session)
         concerned = [a.unit_id for a in await repository.active_assignments(session, ticket.id)]
         unit_ids = audience_unit_ids(self._units, [*concerned, ticket.lead_unit_id, *also_units])
-        self.uow.emit(event.type, event.model_dump(mode="json"), audience=ticket_audience(ticket, unit_ids))
+        audience, data = ticket_audience(ticket, unit_ids), event.model_dump(mode="json")
+        self.uow.emit(event.type, data, audience=audience)
+        # kept for whoever is offline, in the same transaction (workorders.notifications)
+        await notifications.record(session, type_=event.type, data=data, audience=audience, ticket=ticket,
+                                   units=self._units)
 
     async def ticket_created(self, ticket: Ticket) -> None:
         await self._emit(TicketCreated(**self._facts(ticket, None), channel=ticket.channel), ticket)

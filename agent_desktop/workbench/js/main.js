@@ -3,6 +3,7 @@
 // Routes live in the address's hash (#dispatch/pending, #ticket/42), so Back and reload work.
 
 import * as api from "./api.js";
+import * as bell from "./bell.js";
 import { ctx, load as loadContext, unitName, unitSide } from "./context.js";
 import { ROLE } from "./format.js";
 import * as lists from "./lists.js";
@@ -82,6 +83,7 @@ function start(me) {
   const what = [me.display_name === role ? "" : role, where].filter(Boolean).join(" · ");
   $("who").textContent = what ? `${me.display_name}（${what}）` : me.display_name;
   buildTabs();
+  bell.start();  // the notification bell: unread figure now, live from /ws/desktop (bell.js)
   show("list");
   if (!location.hash) location.hash = `#${workspaces[0] || "search"}`;
   else route();
@@ -89,6 +91,7 @@ function start(me) {
 
 function signOut(message) {
   api.setToken(null);
+  bell.stop();
   show("login");
   $("login-error").textContent = message || "";
   $("login-error").hidden = !message;
@@ -174,7 +177,6 @@ async function boot() {
     const row = event.target.closest("tr[data-id]");
     if (row) location.hash = `#ticket/${row.dataset.id}`;
   });
-  $("bell").addEventListener("click", () => { $("bell-panel").hidden = !$("bell-panel").hidden; });
   lists.setupFilters(() => lists.load().catch((err) => banner(`加载失败：${err.message}`)));
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", route);
