@@ -94,6 +94,8 @@ async def test_the_unit_s_bell_rings_live_and_opens_the_ticket(workbench_resourc
         # ---- the unit's bell rises live, without a reload
         after = await _count_above(unit, before)
         assert await unit.inner_text("#bell-count") == (str(after) if after <= 99 else "99+")
+        # … and the inbox on the unit's screen is read again: the ticket is listed without a reload
+        await unit.wait_for_selector(f"#ticket-table tr[data-id='{ticket['id']}']", timeout=WAIT)
         await _shot(unit, "01-unit-bell-rings")
         await _open_panel(unit)
         newest = unit.locator("#bell-list button.bell-item").first

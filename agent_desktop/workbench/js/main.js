@@ -187,6 +187,14 @@ async function boot() {
     else location.hash = event.detail.hash;
   });
   window.addEventListener("workbench:unauthorized", () => signOut("登录已失效，请重新登录"));
+  // a ticket changed somewhere (bell.js relays /ws/desktop's ticket.* events): the list on screen
+  // is read again, once for a burst of events, so a dispatched ticket appears in the unit's inbox
+  let refresh = null;
+  window.addEventListener("workbench:ticket-event", () => {
+    if (document.body.dataset.view !== "list") return;
+    clearTimeout(refresh);
+    refresh = setTimeout(() => lists.load().catch(() => {}), 500);
+  });
   timeleft.start();
   if (!api.token()) return show("login");
   try {
