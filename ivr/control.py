@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from acd.queues import is_queue
 from calls.commands import Command
 from core.dialling import caller_id, outside_number_allowed
 from ivr.ari import AriError
-
-if TYPE_CHECKING:
-    from ivr.session import CallSession
+from ivr.call_context import CallContext
 
 log = logging.getLogger(__name__)
 EMERGENCY_SERVICES = ("110", "119", "120", "122")
@@ -35,7 +33,7 @@ def _fail(status: int, detail: str) -> dict:
 class CallControl:
     """Runs one command at a time for the call (its task calls on_command)."""
 
-    def __init__(self, call: CallSession) -> None:
+    def __init__(self, call: CallContext) -> None:
         self.call, self.ports, self.talk = call, call.ports, call.talk
 
     async def on_command(self, command: Command) -> None:

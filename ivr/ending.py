@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from calls.disposition import final_disposition
 from calls.events import CallEnded
@@ -12,16 +11,14 @@ from core.masking import mask_phone
 from core.retry import at_most, until_done
 from core.timeutil import utcnow
 from ivr import lifecycle
-
-if TYPE_CHECKING:
-    from ivr.session import CallSession
+from ivr.call_context import CallContext
 
 log = logging.getLogger(__name__)
 RECORDING_ATTEMPT_TIMEOUT = 120.0  # copy and hash of a long recording
 
 
 class Ending:
-    def __init__(self, call: CallSession) -> None:
+    def __init__(self, call: CallContext) -> None:
         self.call, self.ports = call, call.ports
 
     async def finish(self) -> None:

@@ -7,7 +7,7 @@ import logging
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from acd import states
 from acd.dispatcher import Offer
@@ -18,12 +18,10 @@ from core.masking import mask_phone
 from core.timeutil import utcnow
 from ivr import lifecycle
 from ivr.ari import AriError
+from ivr.call_context import CallContext
 from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, leg_id
 from ivr.lifecycle import Phase
 from ivr.prompt_texts import queue_position_text
-
-if TYPE_CHECKING:
-    from ivr.session import CallSession
 
 log = logging.getLogger(__name__)
 RING_BACKSTOP = 5.0  # seconds after the originate timeout we stop waiting for Asterisk
@@ -32,7 +30,7 @@ RING_BACKSTOP = 5.0  # seconds after the originate timeout we stop waiting for A
 class Queueing:
     """The `queued` and `ringing` phases of a call (its state is the call's)."""
 
-    def __init__(self, call: CallSession) -> None:
+    def __init__(self, call: CallContext) -> None:
         self.call, self.ports = call, call.ports
 
     async def enqueue(self, *, fresh: bool) -> None:

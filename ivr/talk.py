@@ -5,18 +5,16 @@ commands are ivr.control's; every action is written to call_events and published
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from acd.queues import GENERAL
 from calls.commands import Command
 from calls.events import CallAction
 from ivr import lifecycle
 from ivr.ari import AriError
+from ivr.call_context import CallContext
 from ivr.call_types import HANGUP_EVENTS, Leg, leg_id
 from ivr.lifecycle import Phase
-
-if TYPE_CHECKING:
-    from ivr.session import CallSession
 
 TRANSFER_RING_SECONDS = 30
 
@@ -24,7 +22,7 @@ TRANSFER_RING_SECONDS = 30
 class Talk:
     """The `bridged` phase of a call (its state is the call's)."""
 
-    def __init__(self, call: CallSession) -> None:
+    def __init__(self, call: CallContext) -> None:
         self.call, self.ports = call, call.ports
 
     async def run(self) -> bool:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import TYPE_CHECKING
 
 from ivr import lifecycle, menu
+from ivr.call_context import CallContext
 from ivr.prompt_texts import ticket_status_text
-
-if TYPE_CHECKING:
-    from ivr.session import CallSession
 
 
 class VoiceMenu:
-    def __init__(self, call: CallSession) -> None:
+    def __init__(self, call: CallContext) -> None:
         self.call, self.ports = call, call.ports
 
     @staticmethod
