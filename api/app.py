@@ -21,6 +21,7 @@ from events.bus import EventBus, Hub
 from events.outbox import relay_pending
 from knowledge.service import SearchCache
 from stats.pages import MetricsCache
+from workorders import attachments
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     app.state.metrics_cache = MetricsCache()
     install_error_handlers(app)
     include_routes(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    # a ticket attachment's upload may be larger than other bodies (its own limit, plus the multipart framing)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes, larger=[
+        (attachments.UPLOAD_PATH, settings.workorders.attachment_max_bytes + attachments.MULTIPART_OVERHEAD)])
     app.add_middleware(RequestContextMiddleware, trusted_proxies=parse_networks(settings.http.trusted_proxies))
     return app

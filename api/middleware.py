@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -56,20 +58,28 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over max_bytes with 413 before the application reads them."""
+    """Refuse request bodies over max_bytes with 413 before the application reads them.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `larger`: (path pattern, limit) pairs for the few routes that take files (a ticket attachment)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.larger = tuple(larger)
+
+    def _limit(self, path: str) -> int:
+        return next((max(limit, self.default_max_bytes) for pattern, limit in self.larger if pattern.match(path)),
+                    self.default_max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope.get("path", ""))
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None:
-            if not length.isdigit() or int(length) > self.max_bytes:
-                await _too_large(send, self.max_bytes)
+            if not length.isdigit() or int(length) > max_bytes:
+                await _too_large(send, max_bytes)
                 return
             await self.app(scope, receive, send)
             return
@@ -82,8 +92,8 @@ class BodySizeLimitMiddleware:
                 break
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
-                await _too_large(send, self.max_bytes)
+            if size > max_bytes:
+                await _too_large(send, max_bytes)
                 return
             if not message.get("more_body"):
                 break

@@ -19,6 +19,7 @@ from stats import pages as stats_pages
 from web.deps import current_principal
 from workbench import endpoints as workbench
 from workbench.pages import mount_workbench
+from workorders import attachment_endpoints as ticket_attachments
 from workorders import endpoints as workorders
 from workorders import interviews, supervision
 from workorders import notification_endpoints as notifications
@@ -34,7 +35,7 @@ PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audi
 PROTECTED_ROUTERS += [knowledge.router]  # knowledge base (knowledge/)
 
 # work orders and supervision (workorders/), the calendar and the time-limit policy (worktime/)
-PROTECTED_ROUTERS += [workorders.router, worktime.calendar_router, worktime.policy_router, supervision.router,
+PROTECTED_ROUTERS += [workorders.router, ticket_attachments.router, worktime.calendar_router, worktime.policy_router, supervision.router,
                       interviews.router]
 
 # telephony: ACD states/queues, call records + call control, block list, recordings

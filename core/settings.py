@@ -115,6 +115,8 @@ class WorkOrderSettings(_Section):
     ticket_duplicate_window_days: int = 7  # duplicates are looked for among this many recent days
     scheduler_interval_seconds: int = 60  # `hotline scheduler`: seconds between passes
     supervision_repeat_threshold: int = 2  # findings of one kind that put a unit on the list
+    # largest ticket attachment (附件) in bytes; its upload route may exceed HOTLINE_MAX_BODY_BYTES up to this
+    attachment_max_bytes: int = Field(default=10_000_000, ge=1)
 
 
 class StatsSettings(_Section):

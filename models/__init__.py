@@ -28,6 +28,7 @@ from models.supervision_read import SupervisionRead
 from models.supervision_record import SupervisionRecord
 from models.ticket import Ticket
 from models.ticket_assignment import TicketAssignment
+from models.ticket_attachment import TicketAttachment
 from models.ticket_caller import TicketCaller
 from models.ticket_event import TicketEvent
 from models.ticket_sequence import TicketSequence
@@ -39,6 +40,6 @@ __all__ = [
     "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
     "Notification", "NotificationRead", "NotificationReadThrough", "NotificationRole", "NotificationUnit",
     "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
-    "SupervisionRecord", "Ticket", "TicketAssignment", "TicketCaller", "TicketEvent", "TicketSequence",
+    "SupervisionRecord", "Ticket", "TicketAssignment", "TicketAttachment", "TicketCaller", "TicketEvent", "TicketSequence",
     "TimeLimitPolicyVersion", "User"
 ]

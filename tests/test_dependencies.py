@@ -11,7 +11,7 @@ from core.settings import REPO_ROOT
 IMPLICIT = {
     "psycopg": "SQLAlchemy's postgresql+psycopg dialect (core/database.py)",
     "aiosqlite": "SQLAlchemy's sqlite+aiosqlite dialect: the embedded default database",
-    "python-multipart": "FastAPI parses the token endpoint's form body with it",
+    "python-multipart": "FastAPI parses the token endpoint's form body and ticket attachment uploads with it",
     "hiredis": "redis-py's C reply parser, picked up when installed",
     "sniffio": "httpcore looks it up on every request",
 }

@@ -2,8 +2,8 @@
 // with the ticket's row_version (a change by someone else meanwhile is refused, not overwritten).
 
 import { api } from "./api.js";
-import { ctx } from "./context.js";
-import { CALLBACK_RESULT, esc } from "./format.js";
+import { ctx, unitName } from "./context.js";
+import { CALLBACK_RESULT, esc, localTime } from "./format.js";
 import { unitPicker } from "./unitpicker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +39,7 @@ const FORMS = {
   dispatch: {
     html: (t) => `
       <div class="suggest"><h3>派单建议 <small id="sg-domain" class="muted"></small></h3><ul id="sg-list" class="plain"><li class="muted">加载中…</li></ul></div>
+      <div class="suggest" id="pc-box"><h3>协调先例 <small class="muted">（本地区经协调确定的权责，类似事项按此派单）</small></h3><ul id="pc-list" class="plain"><li class="muted">加载中…</li></ul></div>
       <div class="grid2">
         ${field("职责领域", `<select name="domain" id="dp-domain"><option value="">（按内容判断）</option>${Object.entries(ctx.domains)
           .map(([k, v]) => `<option value="${esc(k)}" ${t.domain === k ? "selected" : ""}>${esc(v)}</option>`).join("")}</select>`)}
@@ -72,7 +73,38 @@ const FORMS = {
         if (!b) return;
         (b.dataset.role === "lead" ? lead : co).set(Number(b.dataset.unit));
       });
-      await load().catch((err) => { $("sg-list").innerHTML = `<li class="error">${esc(err.message)}</li>`; });
+      // R-08: the area's coordinated precedents (the API filters on the ticket's region), those of
+      // the chosen domain first; 采用 fills both pickers with the precedent's units.
+      let precedents = [];
+      const showPrecedents = () => {
+        const domain = $("dp-domain").value || t.domain || "";
+        const ordered = [...precedents].sort((a, b) => Number((b.domain || "") === domain) - Number((a.domain || "") === domain));
+        $("pc-list").innerHTML = ordered.length ? ordered.map((p) => `<li data-precedent="${p.id}">
+            <button type="button" class="pc-use" data-precedent="${p.id}">采用</button>
+            <b>${esc(p.matter)}</b> ${p.domain ? `<span class="tag">${esc(ctx.domains[p.domain] || p.domain)}</span>` : ""}
+            <span>主办：${esc(unitName(p.lead_unit_id))}</span>
+            ${p.co_unit_ids.length ? `<span>协办：${p.co_unit_ids.map((id) => esc(unitName(id))).join("、")}</span>` : ""}
+            <small class="muted">${esc(p.decided_by || "")} ${esc(localTime(p.decided_at))}</small></li>`).join("")
+          : '<li class="muted">本地区暂无协调先例</li>';
+      };
+      $("dp-domain").addEventListener("change", showPrecedents);
+      $("pc-list").addEventListener("click", (e) => {
+        const b = e.target.closest("button.pc-use");
+        const p = b && precedents.find((x) => x.id === Number(b.dataset.precedent));
+        if (!p) return;
+        if (p.domain && ctx.domains[p.domain]) $("dp-domain").value = p.domain;
+        lead.set(p.lead_unit_id);
+        co.clear();
+        p.co_unit_ids.filter((id) => id !== p.lead_unit_id).forEach((id) => co.set(id));
+      });
+      const loadPrecedents = async () => {
+        precedents = await api.get("/api/v1/dispatch-precedents", t.region_code ? { region: t.region_code } : {});
+        showPrecedents();
+      };
+      await Promise.all([
+        load().catch((err) => { $("sg-list").innerHTML = `<li class="error">${esc(err.message)}</li>`; }),
+        loadPrecedents().catch((err) => { $("pc-list").innerHTML = `<li class="error">${esc(err.message)}</li>`; }),
+      ]);
       lead.focus();
     },
     body: (data, form) => {

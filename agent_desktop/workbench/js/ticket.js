@@ -1,9 +1,10 @@
 // The ticket page: facts, callers (shown or hidden exactly as the API answers), units, every
 // deadline with the working time left, linked calls (with their recording for those who may hear
 // it), duplicates and their merge (merge.js), reminders and whether the unit read them
-// (reminders.js), every step on a timeline, and the steps the signed-in person may take now.
+// (reminders.js), attachments (attachments.js), every step on a timeline, and the steps the signed-in person may take now.
 
 import { api } from "./api.js";
+import * as attachments from "./attachments.js";
 import { can, ctx, ownUnits, unitName, unitSide } from "./context.js";
 import {
   ACTION, CALLBACK_RESULT, CATEGORY, CHANNEL, DEADLINE, OVERDUE_KIND, SIDE, SPECIAL, TICKET_STATUS, bindingDeadlines, esc,
@@ -33,6 +34,9 @@ export async function show(id) {
     timeleft.track(bindingDeadlines(ticket).map((n) => ticket.deadlines[n])),
     linkedCall(ticket).catch(() => {}), merge.showCandidates(ticket).catch(() => {}),
     reminders.showOnTicket(ticket).catch(() => { $("t-reminders-box").hidden = true; }),
+    attachments.showOnTicket(ticket).catch((err) => {
+      $("t-attachments").innerHTML = `<li class="error">${esc(err.message)}</li>`;
+    }),
   ]);
 }
 

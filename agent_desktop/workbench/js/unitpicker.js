@@ -46,13 +46,15 @@ export function unitPicker(host, { name, multiple = false, placeholder = "输入
     list.hidden = false;
   }
 
-  function choose(id) {
+  // typed choices keep the focus in the box for the next one; a choice set from outside (a
+  // suggestion, a precedent) leaves it alone, so no list opens over the dialog's buttons
+  function choose(id, { focus = true } = {}) {
     if (!multiple) chosen = [];
     if (!chosen.includes(id)) chosen.push(id);
     input.value = "";
     list.hidden = true;
     renderChips();
-    if (multiple) input.focus();
+    if (multiple && focus) input.focus();
   }
 
   input.addEventListener("input", search);
@@ -81,7 +83,7 @@ export function unitPicker(host, { name, multiple = false, placeholder = "输入
   return {
     element: root,
     value: () => (multiple ? [...chosen] : chosen[0] ?? null),
-    set: (id) => choose(id),
+    set: (id) => choose(id, { focus: false }),
     clear: () => { chosen = []; input.value = ""; list.hidden = true; renderChips(); },
     focus: () => input.focus(),
   };
