@@ -7,7 +7,9 @@ from accounts import endpoints as accounts
 from acd import endpoints as acd
 from api import health
 from audit import endpoints as audit
+from callbacks import endpoints as callbacks
 from calls import endpoints as calls
+from calls import outbound_endpoints as outbound_calls
 from desktop import endpoints as desktop
 from desktop.static import mount_static
 from knowledge import endpoints as knowledge
@@ -29,6 +31,7 @@ API_PREFIX = "/api/v1"
 
 # Routes reachable without a token. Everything else requires authentication (tested).
 PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router, knowledge.public_router]
+PUBLIC_ROUTERS += [callbacks.public_router]  # the SMS gateway's replies (a shared token, callbacks/endpoints.py)
 
 PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router, desktop.router]
 
@@ -44,6 +47,9 @@ PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.bloc
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 
 PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workbench/)
+
+# calling citizens back: surveys, missed-call tasks (callbacks/); click-to-call (calls/outbound_endpoints.py)
+PROTECTED_ROUTERS += [callbacks.router, outbound_calls.router]
 
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 

@@ -203,6 +203,31 @@ class DiallingSettings(_Section):
         return value
 
 
+class CallbackSettings(_Section):
+    """Calling citizens back (R-16 … R-19): the phone/SMS survey, missed-call tasks, SMS gateway."""
+
+    survey_delay_minutes: int = Field(default=30, ge=0)  # after the ticket is completed (awaiting callback)
+    survey_call_window: str = "09:00-12:00,14:00-20:00"  # Beijing time; "00:00-24:00" = always
+    survey_max_channels: int = Field(default=10, ge=1)  # surveys on the line at once, whole centre
+    survey_attempts: int = Field(default=3, ge=1)  # phone tries for no answer / busy
+    survey_retry_minutes: int = Field(default=60, ge=0)  # spacing between two tries
+    survey_ring_seconds: int = Field(default=30, ge=5)  # how long a survey call rings
+    survey_sample: str = ""  # region=share pairs ("510100=1 510700=0.3"); a region's prefix counts; default 1
+    survey_sms_regions: str = ""  # regions (prefixes) surveyed by SMS instead of phone, space separated
+    survey_sms_fallback: bool = True  # SMS after every phone try failed (when an SMS gateway is set)
+    survey_sms_reply_hours: int = Field(default=24, ge=1)  # an SMS survey without a reply: no evaluation
+    missed_callback_minutes: int = Field(default=120, ge=1)  # 漏接回拨: a missed caller is called back within
+    sms_gateway: str = ""  # "" (none) | kannel | provider
+    sms_kannel_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    sms_kannel_user: str = "hotline"
+    sms_kannel_password: SecretStr | None = None
+    sms_provider_url: str = ""  # a provider's HTTP API (POST JSON {"to","text","sender"})
+    sms_provider_token: SecretStr | None = None
+    sms_sender: str = "12345"
+    sms_per_minute: int = Field(default=60, ge=1)  # SMS sent per minute at most, whole centre
+    sms_inbound_token: SecretStr | None = None  # the gateway's replies are accepted only with this token
+
+
 class Settings(BaseModel):
     """One typed settings object in sections; env names are part of the public contract
     (docs/configuration.md). Construct it with flat names: `Settings(sip_port=5170)`."""
@@ -223,6 +248,7 @@ class Settings(BaseModel):
     calls: CallSettings = Field(default_factory=CallSettings)
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     dialling: DiallingSettings = Field(default_factory=DiallingSettings)
+    callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
 
     def __init__(self, _env_file: Any = _READ_ENV_FILE, **values: Any) -> None:
         """Flat setting names go to their sections, each section reads the environment for the

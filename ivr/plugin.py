@@ -25,6 +25,7 @@ from ivr.agi_hooks import WorkerAgi
 from ivr.ari import AriClient
 from ivr.background import Background
 from ivr.command_server import CommandServer
+from ivr.outbound import OutboundRunner
 from ivr.ownership import Ownership, node_of
 from ivr.ports import CallPolicy, CallPorts
 from ivr.prompt_texts import load_texts
@@ -34,6 +35,7 @@ from ivr.recorder import Recorder
 from ivr.registry import CallRegistry
 from ivr.seats import SeatDirectory
 from ivr.services import CallServices
+from ivr.survey import SurveyDialer
 from ivr.tickets import TicketLookup
 from ivr.worker import Worker
 
@@ -71,6 +73,16 @@ def build_call_worker(settings: Settings, *, sessionmaker, redis, ari, telephony
                   prompts=prompts, ownership=ownership, ws_base=ws_base, api_key=api_key)
 
 
+def add_outbound(worker: Worker, settings: Settings, resources: Resources) -> None:
+    """The calls the platform makes itself: the satisfaction survey (R-16) and click-to-call."""
+    surveys = SurveyDialer(settings=settings, sessionmaker=resources.sessionmaker, redis=resources.redis,
+                           ari=worker.ari, telephony=worker.calls, registry=worker.registry, prompts=worker.prompts,
+                           recorder=worker.recorder, records=worker.records, app=worker.own_app,
+                           node=worker.ownership.node, digit_timeout=settings.calls.ivr_digit_timeout_seconds)
+    worker.extra_loops.append(surveys.run)
+    worker.extra_loops.append(OutboundRunner(worker, resources.sessionmaker, resources.redis).run)
+
+
 def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, FastAgiServer, CommandServer]:
     http_base, ws_base = ari_urls(settings)
     password = ari_password(settings)
@@ -83,6 +95,7 @@ def build_worker(settings: Settings, resources: Resources) -> tuple[Worker, Fast
         tickets=TicketLookup(resources.sessionmaker),
         ownership=Ownership(resources.redis, settings.calls.worker_id, node_of(settings)),
         ws_base=ws_base, api_key=f"{settings.telephony.ari_user}:{password}")
+    add_outbound(worker, settings, resources)
     hooks = WorkerAgi(worker)
     check = BlockedCallerCheck(sessionmaker=resources.sessionmaker, routing=hooks.route, on_blocked=hooks.blocked)
     agi = FastAgiServer(settings.telephony.fastagi_host, settings.telephony.fastagi_port, {"check_blocked": check})

@@ -35,6 +35,7 @@ STOP_SECONDS = 10.0  # a stopping task gets this long (cancelled again meanwhile
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
                  "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
+OUTBOUND_KINDS = ("survey", "outbound")  # channels the platform dialled on its own (ivr.survey, ivr.outbound)
 HEARTBEAT_SECONDS = 1.0
 
 
@@ -56,6 +57,7 @@ class Worker:
         self.resyncer = Resyncer(ports, records=records, sessionmaker=sessionmaker, worker_id=settings.calls.worker_id,
                                  start_inbound=self.start_inbound)
         self._tasks: list[asyncio.Task] = []
+        self.extra_loops: list = []  # coroutine factories started with the worker (ivr.plugin: survey dialer …)
         self.stopping = False
         self.lost_own = asyncio.Event()  # set when another process took our own application
 
@@ -69,7 +71,8 @@ class Worker:
         self.connect_app(self.own_app)
         await self.hold_fallback_app()
         for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run(),
-                     self.publisher.queue_stats_loop(), self.seat_secrets_loop()):
+                     self.publisher.queue_stats_loop(), self.seat_secrets_loop(),
+                     *(loop() for loop in self.extra_loops)):
             self._tasks.append(asyncio.create_task(loop))
 
     async def stop(self) -> None:
@@ -231,6 +234,13 @@ class Worker:
 
     async def on_stasis_start(self, app: str, event: dict) -> None:
         channel, args = event["channel"], event.get("args") or []
+        if args and args[0] in OUTBOUND_KINDS:  # a survey or click-to-call channel answered
+            owner = self.registry.by_channel(channel["id"])
+            if owner is None:  # its try is over
+                self.ports.background.run(self.calls.hangup(channel["id"]))
+            else:
+                owner.post(event)
+            return
         if args and args[0] in LEG_KINDS:
             session = self.registry.by_channel(channel["id"])
             if session is None and len(args) > 1 and args[1].isdigit():

@@ -7,6 +7,8 @@ from models.blocked_caller import BlockedCaller
 from models.calendar_day import CalendarDay
 from models.call import Call
 from models.call_event import CallEvent
+from models.callback_survey import CallbackSurvey
+from models.callback_task import CallbackTask
 from models.dispatch_precedent import DispatchPrecedent
 from models.knowledge_article import KnowledgeArticle
 from models.knowledge_feedback import KnowledgeFeedback
@@ -37,7 +39,8 @@ from models.user import User
 
 __all__ = [
     "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
-    "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
+    "CallEvent", "CallbackSurvey", "CallbackTask", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback",
+    "KnowledgeRevision",
     "Notification", "NotificationRead", "NotificationReadThrough", "NotificationRole", "NotificationUnit",
     "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
     "SupervisionRecord", "Ticket", "TicketAssignment", "TicketAttachment", "TicketCaller", "TicketEvent", "TicketSequence",

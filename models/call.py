@@ -10,7 +10,8 @@ from core.timeutil import utcnow
 from models.base import Base
 
 # Final outcome of a call (R-04, R-05): the answer rate is answered / (answered + abandoned).
-DISPOSITIONS = ("answered", "abandoned", "ivr_ended", "blocked", "transferred", "emergency")
+DISPOSITIONS = ("answered", "abandoned", "ivr_ended", "blocked", "transferred", "emergency",
+                "outbound")  # outbound: a call the platform made (survey, click-to-call), not in the answer rate
 # Live phase while the call is up; "ended" once it is over.
 PHASES = ("ivr", "queued", "ringing", "bridged", "ended")
 
@@ -48,3 +49,8 @@ class Call(Base):
     # the region the call belongs to (GB/T 2260 code; calls.region explains how it is chosen):
     # a city centre's staff see, control and hear only their region's calls (R-31, R-35)
     region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    # inbound: a citizen called 12345; outbound: the platform called the citizen (survey,
+    # click-to-call: caller_number is then the citizen's number, called_number 12345's side)
+    direction: Mapped[str] = mapped_column(String(8), default="inbound", server_default="inbound")
+    ticket_id: Mapped[int | None] = mapped_column(Integer)  # an outbound call's ticket
+    callback_id: Mapped[int | None] = mapped_column(Integer)  # an outbound call's callback task

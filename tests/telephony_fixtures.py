@@ -90,6 +90,8 @@ def telephony_settings(settings: Settings, tmp_path_factory: pytest.TempPathFact
         ivr_digit_timeout_seconds=2.0, ivr_ticket_timeout_seconds=4.0, queue_announce_seconds=5.0,
         prompts_file=PROMPTS_FILE, prompts_dir=base / "prompts", recordings_dir=base / "recordings",
         log_json=False,
+        # the survey dialer calls at any hour in tests, rings briefly and retries at once
+        survey_call_window="00:00-24:00", survey_ring_seconds=6, survey_retry_minutes=0,
     )
 
 
