@@ -2,7 +2,8 @@
 
 A pass runs the work-order supervision (workorders.tasks: overdue flags, reminders,
 auto-close; R-17, R-24), one bounded batch of the recordings' integrity re-check
-(recordings.tasks; R-17), and then relays the outbox events a crash left unpublished
+(recordings.tasks; R-17), the callbacks (callbacks.tasks: surveys planned and SMS surveys sent,
+R-16; missed-call tasks), and then relays the outbox events a crash left unpublished
 (events.outbox). The pass is composed here, above the domains.
 """
 from __future__ import annotations
@@ -16,6 +17,8 @@ import click
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callbacks.tasks import CallbackReport
+from callbacks.tasks import run_pass as run_callbacks_pass
 from core.logging import configure_logging
 from core.resources import Resources
 from core.settings import Settings, get_settings
@@ -34,6 +37,7 @@ class SchedulerReport:
     tickets: PassReport
     recordings: IntegrityReport
     relayed: int  # outbox events published for an earlier, interrupted unit of work
+    callbacks: CallbackReport | None = None  # surveys planned / SMS sent, missed-call tasks (callbacks.tasks)
 
 
 async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
@@ -42,10 +46,11 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     now = now or utcnow()
     tickets = await run_pass(sessionmaker, redis, settings, now=now)
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
+    callbacks = await run_callbacks_pass(sessionmaker, redis, settings, now=now)  # R-16, 漏接回拨
     relayed = await relay_pending(sessionmaker, EventBus(redis, settings.redis.events_channel))
     await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
     await prune_notifications(sessionmaker)  # kept 90 days (workorders.notifications.KEEP)
-    return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed)
+    return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed, callbacks=callbacks)
 
 
 async def _loop(once: bool, interval: float) -> None:

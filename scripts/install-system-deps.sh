@@ -14,6 +14,7 @@ REQUIRED=(
   chromium chromium-driver            # browser softphone / desktop tests (headless)
   fonts-wqy-microhei                  # Chinese text in browser screenshots
   ca-certificates
+  kannel kannel-extras                # SMS survey: bearerbox + smsbox, and the fake SMSC the tests run
 )
 OPTIONAL=(
   tshark                              # SIP/RTP captures when debugging
