@@ -79,7 +79,8 @@ def _out(call: Call, agents: dict[int, str], principal: Principal, *, hearable: 
             "agent_id": call.agent_id, "extension": call.extension, "emergency_service": call.emergency_service,
             "started_at": call.started_at, "entered_queue_at": call.entered_queue_at,
             "answered_at": call.answered_at, "ended_at": call.ended_at, "ended_by": call.ended_by,
-            "recording_id": call.recording_id if hearable else None, "region_code": call.region_code}
+            "recording_id": call.recording_id if hearable else None, "region_code": call.region_code,
+            "direction": call.direction, "ticket_id": call.ticket_id, "callback_id": call.callback_id}
 
 
 @router.get("", response_model=list[CallOut])

@@ -29,6 +29,9 @@ class CallOut(BaseModel):
     ended_by: str | None
     recording_id: int | None  # None also when the viewer may not hear the recording
     region_code: str | None  # the region the call belongs to (calls.regions)
+    direction: str = "inbound"  # outbound: a survey or click-to-call (caller_number is the citizen's)
+    ticket_id: int | None = None  # an outbound call's ticket
+    callback_id: int | None = None  # an outbound call's callback task
 
 
 class CallEventOut(BaseModel):

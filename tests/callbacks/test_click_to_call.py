@@ -47,7 +47,7 @@ async def test_click_to_call_rings_the_seat_then_the_citizen(asterisk, workers, 
         listed = (await client.get(f"/api/v1/calls/{call_id}", headers=agent)).json()
     assert call.direction == "outbound" and call.caller_number == number and call.callback_id == task_id
     assert call.answered_at is not None and call.disposition == "outbound" and call.recording_id is not None
-    assert call.extension == "1001" and listed["id"] == call_id
+    assert call.extension == "1001" and listed["id"] == call_id and listed["direction"] == "outbound"
     invite = next(m for m in citizen.messages().split("\n\n") if f"INVITE sip:{number}@" in m)
     assert "<sip:12345@" in invite
     async with AsyncSession(engine) as session:
