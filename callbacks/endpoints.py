@@ -120,9 +120,10 @@ async def close_task(task_id: IdPath, body: schemas.CloseIn, session: SessionDep
 @router.get("/figures", response_model=schemas.FiguresOut)
 async def figures(session: SessionDep, principal: TaskReader,
                   days: int = Query(default=1, ge=1, le=90)) -> schemas.FiguresOut:
-    """Missed-call callback figures: callback rate and the share done in time (whole centre)."""
+    """Missed-call callback figures of one's region: callback rate and the share done in time."""
     now = utcnow()
-    return schemas.FiguresOut(**await service.task_figures(session, since=now - timedelta(days=days), now=now))
+    return schemas.FiguresOut(**await service.task_figures(
+        session, since=now - timedelta(days=days), now=now, where=principal.scope.region_clause(CallbackTask.region_code)))
 
 
 @public_router.post("/sms/inbound", status_code=204)

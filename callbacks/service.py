@@ -279,18 +279,24 @@ async def _got_through(session: AsyncSession, phone: str, *, after: datetime) ->
         or_(Call.direction == "outbound", Call.agent_id.is_not(None))).order_by(Call.answered_at).limit(1))
 
 
-async def task_figures(session: AsyncSession, *, since: datetime, now: datetime) -> dict[str, float | int]:
-    """Missed-call callback figures since `since`: tasks, done, done in time, open, overdue, and
-    the rates (callback rate = done / closed-or-overdue; in-time share = done by due / done)."""
-    rows = (await session.execute(select(CallbackTask.status, CallbackTask.closed_at, CallbackTask.due_at)
-                                  .where(CallbackTask.kind == "missed_call", CallbackTask.created_at >= since))).all()
-    done = [r for r in rows if r.status == "done"]
+async def task_figures(session: AsyncSession, *, since: datetime, now: datetime,
+                       where=None) -> dict[str, float | int]:
+    """Missed-call callback figures: of the tasks created since `since`, how many, done, done in
+    time, expired, the callback rate (done / (done + expired + overdue)) and the share done in time
+    (closed by due / done); `open` and `overdue` count every task open now, whenever it came."""
+    query = select(CallbackTask.status, CallbackTask.closed_at, CallbackTask.due_at, CallbackTask.created_at).where(
+        CallbackTask.kind == "missed_call", or_(CallbackTask.created_at >= since, CallbackTask.status == "open"))
+    if where is not None:  # e.g. a region's
+        query = query.where(where)
+    rows = (await session.execute(query)).all()
+    recent = [r for r in rows if r.created_at >= since]
+    done = [r for r in recent if r.status == "done"]
     in_time = [r for r in done if r.closed_at is not None and r.closed_at <= r.due_at]
     open_ = [r for r in rows if r.status == "open"]
     overdue = [r for r in open_ if r.due_at < now]
-    expired = [r for r in rows if r.status == "expired"]
-    settled = len(done) + len(expired) + len(overdue)
-    return {"tasks": len(rows), "done": len(done), "done_in_time": len(in_time), "open": len(open_),
+    expired = [r for r in recent if r.status == "expired"]
+    settled = len(done) + len(expired) + sum(1 for r in overdue if r.created_at >= since)
+    return {"tasks": len(recent), "done": len(done), "done_in_time": len(in_time), "open": len(open_),
             "overdue": len(overdue), "expired": len(expired),
             "callback_rate": round(len(done) / settled, 4) if settled else 1.0,
             "in_time_share": round(len(in_time) / len(done), 4) if done else 1.0}

@@ -15,6 +15,7 @@ from access.permissions import Permission
 from access.principal import Principal
 from acd import states as agent_states
 from acd.store import AcdStore
+from callbacks.service import task_figures
 from models import OrgUnit, User
 from stats import repository
 from stats.alarm_service import alarm_dict, open_alarms
@@ -197,7 +198,9 @@ async def wallboard_snapshot(session: AsyncSession, acd: AcdStore, *, now: datet
     figures = await wallboard_figures(session, acd, now=now, config=config)
     agents = await wallboard_agents(session, acd, now=now, config=config)
     alarms = [alarm_dict(a) for a in await open_alarms(session)]
-    return {**figures, "agents": agents, "alarms": alarms}
+    # missed-call callbacks today (漏接回拨): open, overdue, callback rate, share done in time
+    callbacks = await task_figures(session, since=datetime.fromisoformat(figures["day_start"]), now=now)
+    return {**figures, "agents": agents, "alarms": alarms, "callbacks": callbacks}
 
 
 # --- staffing ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // reloaded over REST; events only make the page quicker between reloads.
 import { AgentStatePanel } from "./agentstate.js";
 import { api, ApiError, login, setToken, token } from "./api.js";
+import { CallbackTasks } from "./callbacks.js";
 import { CallControls } from "./callcontrols.js";
 import { clock } from "./format.js";
 import { LiveSocket } from "./live.js";
@@ -92,6 +93,8 @@ class Desktop {
     this.controls = new CallControls($("#controls"), { confirm: (text) => this.confirm(text) });
     this.form = new TicketForm($("#ticket-form"), { user: this.me.username, onSubmitted: (t, mode) => this.submitted(t, mode) });
     this.wireCallButtons();
+    this.callbacks = new CallbackTasks($("#callback-tasks"), { banner: (text) => this.banner(text) });
+    this.callbacks.start();
     await this.form.init();
     desktop.experts().then((list) => this.controls.setExperts(list)).catch(() => {});
     this.startLive();
@@ -99,6 +102,7 @@ class Desktop {
   }
 
   stop() {
+    if (this.callbacks) this.callbacks.stop();
     if (this.live) this.live.stop();
     if (this.phone) this.phone.stop();
     this.ringer.stop();

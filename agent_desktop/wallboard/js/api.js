@@ -13,3 +13,4 @@ export async function login(username, password) {
 
 export const me = () => client.request("GET", "/api/v1/auth/me");
 export const wallboard = () => client.request("GET", "/api/v1/stats/wallboard");
+export const callbackFigures = () => client.request("GET", "/api/v1/callbacks/figures?days=1");

@@ -3,7 +3,7 @@
 // alarm.raised / alarm.cleared. Any (re)connect reloads the full state.
 
 import * as api from "./api.js";
-import { renderAgents, renderAlarms, renderFigures, tick } from "./render.js";
+import { renderAgents, renderAlarms, renderCallbacks, renderFigures, tick } from "./render.js";
 import { WallboardSocket } from "./socket.js";
 
 const ALLOWED_ROLES = new Set(["supervisor", "admin"]);
@@ -37,6 +37,7 @@ async function reload() {
     renderFigures(snapshot);
     renderAgents(state.agents);
     renderAlarms(state.alarms);
+    api.callbackFigures().then(renderCallbacks).catch(() => renderCallbacks(snapshot.callbacks));
     banner("");
     document.body.dataset.loaded = "1";
   } catch (error) {
@@ -115,3 +116,8 @@ async function boot() {
 }
 
 boot();
+
+// the missed-call tasks change by the scheduler's passes and the agents' call backs: read every 30 s
+setInterval(() => {
+  if (document.body.dataset.loaded === "1") api.callbackFigures().then(renderCallbacks).catch(() => {});
+}, 30000);

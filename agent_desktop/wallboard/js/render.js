@@ -116,6 +116,17 @@ export function renderAlarms(alarms) {
   }));
 }
 
+// 漏接回拨: open and overdue missed-call tasks, today's callback rate and share done in time
+export function renderCallbacks(figures) {
+  if (!figures) return;
+  const tile = $("kpi-callbacks");
+  tile.querySelector(".value").textContent = `${figures.open}`;
+  tile.dataset.overdue = String(figures.overdue);
+  const pct = (v) => `${(100 * v).toFixed(1)}%`;
+  tile.querySelector(".sub").textContent =
+    `超时 ${figures.overdue} · 回拨率 ${pct(figures.callback_rate)} · 及时率 ${pct(figures.in_time_share)}`;
+}
+
 // once a second: the clock, and every "time since" cell (longest wait, time in state)
 export function tick() {
   const now = Date.now();

@@ -13,6 +13,7 @@ import {
 import * as merge from "./merge.js";
 import * as recording from "./recording.js";
 import * as reminders from "./reminders.js";
+import * as surveys from "./surveys.js";
 import { STEP_LABEL, STEP_PERMISSION, isPrimary, runStep } from "./steps.js";
 import * as timeleft from "./timeleft.js";
 
@@ -37,6 +38,7 @@ export async function show(id) {
     attachments.showOnTicket(ticket).catch((err) => {
       $("t-attachments").innerHTML = `<li class="error">${esc(err.message)}</li>`;
     }),
+    surveys.showOnTicket(ticket).catch(() => { $("t-surveys-box").hidden = true; }),
   ]);
 }
 
