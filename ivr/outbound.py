@@ -99,15 +99,16 @@ class OutboundCall:
             await self.reply(False, f"分机 {o['extension']} 未注册 (extension not registered)")
             return
         now = utcnow()
+        token = secrets.token_hex(6)
+        self.agent, self.citizen = f"ob-{token}-agent", f"ob-{token}-citizen"
+        registry.add_channel(self.agent, self)
+        registry.add_channel(self.citizen, self)
         call = await w.records.create(
-            channel_id=f"ob-{secrets.token_hex(8)}", app=self.app, node=w.ownership.node,
+            channel_id=self.agent, app=self.app, node=w.ownership.node,
             caller_number=o["number"][:32], called_number=w.settings.dialling.outbound_caller_id[:32], phase="ringing",
             started_at=now, region_code=o.get("region_code"), direction="outbound", agent_id=o["user_id"],
             extension=o["extension"], ticket_id=o.get("ticket_id"), callback_id=o.get("callback_id"))
         self.call_id = call.id
-        self.agent, self.citizen = f"ob-{call.id}-agent", f"ob-{call.id}-citizen"
-        registry.add_channel(self.agent, self)
-        registry.add_channel(self.citizen, self)
         try:
             await telephony.originate(leg_id=self.agent, endpoint=endpoint, app=self.app,
                                       app_args=f"outbound,{call.id}", caller_id=caller_id(o["number"]),
@@ -133,7 +134,8 @@ class OutboundCall:
         self.recording = f"outbound-{self.call_id}-{secrets.token_hex(3)}"
         self.recording_done = w.recorder.finished_waiter(self.recording)
         await telephony.record_bridge(self.bridge, self.recording)
-        await w.records.update(self.call_id, event="party_dialled", detail={"target": "citizen"})
+        await w.records.update(self.call_id, bridge_id=self.bridge, recording_name=self.recording,
+                               event="party_dialled", detail={"target": "citizen"})
         await telephony.originate(leg_id=self.citizen, endpoint=f"PJSIP/{o['number']}@pstn", app=self.app,
                                   app_args=f"outbound,{self.call_id}",
                                   caller_id=caller_id(w.settings.dialling.outbound_caller_id),
@@ -153,6 +155,7 @@ class OutboundCall:
         w = self.runner.worker
         telephony, context = w.calls, {"call_id": self.call_id}
         if self.call_id is None:
+            w.registry.remove_call(self)
             return
         for channel in (self.agent, self.citizen):
             await telephony.hangup(channel)

@@ -23,6 +23,7 @@ from ivr.session import CallSession
 from models import Call
 
 log = logging.getLogger(__name__)
+OUTBOUND_PREFIXES = ("sv-", "ob-")  # channels the platform dialled itself (ivr.survey, ivr.outbound)
 
 
 class Resyncer:
@@ -41,9 +42,11 @@ class Resyncer:
             session.post(Resync(channels, bridges))
         live = set(self.registry.calls)
         for call in await self.records.open_calls(app):
-            if call.id in live:
+            if call.id in live or self.registry.knows_channel(call.channel_id):
                 continue
-            if call.channel_id in channels:
+            if call.direction == "outbound":  # a survey or click-to-call whose worker is gone: ended
+                await self.end_outbound(call, channels)
+            elif call.channel_id in channels:
                 await self.resume(app, call, channels, bridges)
             else:
                 await self.finalize_dead(call, channels)
@@ -60,10 +63,21 @@ class Resyncer:
                 continue
             if channel_id in known:
                 continue
-            if parse_leg_id(channel_id) is not None:
+            if parse_leg_id(channel_id) is not None or channel_id.startswith(OUTBOUND_PREFIXES):
                 await self.calls.hangup(channel_id)
             elif channel.get("state") == "Up" and not await self._has_call(channel_id):
                 await self.start_inbound(app, channel)
+
+    async def end_outbound(self, call: Call, channels: dict) -> None:
+        """The platform's own call (ivr.survey, ivr.outbound) lost its actor: hang it up and close
+        it; a survey left `calling` counts as a failed try at the next scheduler pass."""
+        legs = call.channel_id.rsplit("-", 1)[0] + "-"  # ob-<token>-agent and ob-<token>-citizen
+        for channel_id in [c for c in channels if c == call.channel_id or (legs.startswith("ob-") and c.startswith(legs))]:
+            await self.calls.hangup(channel_id)
+        if call.bridge_id:
+            await self.calls.destroy(call.bridge_id)
+        await self.records.update(call.id, phase=Phase.ENDED.value, ended_at=utcnow(), disposition="outbound",
+                                  ended_by="system", event="ended", detail={"disposition": "outbound", "resynced": True})
 
     async def _has_call(self, channel_id: str) -> bool:
         async with self.sessionmaker() as session:

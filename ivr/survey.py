@@ -171,6 +171,7 @@ class SurveyCall:
         self.recording = f"survey-{call.id}-{secrets.token_hex(3)}"
         self.recording_done = d.recorder.finished_waiter(self.recording)
         await d.telephony.record_bridge(self.bridge, self.recording)
+        await d.records.update(call.id, bridge_id=self.bridge, recording_name=self.recording)
         greeting = await d.prompts.speak(survey_greeting_text(due.ticket_number, due.matter))
         for index, (question, key) in enumerate(QUESTION_KEYS.items()):
             media = [d.prompts.media(key)]
