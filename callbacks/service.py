@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callbacks import schedule
+from core.dialling import outside_number_allowed
 from core.errors import Conflict
 from core.settings import Settings
 from models import Call, CallbackSurvey, CallbackTask, Ticket, TicketCaller
@@ -129,6 +130,10 @@ async def claim_due(session: AsyncSession, settings: Settings, *, now: datetime,
         if ticket.status not in (Status.COMPLETED.value, Status.NO_EVALUATION.value) \
                 or ticket.callback_round != survey.round:  # an agent called back meanwhile
             survey.status, survey.finished_at = "cancelled", now
+            continue
+        if not outside_number_allowed(survey.phone, settings.dialling.outside_numbers):
+            survey.last_result = "not_dialable"  # not on the outside-number allow-list: an agent decides
+            await hand_to_desk(session, settings, survey, now=now)
             continue
         survey.status, survey.attempts, survey.last_attempt_at = "calling", survey.attempts + 1, now
         due.append(Due(survey.id, survey.phone, ticket.number, matter_of(ticket.content), survey.attempts,

@@ -69,3 +69,17 @@ async def test_phones_are_masked_without_personal_data(session):
 async def test_the_sms_gateway_needs_its_token(client):
     response = await client.post("/api/v1/callbacks/sms/inbound?token=wrong&from=13800000000", content=b"1")
     assert response.status_code == 403
+
+
+async def test_a_number_off_the_allow_list_is_never_dialled_but_handed_to_the_desk(client, session, resources, redis):
+    ticket = await completed(client, session)
+    settings = resources.settings.replace(survey_call_window="00:00-24:00")
+    await service.plan_surveys(session, redis, settings, now=utcnow(), ticket_id=ticket["id"])
+    survey = await session.scalar(select(CallbackSurvey).where(CallbackSurvey.ticket_id == ticket["id"]))
+    survey.phone, survey.due_at = "95588", utcnow()
+    await session.flush()
+    due = await service.claim_due(session, settings, now=utcnow())
+    assert survey.id not in [d.survey_id for d in due]
+    assert survey.status == "unreached" and survey.last_result == "not_dialable"
+    task = await session.scalar(select(CallbackTask).where(CallbackTask.survey_id == survey.id))
+    assert task.kind == "survey" and task.status == "open"
