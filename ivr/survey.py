@@ -103,6 +103,7 @@ class SurveyCall:
         self.recording_done: asyncio.Future | None = None
         self.answers: dict[str, str | None] = {}
         self.gone = False
+        self.greeting: asyncio.Task | None = None  # spoken while the phone rings
 
     def post(self, message) -> None:
         self.inbox.put_nowait(message)
@@ -126,6 +127,8 @@ class SurveyCall:
         d, due = self.dialer, self.due
         result = "failed"
         d.registry.add_channel(self.channel, self)
+        self.greeting = asyncio.create_task(d.prompts.speak(survey_greeting_text(due.ticket_number, due.matter)))
+        self.greeting.add_done_callback(lambda t: t.cancelled() or t.exception())  # an unanswered call's is unused
         try:
             result = await self.dial()
             if result == "answered":
@@ -136,6 +139,8 @@ class SurveyCall:
         except Exception:
             log.exception("survey call failed", extra={"survey_id": due.survey_id})
         finally:
+            if not self.greeting.done():
+                self.greeting.cancel()
             await self.end(result)
 
     async def dial(self) -> str:
@@ -172,7 +177,7 @@ class SurveyCall:
         self.recording_done = d.recorder.finished_waiter(self.recording)
         await d.telephony.record_bridge(self.bridge, self.recording)
         await d.records.update(call.id, bridge_id=self.bridge, recording_name=self.recording)
-        greeting = await d.prompts.speak(survey_greeting_text(due.ticket_number, due.matter))
+        greeting = await self.greeting
         for index, (question, key) in enumerate(QUESTION_KEYS.items()):
             media = [d.prompts.media(key)]
             answer = await self.ask(([greeting] if index == 0 else []) + media)
