@@ -47,11 +47,12 @@ class Dispatcher:
         listener = asyncio.create_task(self._listen())
         try:
             while True:
+                woken = False
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+                    woken = await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
                 self._wake.clear()
                 try:
-                    await self.dispatch_once()
+                    await self.dispatch_once(woken=woken)
                 except Exception:
                     log.warning("dispatch failed", exc_info=True)
         finally:
@@ -72,8 +73,12 @@ class Dispatcher:
                 log.warning("wake-up subscription lost", exc_info=True)
                 await asyncio.sleep(1)  # retry period
 
-    async def dispatch_once(self) -> int:
-        """One planning round; returns the number of offers made."""
+    async def dispatch_once(self, *, woken: bool = False) -> int:
+        """One planning round; returns the number of offers made. A wake-up round is skipped
+        when none of our calls waits (only we offer our calls); the periodic one always runs
+        (it notices a lost ACD state and offers abandoned by a dead worker)."""
+        if woken and not any(s.phase == "queued" for s in self.sessions.values()):
+            return 0
         view = await self.store.snapshot()
         if view.epoch != self.epoch:
             lost, self.epoch = self.epoch is not None, view.epoch
@@ -86,17 +91,21 @@ class Dispatcher:
         if not calls:
             return 0
         by_agent = {a.user_id: a for a in agents}
-        made = 0
+        mine = []
         for call_id, user_id in plan_offers([c.waiting() for c in calls], [a.snapshot() for a in agents], now):
             session = self.sessions.get(call_id)
-            if session is None or session.phase != "queued":
-                continue  # another worker's call, or ours but not waiting right now
-            result = await self.store.claim(call_id=call_id, user_id=user_id, now=now,
-                                            offer_until=now + self.ring_timeout + 5)
+            if session is not None and session.phase == "queued":  # else another worker's call,
+                mine.append((call_id, user_id, session))            # or ours but not waiting now
+        if not mine:
+            return 0
+        results = await self.store.claim_many([(c, u) for c, u, _ in mine], now=now,
+                                              offer_until=now + self.ring_timeout + 5)
+        made = 0
+        for (_, user_id, session), result in zip(mine, results, strict=True):
             if result == 1:
                 session.post(Offer(by_agent[user_id]))
                 made += 1
-                self.offers += 1
+        self.offers += made
         return made
 
     async def _reenter_lost_calls(self) -> None:

@@ -36,6 +36,10 @@ ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupR
                  "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
 HEARTBEAT_SECONDS = 1.0
+# Websockets opened only to carry ARI requests (ivr.ari_ws), besides the applications' own:
+# one request in flight on each, HTTP when all are busy. Their application names
+# (`<own app>-req<n>`) never get a call.
+REQUEST_SOCKETS = 6
 
 
 class Worker:
@@ -52,6 +56,7 @@ class Worker:
         self.own_app = f"{settings.telephony.ari_app}-{settings.calls.worker_id}"
         self.call_regions = parse_call_regions(settings.calls.call_regions)  # a bad value fails at start
         self.apps: dict[str, AppConnection] = {}
+        self.request_sockets: list[AppConnection] = []
         self.sessions = self.registry.calls  # the command server finds a command's call here
         self.resyncer = Resyncer(ports, records=records, sessionmaker=sessionmaker, worker_id=settings.calls.worker_id,
                                  start_inbound=self.start_inbound)
@@ -67,6 +72,7 @@ class Worker:
         if not await self.ownership.hold(self.own_app):
             raise RuntimeError(f"application {self.own_app} is owned by another worker")
         self.connect_app(self.own_app)
+        self.open_request_sockets()
         await self.hold_fallback_app()
         for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run(),
                      self.publisher.queue_stats_loop(), self.seat_secrets_loop()):
@@ -76,7 +82,7 @@ class Worker:
         """Graceful stop: calls stay up in Asterisk; another worker (or our restart) adopts them."""
         self.stopping = True
         await stop_tasks(self._tasks, timeout=STOP_SECONDS)
-        for conn in list(self.apps.values()):
+        for conn in [*self.apps.values(), *self.request_sockets]:
             await conn.stop()
         sessions = self.registry.live()  # opening ones too
         await stop_tasks((s.task for s in sessions), timeout=STOP_SECONDS)
@@ -99,6 +105,13 @@ class Worker:
         self.apps[app] = conn
         conn.start()
         return conn
+
+    def open_request_sockets(self) -> None:
+        for n in range(REQUEST_SOCKETS):
+            conn = AppConnection(self.ari, self.ws_base, self.api_key, f"{self.own_app}-req{n}",
+                                 on_event=_ignore, on_connected=_noop)
+            self.request_sockets.append(conn)
+            conn.start()
 
     async def hold_fallback_app(self) -> None:
         """One worker of the node also serves the dialplan's default application (HOTLINE_ARI_APP):
@@ -262,5 +275,9 @@ class Worker:
 
 
 async def _noop() -> None:
+    return None
+
+
+async def _ignore(event: dict) -> None:
     return None
 
