@@ -137,10 +137,11 @@ class AppConnection:
             events.put_nowait(None)  # closed by Asterisk
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
+        except (ConnectionClosed, OSError) as exc:  # the pump raises it: reconnect
             events.put_nowait(exc)
         finally:
             transport.close("closed")
+            events.put_nowait(None)  # whatever ended the reader, the pump ends too
 
     async def _pump(self, ws) -> None:
         """Every event of ws handled, in order, until it ends (its requests answered meanwhile)."""

@@ -111,7 +111,7 @@ class Queueing:
 
     async def wait(self) -> None:
         """Music, periodic position, and offers from the dispatcher until an agent answers."""
-        call, telephony = self.call, self.ports.telephony
+        call = self.call
         await self.take_place()
         self.music_soon(True)
         loop = asyncio.get_running_loop()

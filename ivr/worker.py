@@ -39,7 +39,7 @@ HEARTBEAT_SECONDS = 1.0
 # Websockets opened only to carry ARI requests (ivr.ari_ws), besides the applications' own:
 # one request in flight on each, HTTP when all are busy. Their application names
 # (`<own app>-req<n>`) never get a call.
-REQUEST_SOCKETS = 6
+REQUEST_SOCKETS = 8
 
 
 class Worker:
