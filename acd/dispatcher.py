@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from acd.routing import plan_offers
-from acd.store import WAKEUP_CHANNEL, AcdStore, AgentRecord
+from acd.store import WAKEUP_CHANNEL, AcdStore, AgentRecord, QueuedCall, Snapshot
 from core.kv import subscription_messages
 
 log = logging.getLogger(__name__)
@@ -73,13 +73,26 @@ class Dispatcher:
                 log.warning("wake-up subscription lost", exc_info=True)
                 await asyncio.sleep(1)  # retry period
 
-    async def dispatch_once(self, *, woken: bool = False) -> int:
-        """One planning round; returns the number of offers made. A wake-up round is skipped
-        when none of our calls waits (only we offer our calls); the periodic one always runs
-        (it notices a lost ACD state and offers abandoned by a dead worker)."""
+    async def enter(self, call: QueuedCall) -> None:
+        """A call of ours into the ACD, and a planning round at once on the view read in the
+        same round trip (queue entry -> claim is two Redis round trips). A round that fails
+        after the call is in is left to the dispatcher's loop (woken)."""
+        view = await self.store.enter(call)
+        try:
+            await self.dispatch_once(view=view)
+        except Exception:
+            log.warning("dispatch at queue entry failed", exc_info=True)
+            self.wake()
+
+    async def dispatch_once(self, *, woken: bool = False, view: Snapshot | None = None) -> int:
+        """One planning round (on `view` if given); returns the number of offers made. A
+        wake-up round is skipped when none of our calls waits (only we offer our calls); the
+        periodic one always runs (it notices a lost ACD state and offers abandoned by a dead
+        worker). Rounds may overlap (ours, and other workers'): every claim is atomic."""
         if woken and not any(s.phase == "queued" for s in self.sessions.values()):
             return 0
-        view = await self.store.snapshot()
+        if view is None:
+            view = await self.store.snapshot()
         if view.epoch != self.epoch:
             lost, self.epoch = self.epoch is not None, view.epoch
             if lost:

@@ -104,7 +104,7 @@ return 1
 # The whole centre in one round trip: every waiting call, every agent not logged out, and
 # the epoch (set to ARGV[3] if missing). KEYS: waiting set, agents set, epoch;
 # ARGV: call key prefix, agent key prefix, candidate epoch.
-_SNAPSHOT = """
+_SNAPSHOT_BODY = """
 redis.call('SET', KEYS[3], ARGV[3], 'NX')
 local calls, agents = {}, {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -115,6 +115,14 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
 end
 return {calls, agents, redis.call('GET', KEYS[3])}
 """
+_SNAPSHOT = _SNAPSHOT_BODY
+# A call into its queue, then the snapshot, in one round trip (a new call's first planning
+# round). KEYS as _SNAPSHOT plus the call's hash; ARGV as _SNAPSHOT plus the call id and the
+# hash's field/value pairs.
+_ENTER = """
+redis.call('HSET', KEYS[4], unpack(ARGV, 5))
+redis.call('SADD', KEYS[1], ARGV[4])
+""" + _SNAPSHOT_BODY
 
 # Versioned write: apply field/value pairs if the hash's version is still ARGV[1].
 _CAS = """
@@ -210,6 +218,12 @@ class Snapshot:
     epoch: str  # changes only when Redis lost the ACD's keys
 
 
+def _call_fields(call: QueuedCall) -> dict[str, str]:
+    return {"call_id": str(call.call_id), "queue": call.queue, "entered_at": repr(call.entered_at),
+            "app": call.app, "caller_number": call.caller_number, "urgent": "1" if call.urgent else "0",
+            "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded))}
+
+
 def _state_fields(st: AgentState) -> dict[str, str]:
     return {"state": st.state, "reason": st.reason, "since": repr(st.since), "idle_since": repr(st.idle_since),
             "wrap_until": "" if st.wrap_until is None else repr(st.wrap_until),
@@ -229,6 +243,7 @@ class AcdStore:
         self._cas = redis.register_script(_CAS)
         self._seize = redis.register_script(_SEIZE)
         self._snapshot = redis.register_script(_SNAPSHOT)
+        self._enter = redis.register_script(_ENTER)
         # snapshot rows parsed before, by their raw fields: an unchanged agent or call is not
         # parsed again (the dispatcher reads the whole centre at every wake-up)
         self._parsed: dict[tuple[str, ...], AgentRecord | QueuedCall] = {}
@@ -358,12 +373,16 @@ class AcdStore:
     async def enqueue(self, call: QueuedCall) -> None:
         """Put a call in its queue (or back into it, keeping its entry time); one round trip."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.call_key(call.call_id), mapping={
-                "call_id": str(call.call_id), "queue": call.queue, "entered_at": repr(call.entered_at),
-                "app": call.app, "caller_number": call.caller_number, "urgent": "1" if call.urgent else "0",
-                "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded))})
+            pipe.hset(self.call_key(call.call_id), mapping=_call_fields(call))
             pipe.sadd(self.waiting_key, str(call.call_id))
             await pipe.execute()
+
+    async def enter(self, call: QueuedCall) -> Snapshot:
+        """enqueue() and then snapshot(), atomically, in one round trip."""
+        fields = [x for kv in _call_fields(call).items() for x in kv]
+        return self._view(*await self._enter(
+            keys=[self.waiting_key, self.agents_key, self.epoch_key, self.call_key(call.call_id)],
+            args=[f"{self.prefix}:call:", f"{self.prefix}:agent:", secrets.token_hex(8), str(call.call_id), *fields]))
 
     async def get_call(self, call_id: int) -> QueuedCall | None:
         data = await self.redis.hgetall(self.call_key(call_id))
@@ -390,9 +409,11 @@ class AcdStore:
     async def snapshot(self) -> Snapshot:
         """Waiting calls, agents and the epoch, read atomically in one round trip (the
         dispatcher's view)."""
-        calls, agents, epoch = await self._snapshot(
+        return self._view(*await self._snapshot(
             keys=[self.waiting_key, self.agents_key, self.epoch_key],
-            args=[f"{self.prefix}:call:", f"{self.prefix}:agent:", secrets.token_hex(8)])
+            args=[f"{self.prefix}:call:", f"{self.prefix}:agent:", secrets.token_hex(8)]))
+
+    def _view(self, calls: list, agents: list, epoch: str) -> Snapshot:
         before, parsed = self._parsed, {}
         queued = [c for c in (self._parse(row, QueuedCall, "call_id", before, parsed) for row in calls) if c]
         present = [a for a in (self._parse(row, AgentRecord, "user_id", before, parsed) for row in agents) if a]

@@ -73,15 +73,14 @@ class Queueing:
                 log.info("music request failed", extra={"call_id": self.call.call_id, "error": str(exc)})
 
     async def enqueue(self, *, fresh: bool) -> None:
-        """Into the ACD first (our dispatcher looks at once), then the record and the events.
+        """Into the ACD first (offered at once if an agent is free), then the record and the events.
         A new call wakes only this worker's dispatcher: the others never offer a call they do
         not serve, and a new call is the last of its queue. A call back in the queue (transfer,
         failed transfer) keeps its place ahead of others: every dispatcher is told."""
         call, acd = self.call, self.ports.acd
         if call.entered_at is None:
             call.entered_at = time.time()
-        await acd.enqueue(self.acd_entry())
-        self.ports.wake_dispatcher()
+        await self.ports.enter_acd(self.acd_entry())
         if not fresh:
             await acd.wake("queued")
         fields: dict[str, Any] = {"phase": call.phase.value, "queue": call.queue, "urgent": call.urgent}
@@ -258,8 +257,7 @@ class Queueing:
         await call.transition(lifecycle.OfferWithdrawn())
         if call.entered_at is None:
             call.entered_at = time.time()
-        await ports.acd.enqueue(self.acd_entry())
-        ports.wake_dispatcher()
+        await ports.enter_acd(self.acd_entry())
 
     # ---------------------------------------------------------------- the agent answered
     async def connect(self, leg: Leg) -> None:
