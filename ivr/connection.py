@@ -6,9 +6,9 @@ events that arrived meanwhile. The websocket is opened first, so nothing that ha
 during the re-sync is missed. `ApplicationReplaced` (another websocket took the app) ends
 the connection for good: the app belongs to someone else now.
 
-The websocket also carries ARI requests (ivr.ari_ws): a reader task hands each RESTResponse
-to its waiting request at once and queues the events, which are handled one at a time and in
-order, so a handler may itself wait for an ARI answer on the same websocket.
+A websocket may also carry ARI requests (ivr.ari_ws; the worker opens a few for that alone):
+a reader task hands each RESTResponse to its waiting request at once and queues the events,
+which are handled one at a time and in order, so a handler may itself wait for an ARI answer.
 """
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[dict], Awaitable[None]]
 Hook = Callable[[], Awaitable[None]]
 BACKOFF_START, BACKOFF_MAX = 0.25, 5.0
+PING_INTERVAL, PING_TIMEOUT = 5.0, 5.0
+# Asterisk reads a websocket's frames, keepalive pongs included, in the thread that runs its
+# requests: a websocket carrying requests waits longer for a pong than the slowest request
+# may take (ivr.ari: 10 s), so a slow command never costs the socket.
+REQUEST_PING_TIMEOUT = 20.0
 
 
 class AppConnection:
@@ -38,9 +43,11 @@ class AppConnection:
 
     def __init__(self, ari: AriClient, ws_base: str, api_key: str, app: str, *,
                  on_event: EventHandler, on_connected: Hook, on_disconnected: Hook | None = None,
-                 on_replaced: Hook | None = None, carry_requests: bool = True) -> None:
+                 on_replaced: Hook | None = None, carry_requests: bool = False,
+                 ping_timeout: float = PING_TIMEOUT) -> None:
         self.ari, self.app = ari, app
         self.carry_requests = carry_requests  # attach the websocket to the client for its requests
+        self.ping_timeout = ping_timeout
         self.transport: WsTransport | None = None
         self.url = f"{ws_base}/events?app={quote(app)}&api_key={quote(api_key, safe=':')}&subscribeAll=false"
         self.on_event, self.on_connected = on_event, on_connected
@@ -71,8 +78,9 @@ class AppConnection:
         backoff = BACKOFF_START
         while not self.replaced:
             try:
-                async with websockets.connect(self.url, open_timeout=5, ping_interval=5, ping_timeout=5,
-                                              close_timeout=2, max_size=2**23) as ws:
+                async with websockets.connect(self.url, open_timeout=5, ping_interval=PING_INTERVAL,
+                                              ping_timeout=self.ping_timeout, close_timeout=2,
+                                              max_size=2**23) as ws:
                     await self._serve(ws)
             except asyncio.CancelledError:
                 raise

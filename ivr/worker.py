@@ -19,7 +19,7 @@ from core.tasks import stop_tasks
 from core.timeutil import utcnow
 from events.bus import EventBus
 from ivr.ari import AriClient
-from ivr.connection import AppConnection
+from ivr.connection import REQUEST_PING_TIMEOUT, AppConnection
 from ivr.ownership import Ownership
 from ivr.ports import CallPorts
 from ivr.prompts import PromptLibrary
@@ -36,9 +36,11 @@ ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupR
                  "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
 HEARTBEAT_SECONDS = 1.0
-# Websockets opened only to carry ARI requests (ivr.ari_ws), besides the applications' own:
-# one request in flight on each, HTTP when all are busy. Their application names
-# (`<own app>-req<n>`) never get a call.
+# Websockets opened only to carry ARI requests (ivr.ari_ws): one request in flight on each,
+# HTTP when all are busy. Their application names (`<own app>-req<n>`) never get a call. The
+# applications' own websockets carry none: Asterisk reads a websocket (its keepalive too) in
+# the thread that runs its requests, and a command waiting for a busy channel must never cost
+# the events' websocket (a reconnect is a re-sync).
 REQUEST_SOCKETS = 8
 
 
@@ -109,7 +111,8 @@ class Worker:
     def open_request_sockets(self) -> None:
         for n in range(REQUEST_SOCKETS):
             conn = AppConnection(self.ari, self.ws_base, self.api_key, f"{self.own_app}-req{n}",
-                                 on_event=_ignore, on_connected=_noop)
+                                 on_event=_ignore, on_connected=_noop, carry_requests=True,
+                                 ping_timeout=REQUEST_PING_TIMEOUT)
             self.request_sockets.append(conn)
             conn.start()
 

@@ -22,7 +22,7 @@ async def _nothing(*_args) -> None:
 async def connected(ari: AriClient, asterisk) -> AppConnection:
     app = f"wsreq-{secrets.token_hex(3)}"
     conn = AppConnection(ari, asterisk.ws_url, f"{asterisk.user}:{asterisk.password}", app,
-                         on_event=_nothing, on_connected=_nothing)
+                         on_event=_nothing, on_connected=_nothing, carry_requests=True)
     conn.start()
     await asyncio.wait_for(conn.connected.wait(), 10)
     return conn
