@@ -36,12 +36,6 @@ ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupR
                  "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
 HEARTBEAT_SECONDS = 1.0
-# Websockets opened only to carry ARI requests (ivr.ari_ws): one request in flight on each,
-# HTTP when all are busy. Their application names (`<own app>-req<n>`) never get a call. The
-# applications' own websockets carry none: Asterisk reads a websocket (its keepalive too) in
-# the thread that runs its requests, and a command waiting for a busy channel must never cost
-# the events' websocket (a reconnect is a re-sync).
-REQUEST_SOCKETS = 8
 
 
 class Worker:
@@ -109,7 +103,13 @@ class Worker:
         return conn
 
     def open_request_sockets(self) -> None:
-        for n in range(REQUEST_SOCKETS):
+        """Websockets opened only to carry ARI requests (ivr.ari_ws; HOTLINE_ARI_REQUEST_SOCKETS):
+        one request in flight on each, HTTP when all are busy. Their application names
+        (`<own app>-req<n>`) never get a call. The applications' own websockets carry none:
+        Asterisk reads a websocket (its keepalive too) in the thread that runs its requests, and
+        a command waiting for a busy channel must never cost the events' websocket (a
+        reconnect is a re-sync)."""
+        for n in range(self.settings.telephony.ari_request_sockets):
             conn = AppConnection(self.ari, self.ws_base, self.api_key, f"{self.own_app}-req{n}",
                                  on_event=_ignore, on_connected=_noop, carry_requests=True,
                                  ping_timeout=REQUEST_PING_TIMEOUT)
