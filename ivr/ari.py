@@ -1,7 +1,8 @@
 """A thin asyncio ARI client, operations checked against Asterisk's own Swagger.
 
-Requests go over the application websockets when any is open (Asterisk 22 REST over
-websocket, ivr.ari_ws: no HTTP connection or parser per command), else over HTTP (httpx).
+Requests go over a free websocket of those attached (Asterisk 22 REST over websocket,
+ivr.ari_ws: no HTTP connection or parser per command; the worker opens them), else over
+HTTP (httpx).
 
 The operation table is read from the running Asterisk (`/ari/api-docs/*.json`), so the
 client speaks exactly the ARI version it talks to, and a misspelt parameter fails here
@@ -190,7 +191,9 @@ class AriClient:
         if op is None:
             raise TypeError(f"no ARI operation {resource_name}.{nickname} (spec loaded: {bool(self.operations)})")
         path, query, body = op.request_parts(kwargs)
-        transport = self._transport() if not op.path.endswith("/file") else None  # a file: HTTP only
+        # HTTP for a file (Asterisk sends none on a websocket) and for a path with an escaped
+        # character (Asterisk decodes the path of an HTTP request, not of a websocket one)
+        transport = self._transport() if not op.path.endswith("/file") and "%" not in path else None
         if transport is not None:
             status, text = await transport.request(op.method, path, query, body, self.timeout)
             if status >= 400:

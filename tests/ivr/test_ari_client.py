@@ -104,12 +104,16 @@ async def test_a_request_over_the_websocket_is_one_restrequest_frame():
             "reason_phrase": "x", "uri": frame["uri"], **({"message_body": body} if body else {})})
 
     transport = WsTransport(send, "test")
-    ari = client_with(lambda r: httpx.Response(500))  # HTTP must not be used
+    over_http = []
+    ari = client_with(lambda r: over_http.append(r.url.raw_path) or httpx.Response(204))
     ari.attach(transport)
-    assert await ari.channels.play(channelId="a b", media=["sound:x", "sound:y"]) == {"id": "pb1"}
+    assert await ari.channels.play(channelId="1733.45", media=["sound:x", "sound:y"]) == {"id": "pb1"}
     assert await ari.channels.originate(endpoint="PJSIP/1001", variables={"X": "1"}) is None
+    assert over_http == []
+    await ari.channels.hangup(channelId="a b")  # an escaped path: HTTP (Asterisk decodes only those)
+    assert over_http == [b"/ari/channels/a%20b"]
     play, originate = sent
-    assert play["type"] == "RESTRequest" and play["method"] == "POST" and play["uri"] == "channels/a%20b/play"
+    assert play["type"] == "RESTRequest" and play["method"] == "POST" and play["uri"] == "channels/1733.45/play"
     assert play["query_strings"] == [{"name": "media", "value": "sound:x,sound:y"}] and "message_body" not in play
     assert originate["content_type"] == "application/json"
     assert json.loads(originate["message_body"]) == {"variables": {"X": "1"}}
