@@ -27,6 +27,12 @@ from typing import Any
 import httpx
 
 Send = Callable[[str], Awaitable[None]]
+# httpx's timeout bounds each wait for data; this one bounds the whole request, measured by the
+# worker's event loop. A starved worker (its loop seconds behind) finds answers that arrived
+# long ago only late: the request gets three times the client's timeout, and a few more turns
+# of the loop (its pending reads) before it fails.
+TIMEOUT_FACTOR = 3
+LATE_TURNS = 3
 
 
 class AriSocketClosed(httpx.TransportError):
@@ -66,10 +72,14 @@ class WsTransport:
         try:
             await self._send(json.dumps(frame))
             self.sent += 1
-            async with asyncio.timeout(timeout):
-                return await future
-        except TimeoutError as exc:
-            raise AriSocketTimeout(f"{method} {uri}: no answer within {timeout} s") from exc
+            await asyncio.wait((future,), timeout=timeout * TIMEOUT_FACTOR)
+            for _ in range(LATE_TURNS):  # a starved event loop may hold an answer unread
+                if future.done():
+                    break
+                await asyncio.sleep(0)  # one turn of the loop: its pending reads are done
+            if not future.done():
+                raise AriSocketTimeout(f"{method} {uri}: no answer within {timeout * TIMEOUT_FACTOR} s")
+            return future.result()
         except (OSError, ConnectionError) as exc:
             raise AriSocketClosed(f"{method} {uri}: {exc}") from exc
         except Exception as exc:

@@ -34,8 +34,8 @@ BACKOFF_START, BACKOFF_MAX = 0.25, 5.0
 PING_INTERVAL, PING_TIMEOUT = 5.0, 5.0
 # Asterisk reads a websocket's frames, keepalive pongs included, in the thread that runs its
 # requests: a websocket carrying requests waits longer for a pong than the slowest request
-# may take (ivr.ari: 10 s), so a slow command never costs the socket.
-REQUEST_PING_TIMEOUT = 20.0
+# may take (ivr.ari_ws: 30 s), so a slow command never costs the socket.
+REQUEST_PING_TIMEOUT = 35.0
 
 
 class AppConnection:
