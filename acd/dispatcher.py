@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from acd.routing import plan_offers
-from acd.store import WAKEUP_CHANNEL, AcdStore, AgentRecord
+from acd.store import WAKEUP_CHANNEL, AcdStore, AgentRecord, QueuedCall, Snapshot
 from core.kv import subscription_messages
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,12 @@ class Dispatcher:
         listener = asyncio.create_task(self._listen())
         try:
             while True:
+                woken = False
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+                    woken = await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
                 self._wake.clear()
                 try:
-                    await self.dispatch_once()
+                    await self.dispatch_once(woken=woken)
                 except Exception:
                     log.warning("dispatch failed", exc_info=True)
         finally:
@@ -72,9 +73,26 @@ class Dispatcher:
                 log.warning("wake-up subscription lost", exc_info=True)
                 await asyncio.sleep(1)  # retry period
 
-    async def dispatch_once(self) -> int:
-        """One planning round; returns the number of offers made."""
-        view = await self.store.snapshot()
+    async def enter(self, call: QueuedCall) -> None:
+        """A call of ours into the ACD, and a planning round at once on the view read in the
+        same round trip (queue entry -> claim is two Redis round trips). A round that fails
+        after the call is in is left to the dispatcher's loop (woken)."""
+        view = await self.store.enter(call)
+        try:
+            await self.dispatch_once(view=view)
+        except Exception:
+            log.warning("dispatch at queue entry failed", exc_info=True)
+            self.wake()
+
+    async def dispatch_once(self, *, woken: bool = False, view: Snapshot | None = None) -> int:
+        """One planning round (on `view` if given); returns the number of offers made. A
+        wake-up round is skipped when none of our calls waits (only we offer our calls); the
+        periodic one always runs (it notices a lost ACD state and offers abandoned by a dead
+        worker). Rounds may overlap (ours, and other workers'): every claim is atomic."""
+        if woken and not any(s.phase == "queued" for s in self.sessions.values()):
+            return 0
+        if view is None:
+            view = await self.store.snapshot()
         if view.epoch != self.epoch:
             lost, self.epoch = self.epoch is not None, view.epoch
             if lost:
@@ -86,17 +104,21 @@ class Dispatcher:
         if not calls:
             return 0
         by_agent = {a.user_id: a for a in agents}
-        made = 0
+        mine = []
         for call_id, user_id in plan_offers([c.waiting() for c in calls], [a.snapshot() for a in agents], now):
             session = self.sessions.get(call_id)
-            if session is None or session.phase != "queued":
-                continue  # another worker's call, or ours but not waiting right now
-            result = await self.store.claim(call_id=call_id, user_id=user_id, now=now,
-                                            offer_until=now + self.ring_timeout + 5)
+            if session is not None and session.phase == "queued":  # else another worker's call,
+                mine.append((call_id, user_id, session))            # or ours but not waiting now
+        if not mine:
+            return 0
+        results = await self.store.claim_many([(c, u) for c, u, _ in mine], now=now,
+                                              offer_until=now + self.ring_timeout + 5)
+        made = 0
+        for (_, user_id, session), result in zip(mine, results, strict=True):
             if result == 1:
                 session.post(Offer(by_agent[user_id]))
                 made += 1
-                self.offers += 1
+        self.offers += made
         return made
 
     async def _reenter_lost_calls(self) -> None:

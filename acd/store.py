@@ -27,26 +27,38 @@ from acd.states import AgentState
 PREFIX = "hotline:acd"
 WAKEUP_CHANNEL = "hotline:acd:wakeup"  # pub/sub: "something changed, dispatch now"
 
-# Offer `call` to `agent` if the agent is available and the call still waits.
-# KEYS: agent hash, call hash. ARGV: now, offer_until, call_id, user_id. Returns 1, 0 (agent
-# not available) or -1 (call no longer waiting).
-_CLAIM = """
-local st = redis.call('HGET', KEYS[1], 'state')
-local now = tonumber(ARGV[1])
-local idle = redis.call('HGET', KEYS[1], 'idle_since')
-if st == 'wrap_up' then
-  local wu = tonumber(redis.call('HGET', KEYS[1], 'wrap_until') or '')
-  if wu == nil or wu > now then return 0 end
-  idle = tostring(wu)
-elseif st ~= 'ready' then
-  return 0
+# Offer `call` to `agent` if the agent is available and the call still waits: 1, 0 (agent not
+# available) or -1 (call no longer waiting). One script claims one pair (_CLAIM: KEYS agent
+# hash, call hash; ARGV now, offer_until, call_id, user_id) or many in one round trip
+# (_CLAIM_MANY: KEYS agent1, call1, agent2, call2 …; ARGV now, offer_until, call1, user1, …),
+# each pair atomically checked and taken.
+_CLAIM_FN = """
+local function claim(agent, call, now_s, until_s, call_id, user_id)
+  local st = redis.call('HGET', agent, 'state')
+  local now = tonumber(now_s)
+  local idle = redis.call('HGET', agent, 'idle_since')
+  if st == 'wrap_up' then
+    local wu = tonumber(redis.call('HGET', agent, 'wrap_until') or '')
+    if wu == nil or wu > now then return 0 end
+    idle = tostring(wu)
+  elseif st ~= 'ready' then
+    return 0
+  end
+  if redis.call('HGET', call, 'state') ~= 'waiting' then return -1 end
+  redis.call('HSET', agent, 'state', 'ringing', 'reason', '', 'since', now_s, 'idle_since', idle,
+             'wrap_until', '', 'call_id', call_id, 'offer_until', until_s, 'pending_state', '', 'pending_reason', '')
+  redis.call('HINCRBY', agent, 'version', 1)
+  redis.call('HSET', call, 'state', 'offered', 'agent_id', user_id)
+  return 1
 end
-if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return -1 end
-redis.call('HSET', KEYS[1], 'state', 'ringing', 'reason', '', 'since', ARGV[1], 'idle_since', idle,
-           'wrap_until', '', 'call_id', ARGV[3], 'offer_until', ARGV[2], 'pending_state', '', 'pending_reason', '')
-redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[2], 'state', 'offered', 'agent_id', ARGV[4])
-return 1
+"""
+_CLAIM = _CLAIM_FN + "return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])\n"
+_CLAIM_MANY = _CLAIM_FN + """
+local out = {}
+for i = 1, #KEYS / 2 do
+  out[i] = claim(KEYS[2 * i - 1], KEYS[2 * i], ARGV[1], ARGV[2], ARGV[1 + 2 * i], ARGV[2 + 2 * i])
+end
+return out
 """
 
 # The offer of call ARGV[2] to the agent ended without an answer.
@@ -92,7 +104,7 @@ return 1
 # The whole centre in one round trip: every waiting call, every agent not logged out, and
 # the epoch (set to ARGV[3] if missing). KEYS: waiting set, agents set, epoch;
 # ARGV: call key prefix, agent key prefix, candidate epoch.
-_SNAPSHOT = """
+_SNAPSHOT_BODY = """
 redis.call('SET', KEYS[3], ARGV[3], 'NX')
 local calls, agents = {}, {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -103,6 +115,14 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
 end
 return {calls, agents, redis.call('GET', KEYS[3])}
 """
+_SNAPSHOT = _SNAPSHOT_BODY
+# A call into its queue, then the snapshot, in one round trip (a new call's first planning
+# round). KEYS as _SNAPSHOT plus the call's hash; ARGV as _SNAPSHOT plus the call id and the
+# hash's field/value pairs.
+_ENTER = """
+redis.call('HSET', KEYS[4], unpack(ARGV, 5))
+redis.call('SADD', KEYS[1], ARGV[4])
+""" + _SNAPSHOT_BODY
 
 # Versioned write: apply field/value pairs if the hash's version is still ARGV[1].
 _CAS = """
@@ -198,6 +218,12 @@ class Snapshot:
     epoch: str  # changes only when Redis lost the ACD's keys
 
 
+def _call_fields(call: QueuedCall) -> dict[str, str]:
+    return {"call_id": str(call.call_id), "queue": call.queue, "entered_at": repr(call.entered_at),
+            "app": call.app, "caller_number": call.caller_number, "urgent": "1" if call.urgent else "0",
+            "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded))}
+
+
 def _state_fields(st: AgentState) -> dict[str, str]:
     return {"state": st.state, "reason": st.reason, "since": repr(st.since), "idle_since": repr(st.idle_since),
             "wrap_until": "" if st.wrap_until is None else repr(st.wrap_until),
@@ -211,11 +237,16 @@ class AcdStore:
         self.redis = redis
         self.prefix = prefix
         self._claim = redis.register_script(_CLAIM)
+        self._claim_many = redis.register_script(_CLAIM_MANY)
         self._offer_failed = redis.register_script(_OFFER_FAILED)
         self._answered = redis.register_script(_ANSWERED)
         self._cas = redis.register_script(_CAS)
         self._seize = redis.register_script(_SEIZE)
         self._snapshot = redis.register_script(_SNAPSHOT)
+        self._enter = redis.register_script(_ENTER)
+        # snapshot rows parsed before, by their raw fields: an unchanged agent or call is not
+        # parsed again (the dispatcher reads the whole centre at every wake-up)
+        self._parsed: dict[tuple[str, ...], AgentRecord | QueuedCall] = {}
 
     # ---------------------------------------------------------------- keys
     def agent_key(self, user_id: int) -> str:
@@ -316,6 +347,14 @@ class AcdStore:
         return int(await self._claim(keys=[self.agent_key(user_id), self.call_key(call_id)],
                                      args=[repr(now), repr(offer_until), str(call_id), str(user_id)]))
 
+    async def claim_many(self, pairs: list[tuple[int, int]], *, now: float, offer_until: float) -> list[int]:
+        """claim() for each (call_id, user_id), in order, in one round trip."""
+        if not pairs:
+            return []
+        keys = [k for call_id, user_id in pairs for k in (self.agent_key(user_id), self.call_key(call_id))]
+        args = [repr(now), repr(offer_until)] + [str(x) for pair in pairs for x in pair]
+        return [int(r) for r in await self._claim_many(keys=keys, args=args)]
+
     async def seize(self, *, user_id: int, call_id: int, now: float) -> int:
         """Mark a known agent busy with a call dialled directly: 1 seized, 2 not an ACD agent, 0 busy."""
         return int(await self._seize(keys=[self.agent_key(user_id)], args=[repr(now), str(call_id)]))
@@ -334,12 +373,16 @@ class AcdStore:
     async def enqueue(self, call: QueuedCall) -> None:
         """Put a call in its queue (or back into it, keeping its entry time); one round trip."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.call_key(call.call_id), mapping={
-                "call_id": str(call.call_id), "queue": call.queue, "entered_at": repr(call.entered_at),
-                "app": call.app, "caller_number": call.caller_number, "urgent": "1" if call.urgent else "0",
-                "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded))})
+            pipe.hset(self.call_key(call.call_id), mapping=_call_fields(call))
             pipe.sadd(self.waiting_key, str(call.call_id))
             await pipe.execute()
+
+    async def enter(self, call: QueuedCall) -> Snapshot:
+        """enqueue() and then snapshot(), atomically, in one round trip."""
+        fields = [x for kv in _call_fields(call).items() for x in kv]
+        return self._view(*await self._enter(
+            keys=[self.waiting_key, self.agents_key, self.epoch_key, self.call_key(call.call_id)],
+            args=[f"{self.prefix}:call:", f"{self.prefix}:agent:", secrets.token_hex(8), str(call.call_id), *fields]))
 
     async def get_call(self, call_id: int) -> QueuedCall | None:
         data = await self.redis.hgetall(self.call_key(call_id))
@@ -366,12 +409,29 @@ class AcdStore:
     async def snapshot(self) -> Snapshot:
         """Waiting calls, agents and the epoch, read atomically in one round trip (the
         dispatcher's view)."""
-        calls, agents, epoch = await self._snapshot(
+        return self._view(*await self._snapshot(
             keys=[self.waiting_key, self.agents_key, self.epoch_key],
-            args=[f"{self.prefix}:call:", f"{self.prefix}:agent:", secrets.token_hex(8)])
-        queued = [QueuedCall.from_hash(d) for d in map(_pairs, calls) if d.get("call_id")]
-        present = [AgentRecord.from_hash(d) for d in map(_pairs, agents) if d.get("user_id")]
+            args=[f"{self.prefix}:call:", f"{self.prefix}:agent:", secrets.token_hex(8)]))
+
+    def _view(self, calls: list, agents: list, epoch: str) -> Snapshot:
+        before, parsed = self._parsed, {}
+        queued = [c for c in (self._parse(row, QueuedCall, "call_id", before, parsed) for row in calls) if c]
+        present = [a for a in (self._parse(row, AgentRecord, "user_id", before, parsed) for row in agents) if a]
+        self._parsed = parsed
         return Snapshot(queued, sorted(present, key=lambda a: a.user_id), epoch)
+
+    @staticmethod
+    def _parse(row: list[str], kind, id_field: str, before: dict, parsed: dict):
+        """One HGETALL row of the snapshot as a record (None without its id), parsed once."""
+        key = (kind.__name__, *row)
+        record = before.get(key)
+        if record is None:
+            data = _pairs(row)
+            if not data.get(id_field):
+                return None
+            record = kind.from_hash(data)
+        parsed[key] = record
+        return record
 
     async def wake(self, reason: str = "") -> None:
         """Tell every worker's dispatcher to look again (agent ready, call queued …)."""

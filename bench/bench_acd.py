@@ -9,8 +9,15 @@ longest-idle agent, same ring timeout, no wrap-up, the caller keys 1 in a menu f
 talk 1 s (--talk-ms): 20 agents take 20 calls/s, so the limit found is the system's, not the
 agents'.
 
+Each rate runs ours then app_queue (side by side, the same minute's machine load, printed with
+every figure); a system's ladder stops at its first failed call. Then the same ladder for our
+ACD with more workers (`--workers 1,2`: calls/s by the number of workers). "Offered twice": a
+caller whose call reached an agent's phone more than once (the agents answer every INVITE,
+so a second one is a second offer). The summary is a markdown table, ready for
+docs/benchmarks.md.
+
 Run (root, with PostgreSQL and Redis; `make bench` runs every bench):
-    python bench/bench_acd.py [--rates 2,4,8,12,16,24] [--seconds 10] [--agents 20]
+    python bench/bench_acd.py [--rates 2,6,10,16,20,24,28] [--seconds 10] [--agents 20] [--workers 1,2]
 Environment: HOTLINE_SIP_PORT / HOTLINE_ARI_PORT / HOTLINE_ASTERISK_ROOT as for the platform,
 HOTLINE_BENCH_PG (admin DSN), HOTLINE_BENCH_REDIS (default redis://127.0.0.1:6379/13).
 """
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import re
 import sys
@@ -50,6 +58,9 @@ class StepResult:
     calls: int
     failed: int
     latencies_ms: list[float]
+    workers: int = 1
+    offered_twice: int = 0
+    load: float = 0.0  # the machine's 1-minute load average when the step ended
 
     def percentile(self, q: float) -> float | None:
         if not self.latencies_ms:
@@ -168,15 +179,22 @@ async def acd_queue_entries(settings: Settings, prefix: str, expected: int) -> t
     return entries, failed
 
 
-def invite_times(workdir: Path, prefix: str) -> dict[str, float]:
-    """caller number -> the first INVITE an agent phone received for it (epoch s)."""
-    first: dict[str, float] = {}
+def invite_times(workdir: Path, prefix: str, talk_ms: int) -> tuple[dict[str, float], int]:
+    """caller number -> the first INVITE an agent phone received for it (epoch s), and how
+    many callers were offered twice at once: two INVITEs closer together than a talk (an agent
+    who answered and hung up before the bridge was made sends the caller back to the queue,
+    and its next offer is no double one)."""
+    times: dict[str, list[float]] = {}
     for log in workdir.glob("agent-*_logs.log"):
         for match in INVITE_LOG.finditer(log.read_text(errors="replace")):
             number, at = match.group(3), float(match.group(2))
-            if number.startswith(prefix) and (number not in first or at < first[number]):
-                first[number] = at
-    return first
+            if number.startswith(prefix):
+                times.setdefault(number, []).append(at)
+    twice = 0
+    for offers in times.values():
+        offers.sort()
+        twice += any(b - a < talk_ms / 1000 for a, b in itertools.pairwise(offers))
+    return {number: offers[0] for number, offers in times.items()}, twice
 
 
 def app_queue_entries(console_log: Path, prefix: str) -> dict[str, float]:
@@ -205,9 +223,9 @@ def sipp_failed(workdir: Path, name: str) -> int:
 
 
 async def run_step(system: str, rate: float, seconds: float, *, settings, runner, workdir: Path,
-                   dtmf_pcap: str, step: int, console_log: Path) -> StepResult:
+                   dtmf_pcap: str, step: int, console_log: Path, workers: int = 1, talk_ms: int = 1000) -> StepResult:
     calls = max(1, int(rate * seconds))
-    prefix = f"1{step:02d}{0 if system == 'acd' else 9}00"
+    prefix = f"1{step:02d}{0 if system == 'acd' else 9}00"  # step < 100: a unique prefix per step
     service = "12345" if system == "acd" else "12399"
     proc = run_callers(runner, prefix=prefix, service=service, rate=rate, calls=calls, dtmf_pcap=dtmf_pcap)
     try:
@@ -216,7 +234,7 @@ async def run_step(system: str, rate: float, seconds: float, *, settings, runner
         proc.kill()
         code = -1
     failed = sipp_failed(workdir, proc.name)
-    invites = invite_times(workdir, prefix)
+    invites, twice = invite_times(workdir, prefix, talk_ms)
     if system == "acd":
         entries, record_failures = await acd_queue_entries(settings, prefix, calls)
         failed = max(failed, record_failures)
@@ -226,47 +244,73 @@ async def run_step(system: str, rate: float, seconds: float, *, settings, runner
         failed = 1
     latencies = [(invites[n] - entries[n]) * 1000 for n in entries if n in invites]
     failed = max(failed, calls - len(latencies))
-    return StepResult(system, rate, calls, failed, latencies)
+    return StepResult(system, rate, calls, failed, latencies, workers, twice, os.getloadavg()[0])
 
 
 def fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:7.1f}"
+    return "—" if value is None else f"{value:.1f}"
 
 
-def report(results: list[StepResult]) -> None:
-    print("\n  rate  calls | our ACD p50 / p99 (ms)  failed | app_queue p50 / p99 (ms)  failed | p50 ratio")
-    rates = sorted({r.rate for r in results})
-    for rate in rates:
-        ours = next((r for r in results if r.rate == rate and r.system == "acd"), None)
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a is not None and b else "—"
+
+
+def best_rate(results: list[StepResult], system: str, workers: int = 1) -> float:
+    """The highest rate of the ladder below the first failed step (0 if the first failed)."""
+    best = 0.0
+    for r in sorted((r for r in results if r.system == system and r.workers == workers), key=lambda r: r.rate):
+        if r.failed:
+            break
+        best = r.rate
+    return best
+
+
+def report(results: list[StepResult], worker_counts: list[int]) -> None:
+    """The figures as markdown tables (docs/benchmarks.md takes them as they are)."""
+    print("\n| calls/s | our ACD p50 / p99 (ms) | app_queue p50 / p99 (ms) | ratio p50 / p99 | failed ours / app_queue "
+          "| offered twice | load (1 min) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for rate in sorted({r.rate for r in results if r.workers == 1}):
+        ours = next((r for r in results if r.rate == rate and r.system == "acd" and r.workers == 1), None)
         theirs = next((r for r in results if r.rate == rate and r.system == "app_queue"), None)
-        ratio = "-"
-        if ours and theirs and ours.percentile(0.5) and theirs.percentile(0.5):
-            ratio = f"{ours.percentile(0.5) / theirs.percentile(0.5):.2f}"
-        print(f"{rate:6.1f} {(ours or theirs).calls:6d} | "
-              f"{fmt(ours and ours.percentile(0.5))} / {fmt(ours and ours.percentile(0.99))}  "
-              f"{(ours.failed if ours else '-')!s:>6} | "
-              f"{fmt(theirs and theirs.percentile(0.5))} / {fmt(theirs and theirs.percentile(0.99))}  "
-              f"{(theirs.failed if theirs else '-')!s:>6} | {ratio}")
-    best = {}
-    for system in ("acd", "app_queue"):
-        ok = [r.rate for r in results if r.system == system and r.failed == 0]
-        best[system] = max(ok) if ok else 0.0
-    ratio = f"{best['acd'] / best['app_queue']:.2f}" if best["app_queue"] else "-"
-    print(f"\nhighest call rate with no failed call: our ACD {best['acd']:.1f}/s, "
-          f"app_queue {best['app_queue']:.1f}/s (ratio {ratio})")
+        p = {k: (x.percentile(0.5), x.percentile(0.99)) if x else (None, None)
+             for k, x in (("ours", ours), ("theirs", theirs))}
+        load = "/".join(f"{x.load:.1f}" for x in (ours, theirs) if x)
+        print(f"| {rate:g} | {fmt(p['ours'][0])} / {fmt(p['ours'][1])} | {fmt(p['theirs'][0])} / {fmt(p['theirs'][1])} "
+              f"| {ratio(p['ours'][0], p['theirs'][0])} / {ratio(p['ours'][1], p['theirs'][1])} "
+              f"| {ours.failed if ours else '—'} / {theirs.failed if theirs else '—'} "
+              f"| {ours.offered_twice if ours else '—'} / {theirs.offered_twice if theirs else '—'} | {load} |")
+    ours, theirs = best_rate(results, "acd"), best_rate(results, "app_queue")
+    print(f"\nHighest rate without a failed call (1 worker, the default): our ACD {ours:g} calls/s, "
+          f"app_queue {theirs:g} calls/s (ratio {ratio(ours, theirs)}).")
+    if len(worker_counts) > 1:
+        print("\n| workers | highest rate without a failed call (calls/s) | p50 / p99 at it (ms) | offered twice "
+              "| load (1 min) |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for n in worker_counts:
+            rate = best_rate(results, "acd", n)
+            at = next((r for r in results if r.system == "acd" and r.workers == n and r.rate == rate), None)
+            twice = sum(r.offered_twice for r in results if r.system == "acd" and r.workers == n)
+            print(f"| {n} | {rate:g} | {fmt(at and at.percentile(0.5))} / {fmt(at and at.percentile(0.99))} "
+                  f"| {twice} | {at.load if at else 0:.1f} |")
 
 
 # ------------------------------------------------------------------ main
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rates", default="2,4,8,12,16,24")
+    parser.add_argument("--rates", default="2,6,10,16,20,24,28",
+                        help="the ladder, climbed until a system fails a call")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each step")
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--talk-ms", type=int, default=1000,
                         help="how long an agent talks before hanging up (20 agents × 1 s: 20 calls/s)")
     parser.add_argument("--systems", default="acd,app_queue", help="which to run: acd, app_queue or both")
+    parser.add_argument("--workers", default="1,2",
+                        help="numbers of workers to climb the ladder with (our ACD; 1 is the comparison run)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
+    worker_counts = sorted({int(n) for n in args.workers.split(",")} | {1})
+    systems = [name for name in ("acd", "app_queue") if name in args.systems.split(",")]
     if os.geteuid() != 0:
         print("bench_acd: needs root (Asterisk runs chrooted); skipped")
         return 0
@@ -310,15 +354,32 @@ async def main() -> int:
                          name=f"agent-{ext}", trace=False, extra=("-trace_logs",))
         dtmf = str(write_dtmf_pcap(workdir / "dtmf1.pcap", "1", index=0))
         await acd_agents_ready(settings, users, extensions)
-        for system in [name for name in ("acd", "app_queue") if name in args.systems.split(",")]:
-            for step, rate in enumerate(rates, start=1):
-                result = await run_step(system, rate, args.seconds, settings=settings, runner=runner,
-                                        workdir=workdir, dtmf_pcap=dtmf, step=step, console_log=console_log)
-                results.append(result)
-                print(f"{system:9s} {rate:5.1f}/s {result.calls:4d} calls  p50 {fmt(result.percentile(0.5))} ms"
-                      f"  p99 {fmt(result.percentile(0.99))} ms  failed {result.failed}", flush=True)
-                if result.failed:
-                    break
+        step = 0
+
+        async def one(system: str, rate: float, workers: int) -> StepResult:
+            nonlocal step
+            step += 1
+            result = await run_step(system, rate, args.seconds, settings=settings, runner=runner, workdir=workdir,
+                                    dtmf_pcap=dtmf, step=step, console_log=console_log, workers=workers,
+                                    talk_ms=args.talk_ms)
+            results.append(result)
+            print(f"{system:9s} {workers} worker(s) {rate:5.1f}/s {result.calls:4d} calls  "
+                  f"p50 {fmt(result.percentile(0.5))} ms  p99 {fmt(result.percentile(0.99))} ms  "
+                  f"failed {result.failed}  offered twice {result.offered_twice}  load {result.load:.2f}", flush=True)
+            return result
+
+        running = set(systems)
+        for rate in rates:  # side by side: ours, then app_queue, at each rate
+            for system in systems:
+                if system in running and (await one(system, rate, 1)).failed:
+                    running.discard(system)
+        if "acd" in systems:
+            for n in worker_counts[1:]:
+                while len(pool.alive) < n:
+                    pool.start(f"bench{len(pool.processes) + 1}")
+                for rate in rates:
+                    if (await one("acd", rate, n)).failed:
+                        break
     finally:
         runner.close()
         pool.stop_all()
@@ -326,8 +387,8 @@ async def main() -> int:
         if started:
             process.stop(settings)
         drop_database(db_name)
-    report(results)
-    print(f"(logs in {workdir})")
+    report(results, worker_counts)
+    print(f"(logs in {workdir}; load = the machine's 1-minute load average as each step ended)")
     return 0
 
 

@@ -145,6 +145,9 @@ class TelephonySettings(_Section):
     ari_user: str = "hotline"
     ari_password: SecretStr | None = None  # unset: derived from the secret key
     ari_app: str = "hotline"
+    # websockets each worker opens to carry its ARI requests (Asterisk 22 REST over websocket,
+    # ivr/ari_ws.py), one request in flight on each; 0: every request over HTTP
+    ari_request_sockets: int = Field(default=8, ge=0, le=64)
     rtp_start: int = 10000
     rtp_end: int = 10999
     # the address browsers send WebRTC media to (a container's or NAT'd host's public address);

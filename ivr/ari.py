@@ -1,4 +1,8 @@
-"""A thin asyncio ARI client: HTTP over httpx, operations checked against Asterisk's own Swagger.
+"""A thin asyncio ARI client, operations checked against Asterisk's own Swagger.
+
+Requests go over a free websocket of those attached (Asterisk 22 REST over websocket,
+ivr.ari_ws: no HTTP connection or parser per command; the worker opens them), else over
+HTTP (httpx).
 
 The operation table is read from the running Asterisk (`/ari/api-docs/*.json`), so the
 client speaks exactly the ARI version it talks to, and a misspelt parameter fails here
@@ -17,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from ivr.ari_ws import WsTransport
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +119,35 @@ ARI_CONNECTIONS = 8
 
 
 class AriClient:
-    """ARI over HTTP. One per worker; safe to share between tasks."""
+    """ARI over the attached websockets, or HTTP. One per worker; safe to share between tasks."""
 
     def __init__(self, base_url: str, user: str, password: str, *, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
         self.http = httpx.AsyncClient(base_url=self.base_url, auth=(user, password), timeout=timeout,
                                       limits=httpx.Limits(max_connections=ARI_CONNECTIONS))  # all kept alive
         self.operations: dict[tuple[str, str], Operation] = {}
+        self.transports: list[WsTransport] = []  # open websockets that carry requests (ivr.connection)
+
+    # ---------------------------------------------------------------- websockets
+    def attach(self, transport: WsTransport) -> None:
+        """Send requests over this websocket from now on (with the others attached)."""
+        if transport not in self.transports:
+            self.transports.append(transport)
+
+    def detach(self, transport: WsTransport) -> None:
+        if transport in self.transports:
+            self.transports.remove(transport)
+
+    def _transport(self) -> WsTransport | None:
+        """An attached websocket with no request in flight, or None: HTTP. Asterisk serves a
+        websocket's requests one after the other, and a command for a busy channel can keep
+        one waiting for seconds: one request at a time per websocket, like an HTTP/1.1
+        connection, so a slow request never holds up the others."""
+        for transport in self.transports:
+            if not transport.closed and not transport.pending:
+                return transport
+        return None
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -163,12 +191,27 @@ class AriClient:
         if op is None:
             raise TypeError(f"no ARI operation {resource_name}.{nickname} (spec loaded: {bool(self.operations)})")
         path, query, body = op.request_parts(kwargs)
+        # HTTP for a file (Asterisk sends none on a websocket) and for a path with an escaped
+        # character (Asterisk decodes the path of an HTTP request, not of a websocket one)
+        transport = self._transport() if not op.path.endswith("/file") and "%" not in path else None
+        if transport is not None:
+            status, text = await transport.request(op.method, path, query, body, self.timeout)
+            if status >= 400:
+                raise AriError(status, _ws_message(text), method=op.method, path=path)
+            return json.loads(text) if text else None
         response = await self.http.request(op.method, path, params=query, json=body)
         if response.status_code >= 400:
             raise AriError(response.status_code, _message(response), method=op.method, path=path)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+
+def _ws_message(text: str | None) -> str:
+    try:
+        return str(json.loads(text).get("message", text))[:300] if text else ""
+    except (ValueError, AttributeError):
+        return (text or "")[:300]
 
 
 def _message(response: httpx.Response) -> str:

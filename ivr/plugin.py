@@ -67,7 +67,8 @@ def build_call_worker(settings: Settings, *, sessionmaker, redis, ari, telephony
     dispatcher = Dispatcher(store, registry.calls, ring_timeout=settings.calls.ring_timeout_seconds)
     ports = CallPorts(telephony=telephony, acd=store, records=records, publisher=publisher, prompts=prompts,
                       tickets=tickets, seats=seats, recordings=recorder, background=Background(), registry=registry,
-                      wake_dispatcher=dispatcher.wake, policy=call_policy(settings))
+                      wake_dispatcher=dispatcher.wake, enter_acd=dispatcher.enter,
+                      policy=call_policy(settings))
     return Worker(settings=settings, ports=ports, dispatcher=dispatcher, seats=seats, recorder=recorder,
                   publisher=publisher, sessionmaker=sessionmaker, redis=redis, ari=ari, records=records,
                   prompts=prompts, ownership=ownership, ws_base=ws_base, api_key=api_key)

@@ -4,7 +4,7 @@ and reaches nothing else. Each Protocol lists only what the call really uses."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -127,4 +127,5 @@ class CallPorts:
     background: BackgroundPort
     registry: CallRegistry
     wake_dispatcher: Callable[[], None]  # the local dispatcher looks at the queue now
+    enter_acd: Callable[[QueuedCall], Awaitable[None]]  # into the ACD, offered at once if an agent is free
     policy: CallPolicy

@@ -9,6 +9,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from acd import states
 from acd.dispatcher import Offer
 from acd.store import AgentRecord, QueuedCall
@@ -25,6 +27,16 @@ from ivr.prompt_texts import queue_position_text
 
 log = logging.getLogger(__name__)
 RING_BACKSTOP = 5.0  # seconds after the originate timeout we stop waiting for Asterisk
+# The queue entry's announcement (position lookup, call.queued event) starts this long after
+# the entry: the ACD's first offer for the call (queue entry -> the agent's phone rings) does
+# not share the worker with it. The wallboard sees the call this much later.
+ANNOUNCE_DELAY = 0.05
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    """A music request nobody waits for any more (the caller left) fails quietly."""
+    if not task.cancelled():
+        task.exception()
 
 
 class Queueing:
@@ -32,20 +44,50 @@ class Queueing:
 
     def __init__(self, call: CallContext) -> None:
         self.call, self.ports = call, call.ports
+        self._music: asyncio.Task | None = None  # the caller's music request still in flight
+
+    async def music(self, on: bool) -> None:
+        """Music on or off for the caller, after the request made before (kept in order)."""
+        await self.music_settled()
+        await self.ports.telephony.moh(self.call.caller, on)
+
+    def music_soon(self, on: bool) -> None:
+        """Ask for the music without waiting for Asterisk's answer (the ACD's offer does not
+        wait for it); the next music request or the bridge waits for it first."""
+        previous = self._music
+
+        async def request() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            await self.ports.telephony.moh(self.call.caller, on)
+
+        self._music = asyncio.create_task(request(), name=f"moh-{self.call.call_id}")
+        self._music.add_done_callback(_retrieved)
+
+    async def music_settled(self) -> None:
+        task, self._music = self._music, None
+        if task is not None:
+            try:
+                await task
+            except (AriError, httpx.HTTPError) as exc:  # the caller left meanwhile, or Asterisk did
+                log.info("music request failed", extra={"call_id": self.call.call_id, "error": str(exc)})
 
     async def enqueue(self, *, fresh: bool) -> None:
-        """Into the ACD first (dispatchers see it at once), then the record and the events."""
+        """Into the ACD first (offered at once if an agent is free), then the record and the events.
+        A new call wakes only this worker's dispatcher: the others never offer a call they do
+        not serve, and a new call is the last of its queue. A call back in the queue (transfer,
+        failed transfer) keeps its place ahead of others: every dispatcher is told."""
         call, acd = self.call, self.ports.acd
         if call.entered_at is None:
             call.entered_at = time.time()
-        await acd.enqueue(self.acd_entry())
-        self.ports.wake_dispatcher()
-        await acd.wake("queued")
+        await self.ports.enter_acd(self.acd_entry())
+        if not fresh:
+            await acd.wake("queued")
         fields: dict[str, Any] = {"phase": call.phase.value, "queue": call.queue, "urgent": call.urgent}
         if fresh:
             fields["entered_queue_at"] = datetime.fromtimestamp(call.entered_at, UTC)
         call.record(event="queued" if fresh else None, detail={"queue": call.queue, "urgent": call.urgent}, **fields)
-        self.ports.background.run(self.announce_queued())
+        self.ports.background.run(self.announce_queued(delay=ANNOUNCE_DELAY))
 
     def acd_entry(self) -> QueuedCall:
         call = self.call
@@ -56,8 +98,10 @@ class Queueing:
         """Back into the ACD's shared state with the entry time we know (see acd.dispatcher)."""
         await self.ports.acd.enqueue(self.acd_entry())
 
-    async def announce_queued(self) -> None:
+    async def announce_queued(self, delay: float = 0.0) -> None:
         call, publisher = self.call, self.ports.publisher
+        if delay:
+            await asyncio.sleep(delay)  # off the first offer's path (ANNOUNCE_DELAY)
         position = await publisher.queue_position(call.call_id)
         await publisher.calls.call_queued(CallQueued(
             call_id=call.call_id, queue=call.queue or "general", urgent=call.urgent, position=position,
@@ -66,9 +110,9 @@ class Queueing:
 
     async def wait(self) -> None:
         """Music, periodic position, and offers from the dispatcher until an agent answers."""
-        call, telephony = self.call, self.ports.telephony
+        call = self.call
         await self.take_place()
-        await telephony.moh(call.caller, True)
+        self.music_soon(True)
         loop = asyncio.get_running_loop()
         every = self.ports.policy.announce_every
         next_announce = loop.time() + every
@@ -81,12 +125,12 @@ class Queueing:
             elif isinstance(message, Offer):
                 if await self.ring(message.agent):
                     return
-                await telephony.moh(call.caller, True)
+                await self.music(True)
             elif isinstance(message, dict) and message.get("type") == "PlaybackFinished" \
                     and message["playback"]["id"] == announcing:
                 announcing = None
                 self.ports.registry.drop_playback(message["playback"]["id"])
-                await telephony.moh(call.caller, True)
+                await self.music(True)
 
     async def take_place(self) -> None:
         """The caller's place in the ACD: entered now, or the one it already has."""
@@ -110,11 +154,11 @@ class Queueing:
         media = await self.ports.prompts.speak(queue_position_text(position - 1))
         playback = f"pb-{call.call_id}-{secrets.token_hex(4)}"
         self.ports.registry.add_playback(playback, call)
-        await telephony.moh(call.caller, False)
+        await self.music(False)
         try:
             await telephony.play(call.caller, [media], playback)
         except AriError:
-            await telephony.moh(call.caller, True)
+            await self.music(True)
             return None
         return playback
 
@@ -213,14 +257,13 @@ class Queueing:
         await call.transition(lifecycle.OfferWithdrawn())
         if call.entered_at is None:
             call.entered_at = time.time()
-        await ports.acd.enqueue(self.acd_entry())
-        ports.wake_dispatcher()
+        await ports.enter_acd(self.acd_entry())
 
     # ---------------------------------------------------------------- the agent answered
     async def connect(self, leg: Leg) -> None:
         """Bridge the caller with the agent and start recording both."""
         call, telephony = self.call, self.ports.telephony
-        await telephony.moh(call.caller, False)
+        await self.music(False)
         if call.bridge_id is None:
             call.bridge_id = f"call-{call.call_id}"
             await telephony.bridge(call.bridge_id, f"hotline call {call.call_id}")

@@ -32,8 +32,13 @@ class SeatDirectory:
         """The seat's browser softphone if registered, else its desk phone, else None."""
         if not extension:
             return None
-        browser, phone = await asyncio.gather(self.endpoint_online(f"webrtc{extension}"),
-                                              self.endpoint_online(extension))
+        states = self.endpoint_states
+        browser_state, phone_state = states.get(f"webrtc{extension}"), states.get(extension)
+        if browser_state is not None and phone_state is not None:  # the ring path: no task, no request
+            browser, phone = browser_state == "online", phone_state == "online"
+        else:
+            browser, phone = await asyncio.gather(self.endpoint_online(f"webrtc{extension}"),
+                                                  self.endpoint_online(extension))
         if browser:
             return f"PJSIP/webrtc{extension}"
         return f"PJSIP/{extension}" if phone else None

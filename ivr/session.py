@@ -37,6 +37,10 @@ from ivr.voice_menu import VoiceMenu
 log = logging.getLogger(__name__)
 RECORD_WRITE_ATTEMPTS = 8  # about half a minute of backoff
 OPEN_RECORD_ATTEMPTS = 4  # the caller waits unanswered meanwhile
+# A call's record writes start this long after the first of a burst: a queue entry's write
+# (a database transaction, milliseconds of the worker's CPU) does not run between the ACD's
+# claim and the agent's originate, and the writes that follow wait in order behind it.
+RECORD_DELAY = 0.02
 
 
 class CallSession:
@@ -123,6 +127,7 @@ class CallSession:
             self._writer = asyncio.create_task(self._write_records())
 
     async def _write_records(self) -> None:
+        await asyncio.sleep(RECORD_DELAY)  # off the ring path (RECORD_DELAY)
         while not self._writes.empty():
             fields = self._writes.get_nowait()
             # a database blip delays the write; only one failing for half a minute is lost (logged)

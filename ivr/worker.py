@@ -19,7 +19,7 @@ from core.tasks import stop_tasks
 from core.timeutil import utcnow
 from events.bus import EventBus
 from ivr.ari import AriClient
-from ivr.connection import AppConnection
+from ivr.connection import REQUEST_PING_TIMEOUT, AppConnection
 from ivr.ownership import Ownership
 from ivr.ports import CallPorts
 from ivr.prompts import PromptLibrary
@@ -53,6 +53,7 @@ class Worker:
         self.own_app = f"{settings.telephony.ari_app}-{settings.calls.worker_id}"
         self.call_regions = parse_call_regions(settings.calls.call_regions)  # a bad value fails at start
         self.apps: dict[str, AppConnection] = {}
+        self.request_sockets: list[AppConnection] = []
         self.sessions = self.registry.calls  # the command server finds a command's call here
         self.resyncer = Resyncer(ports, records=records, sessionmaker=sessionmaker, worker_id=settings.calls.worker_id,
                                  start_inbound=self.start_inbound)
@@ -69,6 +70,7 @@ class Worker:
         if not await self.ownership.hold(self.own_app):
             raise RuntimeError(f"application {self.own_app} is owned by another worker")
         self.connect_app(self.own_app)
+        self.open_request_sockets()
         await self.hold_fallback_app()
         for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run(),
                      self.publisher.queue_stats_loop(), self.seat_secrets_loop(),
@@ -79,7 +81,7 @@ class Worker:
         """Graceful stop: calls stay up in Asterisk; another worker (or our restart) adopts them."""
         self.stopping = True
         await stop_tasks(self._tasks, timeout=STOP_SECONDS)
-        for conn in list(self.apps.values()):
+        for conn in [*self.apps.values(), *self.request_sockets]:
             await conn.stop()
         sessions = self.registry.live()  # opening ones too
         await stop_tasks((s.task for s in sessions), timeout=STOP_SECONDS)
@@ -102,6 +104,20 @@ class Worker:
         self.apps[app] = conn
         conn.start()
         return conn
+
+    def open_request_sockets(self) -> None:
+        """Websockets opened only to carry ARI requests (ivr.ari_ws; HOTLINE_ARI_REQUEST_SOCKETS):
+        one request in flight on each, HTTP when all are busy. Their application names
+        (`<own app>-req<n>`) never get a call. The applications' own websockets carry none:
+        Asterisk reads a websocket (its keepalive too) in the thread that runs its requests, and
+        a command waiting for a busy channel must never cost the events' websocket (a
+        reconnect is a re-sync)."""
+        for n in range(self.settings.telephony.ari_request_sockets):
+            conn = AppConnection(self.ari, self.ws_base, self.api_key, f"{self.own_app}-req{n}",
+                                 on_event=_ignore, on_connected=_noop, carry_requests=True,
+                                 ping_timeout=REQUEST_PING_TIMEOUT)
+            self.request_sockets.append(conn)
+            conn.start()
 
     async def hold_fallback_app(self) -> None:
         """One worker of the node also serves the dialplan's default application (HOTLINE_ARI_APP):
@@ -272,5 +288,9 @@ class Worker:
 
 
 async def _noop() -> None:
+    return None
+
+
+async def _ignore(event: dict) -> None:
     return None
 

@@ -94,3 +94,43 @@ async def test_caller_leaving_during_the_offer_gives_the_agent_back(redis):
     await store.offer_failed(call_id=5, user_id=1, now=now + 2, outcome="cancelled")
     agent = await store.get_agent(1)
     assert (agent.state.state, agent.state.reason) == ("not_ready", "会议")
+
+
+async def test_batched_claims_of_racing_workers_still_offer_each_agent_and_call_once(settings, redis):
+    """Each dispatcher claims all its planned pairs in one script: racing batches (overlapping
+    agents and calls) still give every agent at most one call and every call at most one agent."""
+    workers = [AcdStore(create_redis(settings.redis.redis_url)) for _ in range(3)]
+    try:
+        for uid in range(1, 6):
+            await _agent(workers[0], uid, f"100{uid}")
+        for call_id in range(200, 208):
+            await _call(workers[0], call_id)
+        now = time.time()
+        batches = [[(200 + (i + k) % 8, 1 + (i * 2 + k) % 5) for k in range(5)] for i in range(3)]
+        results = await asyncio.gather(*(w.claim_many(b, now=now, offer_until=now + 15)
+                                         for w, b in zip(workers, batches, strict=True)))
+        won = [pair for batch, res in zip(batches, results, strict=True)
+               for pair, r in zip(batch, res, strict=True) if r == 1]
+        assert len(won) == 5  # five agents, eight calls
+        assert len({c for c, _ in won}) == len(won) and len({u for _, u in won}) == len(won)
+        agents = {a.user_id: a for a in await workers[0].agents()}
+        assert {(a.call_id, uid) for uid, a in agents.items()} == set(won)
+        assert await workers[1].claim_many([], now=now, offer_until=now + 15) == []
+    finally:
+        for store in workers:
+            await store.redis.aclose()
+
+
+async def test_entering_a_call_returns_the_view_with_it_in_one_round_trip(redis):
+    store = AcdStore(redis)
+    await _agent(store, 1, "1001")
+    await _call(store, 5)
+    view = await store.enter(QueuedCall(call_id=6, queue="general", entered_at=123.5, app="hotline-b",
+                                        caller_number="13900000006", urgent=True, excluded=frozenset({1})))
+    assert view.epoch and view.epoch == (await store.snapshot()).epoch
+    assert [a.user_id for a in view.agents] == [1]
+    mine = next(c for c in view.calls if c.call_id == 6)
+    assert (mine.queue, mine.entered_at, mine.app, mine.urgent, mine.excluded, mine.state) == \
+        ("general", 123.5, "hotline-b", True, frozenset({1}), "waiting")
+    assert {c.call_id for c in view.calls} == {5, 6}
+    assert await store.get_call(6) == mine

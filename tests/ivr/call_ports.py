@@ -16,5 +16,7 @@ def fake_ports(**parts: Any) -> CallPorts:
     """Ports with the given parts; those not given are empty stand-ins."""
     defaults = {name: SimpleNamespace() for name in ("telephony", "acd", "records", "publisher", "prompts",
                                                      "tickets", "seats", "recordings")}
+    acd = parts.get("acd", defaults.get("acd"))
     return CallPorts(**{**defaults, "background": Background(), "registry": CallRegistry(),
-                        "wake_dispatcher": lambda: None, "policy": POLICY, **parts})
+                        "wake_dispatcher": lambda: None, "enter_acd": lambda entry: acd.enqueue(entry),
+                        "policy": POLICY, **parts})

@@ -2,6 +2,7 @@
 and parameters come from the spec, a misspelt parameter is a TypeError before any request."""
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -83,3 +84,51 @@ def test_the_shipped_specs_parse(asterisk):
     for needed in (("channels", "originate"), ("bridges", "record"), ("channels", "startMoh"),
                    ("recordings", "stop"), ("endpoints", "get"), ("channels", "rtpstatistics")):
         assert needed in ari.operations
+
+
+async def test_a_request_over_the_websocket_is_one_restrequest_frame():
+    """The frame Asterisk 22 reads (res/ari/ari_websocket_requests.c): method, uri relative to
+    /ari, query_strings, the body as JSON text; its RESTResponse answers the call."""
+    from ivr.ari_ws import WsTransport
+
+    sent: list[dict] = []
+    transport: WsTransport
+
+    async def send(text: str) -> None:
+        frame = json.loads(text)
+        sent.append(frame)
+        status = 201 if frame["uri"].endswith("/play") else 204
+        body = json.dumps({"id": "pb1"}) if status == 201 else None
+        asyncio.get_running_loop().call_soon(transport.resolve, {
+            "type": "RESTResponse", "request_id": frame["request_id"], "status_code": status,
+            "reason_phrase": "x", "uri": frame["uri"], **({"message_body": body} if body else {})})
+
+    transport = WsTransport(send, "test")
+    over_http = []
+    ari = client_with(lambda r: over_http.append(r.url.raw_path) or httpx.Response(204))
+    ari.attach(transport)
+    assert await ari.channels.play(channelId="1733.45", media=["sound:x", "sound:y"]) == {"id": "pb1"}
+    assert await ari.channels.originate(endpoint="PJSIP/1001", variables={"X": "1"}) is None
+    assert over_http == []
+    await ari.channels.hangup(channelId="a b")  # an escaped path: HTTP (Asterisk decodes only those)
+    assert over_http == [b"/ari/channels/a%20b"]
+    play, originate = sent
+    assert play["type"] == "RESTRequest" and play["method"] == "POST" and play["uri"] == "channels/1733.45/play"
+    assert play["query_strings"] == [{"name": "media", "value": "sound:x,sound:y"}] and "message_body" not in play
+    assert originate["content_type"] == "application/json"
+    assert json.loads(originate["message_body"]) == {"variables": {"X": "1"}}
+    assert play["request_id"] != originate["request_id"] and not transport.pending
+
+
+async def test_a_closed_websocket_fails_its_waiting_request():
+    from ivr.ari_ws import AriSocketClosed, WsTransport
+
+    async def send(text: str) -> None:
+        asyncio.get_running_loop().call_soon(transport.close, "gone")
+
+    transport = WsTransport(send, "test")
+    ari = client_with(lambda r: httpx.Response(204))
+    ari.attach(transport)
+    with pytest.raises(AriSocketClosed):
+        await ari.channels.hangup(channelId="x")
+    assert await ari.channels.hangup(channelId="x") is None  # the closed socket is skipped: HTTP
