@@ -53,17 +53,20 @@ def segment(text: str) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=65536)
+def _term(word: str) -> str | None:
+    """The search term a segmented word stands for, or None (stopword, punctuation, lone letter)."""
+    word = word.strip().lower()
+    if not word or word in STOPWORDS or not WORD_CHAR.search(word):
+        return None
+    if len(word) == 1 and not word.isdigit() and not _is_cjk(word):
+        return None
+    return word
+
+
 def tokens(text: str) -> list[str]:
     """Words of a text: search-mode segmentation, lower-cased, stopwords and punctuation dropped."""
-    words = []
-    for word in segment(text):
-        word = word.strip().lower()
-        if not word or word in STOPWORDS or not WORD_CHAR.search(word):
-            continue
-        if len(word) == 1 and not word.isdigit() and not _is_cjk(word):
-            continue
-        words.append(word)
-    return words
+    return [term for term in map(_term, segment(text)) if term is not None]
 
 
 @lru_cache(maxsize=8192)

@@ -22,6 +22,7 @@ K1 = 1.5
 B = 0.75
 TITLE_WEIGHT = 3  # a word in the title counts as three in the body
 Terms = Mapping[str, int]  # an article's terms with their (weighted) counts
+_NO_SLOTS, _NO_COUNTS = np.empty(0, np.int32), np.empty(0, np.float64)
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,11 @@ class SearchIndex:
             for term, count in terms.items():
                 added[term].append((slot, count))
         for term in removed.keys() | added.keys():
-            slots, counts = new.postings.get(term, (np.empty(0, np.int32), np.empty(0, np.float64)))
-            if term in removed:
-                keep = ~np.isin(slots, np.fromiter(removed[term], dtype=np.int32))
+            posting = new.postings.get(term)
+            slots, counts = posting if posting is not None else (_NO_SLOTS, _NO_COUNTS)
+            gone = removed.get(term)
+            if gone:
+                keep = (slots != next(iter(gone))) if len(gone) == 1 else ~np.isin(slots, list(gone))
                 slots, counts = slots[keep], counts[keep]
             if term in added:
                 slots = np.concatenate([slots, np.array([s for s, _ in added[term]], dtype=np.int32)])
