@@ -19,7 +19,7 @@ from core.settings import Settings, get_settings
 from desktop.seat_access import SeatAccessControl
 from events.bus import EventBus, Hub
 from events.outbox import relay_pending
-from knowledge.service import SearchCache
+from knowledge.search_cache import SearchCache
 from stats.pages import MetricsCache
 from workorders import attachments
 

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import Settings
 from core.timeutil import utcnow
+from knowledge.service import next_search_seq, store_search_terms
 from models import KnowledgeArticle, KnowledgeRevision, OrgUnit, User
 
 # (owner unit code, category, region, public, title, body, keywords, source document)
@@ -47,6 +48,8 @@ async def seed_demo_knowledge(session: AsyncSession, settings: Settings) -> None
         revision = KnowledgeRevision(article_id=article.id, version=1, title=title, body=body, keywords=keywords,
                                      source_document=source, state="published", author_id=admin_id,
                                      reviewer_id=admin_id, reviewed_at=utcnow(), review_note="演示数据")
+        await store_search_terms(revision)
         session.add(revision)
         await session.flush()
         article.live_revision_id = revision.id
+        article.search_seq = await next_search_seq(session)

@@ -23,7 +23,7 @@ from knowledge.schemas import (
     RevisionOut,
     SearchHit,
 )
-from knowledge.service import PublishedEntry, SearchCache
+from knowledge.search_cache import Entry, SearchCache
 from knowledge.workflow import ArticleAction
 from models import KnowledgeArticle, KnowledgeFeedback, KnowledgeRevision, OrgUnit
 from web.deps import IdPath, PrincipalDep, RedisDep, SessionDep, UnitOfWorkDep, require
@@ -69,20 +69,20 @@ def _snippet(body: str, words: str, width: int = 120) -> str:
     return body[:width]
 
 
-def _applies(entry: PublishedEntry, region_code: str | None) -> bool:
+def _applies(entry: Entry, region_code: str | None) -> bool:
     # an entry for 510100 answers for 510107 too; one without a region answers everywhere
-    article_region = entry.article.region_code
+    article_region = entry.region_code
     return not article_region or not region_code or region_code.startswith(article_region.rstrip("0") or article_region)
 
 
-def _hits(q: str, index, entries, *, limit: int, allowed: set[int]) -> list[SearchHit]:
+def _hits(q: str, index, entries: dict[int, Entry], *, limit: int, where) -> list[SearchHit]:
     hits = []
-    for hit in index.search(q, limit=limit, allowed=allowed):
+    for hit in index.search(q, limit=limit, where=where):
         entry = entries[hit.id]
-        hits.append(SearchHit(id=hit.id, title=entry.revision.title, snippet=_snippet(entry.revision.body, q),
-                              category=entry.article.category, owner_unit_name=entry.unit_name,
-                              region_code=entry.article.region_code, score=hit.score,
-                              published_at=entry.article.published_at, source_document=entry.revision.source_document))
+        hits.append(SearchHit(id=hit.id, title=entry.title, snippet=_snippet(entry.body, q),
+                              category=entry.category, owner_unit_name=entry.owner_unit_name,
+                              region_code=entry.region_code, score=hit.score,
+                              published_at=entry.published_at, source_document=entry.source_document))
     return hits
 
 
@@ -97,8 +97,7 @@ async def public_search(request: Request, q: Query_, session: SessionDep, redis:
     if count > PUBLIC_SEARCHES_PER_MINUTE:
         raise TooManyRequests("查询过于频繁，请稍后再试 (too many searches)", retry_after=int(await redis.ttl(key)) or 1)
     index, entries = await _cache(request).current(session, redis)
-    allowed = {i for i, e in entries.items() if e.article.public}
-    return _hits(q, index, entries, limit=limit, allowed=allowed)
+    return _hits(q, index, entries, limit=limit, where=lambda i: entries[i].public)
 
 
 @router.get("/search", response_model=list[SearchHit])
@@ -109,9 +108,12 @@ async def staff_search(
 ) -> list[SearchHit]:
     """Search for agents and grassroots staff: every published entry that applies to the region."""
     index, entries = await _cache(request).current(session, redis)
-    allowed = {i for i, e in entries.items()
-               if _applies(e, region_code) and (category is None or e.article.category == category)}
-    return _hits(q, index, entries, limit=limit, allowed=allowed)
+
+    def where(article_id: int) -> bool:  # asked of the best-ranked matches only, not of every entry
+        entry = entries[article_id]
+        return _applies(entry, region_code) and (category is None or entry.category == category)
+
+    return _hits(q, index, entries, limit=limit, where=where)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)

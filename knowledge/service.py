@@ -1,23 +1,28 @@
 """Knowledge base operations: authoring by the owning unit, review by the hotline, search."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from sqlalchemy import ColumnElement, String, and_, cast, exists, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from access.permissions import Permission
 from access.principal import Principal
+from core.chinese_text import TOKENS_VERSION
 from core.errors import Conflict, Forbidden, NotFound
 from core.timeutil import utcnow
 from knowledge.schemas import ArticleContent, ArticleCreate
-from knowledge.search_index import IndexedArticle, SearchIndex
+from knowledge.search_cache import VERSION_KEY
+from knowledge.search_index import article_terms
 from knowledge.workflow import ArticleAction, ArticleStatus, IllegalArticleTransition, Side, next_status
 from models import AuditEvent, KnowledgeArticle, KnowledgeFeedback, KnowledgeRevision, OrgUnit
 
-VERSION_KEY = "knowledge:version"  # bumped after every committed publish/retire: processes rebuild their index
+# one PostgreSQL advisory lock, held from taking a search_seq until the commit: the numbers
+# become visible in their order, so a process that has seen n has seen everything below it
+SEARCH_SEQ_LOCK = 0x12345_16
 # the audit actions of writing an entry: with each revision's author_id, who wrote any of its text
 AUTHORING_ACTIONS = ("knowledge_created", "knowledge_edited")
 
@@ -109,6 +114,7 @@ async def act(session: AsyncSession, *, principal: Principal, article_id: int, a
         require_reviewer(principal)
         _step(ArticleStatus(article.status), action, Side.REVIEWER)
         article.status, article.retired_at = ArticleStatus.RETIRED, utcnow()
+        article.search_seq = await next_search_seq(session)
         return ActOutcome(article, search_changed=True)
     pending = await session.get(KnowledgeRevision, article.pending_revision_id) if article.pending_revision_id else None
     if pending is None:
@@ -127,9 +133,26 @@ async def act(session: AsyncSession, *, principal: Principal, article_id: int, a
 
 
 async def bump_search_index(redis: Redis) -> None:
-    """Tell every process to rebuild its index; only after the change is committed, or a process
-    could rebuild from the old rows and keep them under the new version."""
+    """Tell every process to re-read the changed entries; only after the change is committed, or a
+    process could read the old rows and take them for the new version (knowledge/search_cache.py)."""
     await redis.incr(VERSION_KEY)
+
+
+async def next_search_seq(session: AsyncSession) -> int:
+    """The number of a change to what search finds, in commit order: on PostgreSQL the advisory
+    lock serialises the changes until their commit (publishing is rare: reviewers, not callers);
+    SQLite has one writer at a time anyway."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(SEARCH_SEQ_LOCK)))
+    return int(await session.scalar(select(func.coalesce(func.max(KnowledgeArticle.search_seq), 0)))) + 1
+
+
+async def store_search_terms(revision: KnowledgeRevision) -> None:
+    """The version's search terms, computed once when it is published (in a worker thread: a long
+    text takes milliseconds to segment)."""
+    revision.search_terms = await asyncio.to_thread(article_terms, revision.title, revision.body,
+                                                    tuple(revision.keywords or ()))
+    revision.search_terms_version = TOKENS_VERSION
 
 
 async def authors(session: AsyncSession, article_id: int) -> set[int]:
@@ -193,6 +216,8 @@ async def _publish(session: AsyncSession, article: KnowledgeArticle, revision: K
         previous.state = "superseded"
     article.live_revision_id, article.pending_revision_id = revision.id, None
     article.status, article.published_at = ArticleStatus.PUBLISHED, utcnow()
+    await store_search_terms(revision)
+    article.search_seq = await next_search_seq(session)
 
 
 async def report_error(session: AsyncSession, *, principal: Principal, article_id: int, text: str) -> KnowledgeFeedback:
@@ -204,39 +229,3 @@ async def report_error(session: AsyncSession, *, principal: Principal, article_i
     session.add(feedback)
     await session.flush()
     return feedback
-
-
-@dataclass
-class PublishedEntry:
-    article: KnowledgeArticle
-    revision: KnowledgeRevision
-    unit_name: str
-
-
-async def published_entries(session: AsyncSession) -> list[PublishedEntry]:
-    """Every live entry with its live text and owner name."""
-    rows = await session.execute(
-        select(KnowledgeArticle, KnowledgeRevision, OrgUnit.name)
-        .join(KnowledgeRevision, KnowledgeRevision.id == KnowledgeArticle.live_revision_id)
-        .join(OrgUnit, OrgUnit.id == KnowledgeArticle.owner_unit_id)
-        .where(KnowledgeArticle.status == ArticleStatus.PUBLISHED))
-    return [PublishedEntry(article, revision, name) for article, revision, name in rows.tuples()]
-
-
-class SearchCache:
-    """A process's search index, rebuilt when another process publishes or retires (Redis counter)."""
-
-    def __init__(self) -> None:
-        self.version: str | None = None
-        self.index = SearchIndex(())
-        self.entries: dict[int, PublishedEntry] = {}
-
-    async def current(self, session: AsyncSession, redis: Redis) -> tuple[SearchIndex, dict[int, PublishedEntry]]:
-        version = str(await redis.get(VERSION_KEY) or "0")
-        if version != self.version:
-            entries = await published_entries(session)
-            self.entries = {e.article.id: e for e in entries}
-            self.index = SearchIndex(IndexedArticle(e.article.id, e.revision.title, e.revision.body,
-                                                    tuple(e.revision.keywords)) for e in entries)
-            self.version = version
-        return self.index, self.entries

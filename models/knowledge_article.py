@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.timeutil import utcnow
@@ -31,3 +31,6 @@ class KnowledgeArticle(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
     retired_at: Mapped[datetime | None]
+    # the order of changes to what search finds (publish, retire): every process's index re-reads
+    # the entries changed after the last number it saw (knowledge/search_cache.py); None = never
+    search_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)

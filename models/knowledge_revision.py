@@ -29,3 +29,7 @@ class KnowledgeRevision(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str | None] = mapped_column(String(500))
+    # the version's search terms with their weighted counts, computed when it is published
+    # (knowledge.search_index.article_terms), and the tokens() rules they were made with
+    search_terms: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    search_terms_version: Mapped[int | None] = mapped_column(Integer)

@@ -147,20 +147,26 @@ class TicketNotifier:
                 "unit_id": unit_id if unit_id is not None else ticket.lead_unit_id,
                 "category": ticket.category, "region_code": ticket.region_code}
 
-    async def _emit(self, event: TicketFacts, ticket: Ticket, *, also_units: Iterable[int | None] = ()) -> None:
+    async def _emit(self, event: TicketFacts, ticket: Ticket, *, also_units: Iterable[int | None] = (),
+                    new: bool = False) -> None:
         session = self.uow.session
-        if self._units is None:
+        # a ticket being created has no assignment yet: no query for them
+        concerned = [] if new else [a.unit_id for a in await repository.active_assignments(session, ticket.id)]
+        concerned += [ticket.lead_unit_id, *also_units]
+        # the unit tree only when a unit is concerned or named (not for a new ticket, say: its
+        # audience is the hotline's roles alone, and nothing in it names a unit)
+        if self._units is None and any(u is not None for u in (*concerned, event.unit_id)):
             self._units = await repository.unit_facts(session)
-        concerned = [a.unit_id for a in await repository.active_assignments(session, ticket.id)]
-        unit_ids = audience_unit_ids(self._units, [*concerned, ticket.lead_unit_id, *also_units])
+        units = self._units or {}
+        unit_ids = audience_unit_ids(units, concerned)
         audience, data = ticket_audience(ticket, unit_ids), event.model_dump(mode="json")
         self.uow.emit(event.type, data, audience=audience)
         # kept for whoever is offline, in the same transaction (workorders.notifications)
         await notifications.record(session, type_=event.type, data=data, audience=audience, ticket=ticket,
-                                   units=self._units)
+                                   units=units)
 
     async def ticket_created(self, ticket: Ticket) -> None:
-        await self._emit(TicketCreated(**self._facts(ticket, None), channel=ticket.channel), ticket)
+        await self._emit(TicketCreated(**self._facts(ticket, None), channel=ticket.channel), ticket, new=True)
 
     async def ticket_dispatched(self, ticket: Ticket, *, co_unit_ids: list[int]) -> None:
         await self._emit(TicketDispatched(**self._facts(ticket, ticket.lead_unit_id), lead_unit_id=ticket.lead_unit_id,
