@@ -16,6 +16,8 @@ import click
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from analytics.service import EvaluationReport
+from analytics.tasks import evaluate_once
 from core.logging import configure_logging
 from core.resources import Resources
 from core.settings import Settings, get_settings
@@ -34,6 +36,7 @@ class SchedulerReport:
     tickets: PassReport
     recordings: IntegrityReport
     relayed: int  # outbox events published for an earlier, interrupted unit of work
+    alerts: EvaluationReport | None = None  # hot-topic indexing and alerts (analytics.tasks)
 
 
 async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
@@ -42,10 +45,22 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     now = now or utcnow()
     tickets = await run_pass(sessionmaker, redis, settings, now=now)
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
+    alerts = await _evaluate_alerts(sessionmaker, redis, settings, now=now)
     relayed = await relay_pending(sessionmaker, EventBus(redis, settings.redis.events_channel))
     await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
     await prune_notifications(sessionmaker)  # kept 90 days (workorders.notifications.KEEP)
-    return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed)
+    return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed, alerts=alerts)
+
+
+async def _evaluate_alerts(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
+                           now: datetime) -> EvaluationReport | None:
+    """Alerts (预警) also rise and subside with the clock, not only with new tickets; a failure here
+    must not stop the rest of the pass."""
+    try:
+        return await evaluate_once(sessionmaker, EventBus(redis, settings.redis.events_channel), settings, now=now)
+    except Exception:
+        log.exception("analytics evaluation failed in the scheduler pass")
+        return None
 
 
 async def _loop(once: bool, interval: float) -> None:
