@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, Interval, and_, case, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -150,7 +150,7 @@ def repeat_condition() -> ColumnElement[bool]:
         mine.source_ticket_id == Ticket.id, earlier_caller.phone == mine.phone,
         earlier_topic.ticket_id == earlier_caller.source_ticket_id, earlier_topic.topic == TicketTopic.topic,
         earlier_topic.ticket_id != Ticket.id, earlier_topic.created_at < Ticket.created_at,
-        earlier_topic.created_at >= Ticket.created_at - timedelta(days=REPEAT_DAYS))
+        earlier_topic.created_at + literal(timedelta(days=REPEAT_DAYS), Interval()) >= Ticket.created_at)
 
 
 async def repeats_by(session: AsyncSession, key, start: datetime, end: datetime,
