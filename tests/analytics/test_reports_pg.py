@@ -8,7 +8,7 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from models import Call, Ticket, TicketCaller, TicketEvent
 from reports.xlsx import SHEETS
@@ -52,13 +52,13 @@ async def test_the_monthly_report_matches_the_hand_count(client, session):
     t = await _fixture(client, session, agent)
     zjj, water = await unit_id(session, "WH-ZJJ"), await unit_id(session, "CD-WATER")
     steps = {  # dispatch due/done, lead unit, sign due/done, handle due/done
-        t[0]: dict(dispatch_due_at=at(3, 12), dispatched_at=at(3, 11), lead_unit_id=zjj, sign_due_at=at(4),
-                   signed_at=at(3, 15), handle_due_at=at(10), completed_at=at(12)),
-        t[1]: dict(dispatch_due_at=at(5, 12), dispatched_at=at(5, 14), lead_unit_id=zjj, sign_due_at=at(6),
-                   signed_at=at(6, 11), handle_due_at=at(12), completed_at=at(11)),
-        t[2]: dict(dispatch_due_at=at(9, 12), dispatched_at=at(9, 11), lead_unit_id=water, sign_due_at=at(10),
-                   signed_at=at(9, 16), handle_due_at=at(20), completed_at=None, extended_days=5),
-        t[3]: dict(dispatch_due_at=at(15, 12), dispatched_at=None),
+        t[0]: {"dispatch_due_at": at(3, 12), "dispatched_at": at(3, 11), "lead_unit_id": zjj, "sign_due_at": at(4),
+                   "signed_at": at(3, 15), "handle_due_at": at(10), "completed_at": at(12)},
+        t[1]: {"dispatch_due_at": at(5, 12), "dispatched_at": at(5, 14), "lead_unit_id": zjj, "sign_due_at": at(6),
+                   "signed_at": at(6, 11), "handle_due_at": at(12), "completed_at": at(11)},
+        t[2]: {"dispatch_due_at": at(9, 12), "dispatched_at": at(9, 11), "lead_unit_id": water, "sign_due_at": at(10),
+                   "signed_at": at(9, 16), "handle_due_at": at(20), "completed_at": None, "extended_days": 5},
+        t[3]: {"dispatch_due_at": at(15, 12), "dispatched_at": None},
     }
     for ticket_id, values in steps.items():
         await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(**values))
