@@ -100,13 +100,21 @@ class Grouper:
     threshold: float
     vocabulary: Vocabulary
     known: dict[str, Counter[str]] = field(default_factory=dict)
+    places: frozenset[str] = frozenset()  # names of regions (双流, 武侯区 …): where, not what
     _vectors: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the known topics' vectors (after the vocabulary grew)."""
         self._vectors = {label: self.vocabulary.vector(counts) for label, counts in self.known.items()}
 
+    def words(self, text: str) -> tuple[str, ...]:
+        return tuple(w for w in content_words(text) if w not in self.places)
+
     def assign(self, text: str) -> Assignment:
-        words = content_words(text)
+        words = self.words(text)
         vector = self.vocabulary.vector(words)
         if not vector:
             return Assignment("其他", ())
@@ -131,7 +139,8 @@ class Grouper:
         return Assignment(topic, tuple(keywords))
 
 
-def group(texts: Sequence[str], *, threshold: float, recent: Mapping[str, Iterable[Sequence[str]]] | None = None) -> list[Assignment]:
+def group(texts: Sequence[str], *, threshold: float, recent: Mapping[str, Iterable[Sequence[str]]] | None = None,
+          places: Iterable[str] = ()) -> list[Assignment]:
     """Assign each text a topic; recent: topic → the keyword lists of its recent tickets."""
     vocabulary = Vocabulary()
     known: dict[str, Counter[str]] = {}
@@ -140,21 +149,62 @@ def group(texts: Sequence[str], *, threshold: float, recent: Mapping[str, Iterab
         for keywords in keyword_lists:
             vocabulary.add(keywords)
             counts.update(keywords)
+    grouper = Grouper(threshold=threshold, vocabulary=vocabulary, known=known, places=frozenset(places))
     for text in texts:
-        vocabulary.add(content_words(text))
-    grouper = Grouper(threshold=threshold, vocabulary=vocabulary, known=known)
+        vocabulary.add(grouper.words(text))
+    grouper.refresh()
     return [grouper.assign(text) for text in texts]
 
 
+def is_anchored(topic: str) -> bool:
+    """A topic named by one shared word (an anchor), not by a lone ticket's leading words."""
+    return "·" not in topic
+
+
+def regroup(lone: Mapping[int, tuple[str, Sequence[str]]], anchors: Mapping[str, int]) -> dict[int, str]:
+    """Tickets that started a topic of their own (no word shared yet) and hold a word that has since
+    become an anchor: ticket → that anchor (the most shared one). lone: ticket → (topic, keywords);
+    anchors: anchor word → how many requests share it."""
+    moves = {}
+    for ticket, (topic, keywords) in lone.items():
+        if is_anchored(topic):
+            continue
+        held = [w for w in keywords if w in anchors]
+        if held:
+            moves[ticket] = max(held, key=lambda w: (anchors[w], -list(keywords).index(w)))
+    return moves
+
+
+PLACE_SUFFIXES = ("自治州", "自治县", "街道", "市", "区", "县", "州", "镇", "乡")
+
+
+def place_names(names: Iterable[str]) -> frozenset[str]:
+    """Region names and their short forms (双流区 → 双流), lower-cased."""
+    result = set()
+    for name in names:
+        name = (name or "").strip().lower()
+        if not name:
+            continue
+        result.add(name)
+        for suffix in PLACE_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                result.add(name[: -len(suffix)])
+                break
+    return frozenset(result)
+
+
 def describe(keyword_lists: Iterable[Sequence[str]], *, fallback: str) -> tuple[str, list[str]]:
-    """A topic's label and keywords as its tickets show them: the words most of them share (the
-    label: the leading word, with the second when nearly as common), else the stored key."""
+    """A topic's label and keywords as its tickets show them. An anchored topic (fallback: its key) is
+    labelled by its anchor; another by the words most of its tickets share (the leading word, with
+    the second when nearly as common); without keywords, by its key."""
     counts: Counter[str] = Counter()
     for keywords in keyword_lists:
         counts.update(set(keywords))
     if not counts:
         return fallback, []
     ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    if is_anchored(fallback) and fallback in counts:
+        return fallback[:MAX_LABEL], [fallback, *(w for w in ranked if w != fallback)][:KEYWORDS_KEPT]
     first = ranked[0]
     label = first
     if len(ranked) > 1 and counts[ranked[1]] >= 0.8 * counts[first]:

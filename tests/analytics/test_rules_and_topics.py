@@ -53,3 +53,16 @@ def test_repeat_callers_and_collective_complaints_and_masking():
     assert not alarming(Observation(Kind.REPEAT_CALLER, "x", "噪音", 2), POLICY)
     assert alarming(Observation(Kind.COLLECTIVE, "addr", "停水", 5), POLICY)
     assert mask_phone("13800001111") == "138****1111"
+
+
+def test_place_names_are_not_topics_and_a_lone_ticket_joins_its_matter_once_it_recurs():
+    from analytics.topics import place_names, regroup
+
+    places = place_names(["双流区", "武侯区", "成都市"])
+    assert {"双流", "武侯", "成都"} <= places
+    first = group(["双流区东升街道某小区突然停水，没有提前通知"], threshold=0.3, places=places)[0]
+    assert "双流" not in first.keywords and "·" in first.topic  # alone: named by its own leading words
+    later = group(["双流区东升街道第二个小区突然停水"] * 2, threshold=0.3, places=places,
+                  recent={first.topic: [list(first.keywords)]})
+    assert {a.topic for a in later} == {"停水"}
+    assert regroup({7: (first.topic, first.keywords)}, {"停水": 3}) == {7: "停水"}

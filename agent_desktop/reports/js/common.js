@@ -45,21 +45,21 @@ export function bars(svg, rows, { max, format = String, color = "#1769aa" } = {}
   const NS = "http://www.w3.org/2000/svg";
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const shown = rows.slice(0, 8);
-  const height = Math.max(40, shown.length * 26 + 10);
+  const height = Math.max(40, shown.length * 30 + 10);
   svg.setAttribute("viewBox", `0 0 600 ${height}`);
-  svg.style.height = `${height}px`;
+  svg.style.height = `${Math.round(height * 0.75)}px`;
   const top = max ?? Math.max(1, ...shown.map((r) => r.value));
   shown.forEach((row, i) => {
-    const y = 6 + i * 26;
+    const y = 6 + i * 30;
     const label = document.createElementNS(NS, "text");
-    label.setAttribute("x", 150); label.setAttribute("y", y + 15); label.setAttribute("text-anchor", "end");
+    label.setAttribute("x", 150); label.setAttribute("y", y + 17); label.setAttribute("text-anchor", "end");
     label.textContent = row.label;  // textContent: never markup
     const bar = document.createElementNS(NS, "rect");
-    bar.setAttribute("x", 158); bar.setAttribute("y", y); bar.setAttribute("height", 18);
+    bar.setAttribute("x", 158); bar.setAttribute("y", y); bar.setAttribute("height", 22);
     bar.setAttribute("width", Math.max(1, (380 * row.value) / top)); bar.setAttribute("fill", row.color || color);
     bar.dataset.value = row.value;
     const value = document.createElementNS(NS, "text");
-    value.setAttribute("x", 162 + (380 * row.value) / top); value.setAttribute("y", y + 15);
+    value.setAttribute("x", 162 + (380 * row.value) / top); value.setAttribute("y", y + 17);
     value.textContent = format(row.value) + (row.extra ? ` ${row.extra}` : "");
     svg.append(label, bar, value);
   });
