@@ -135,7 +135,10 @@ async def evaluate(uow: UnitOfWork, *, now: datetime, config: AnalyticsConfig,
                    index_limit: int = indexer.BATCH) -> EvaluationReport:
     """Index new tickets, then raise, update and clear alerts; changes are emitted on the unit of work."""
     session, report = uow.session, EvaluationReport()
-    report.indexed = await indexer.index_pending(session, threshold=config.topic_threshold, limit=index_limit)
+    # the tickets alerts look at (the longest window); older ones get theirs when a hot-topic range asks
+    since = now - timedelta(days=max(config.policy.repeat_window_days, config.policy.collective_window_days, 1))
+    report.indexed = await indexer.index_pending(session, threshold=config.topic_threshold, since=since,
+                                                 limit=index_limit)
     observations = await observe(session, now=now, config=config)
     current = {(Kind(a.kind), a.key): a for a in await open_alerts(session)}
     decisions = decide(current.keys(), observations, config.policy)

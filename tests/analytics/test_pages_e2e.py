@@ -55,11 +55,13 @@ async def test_alerts_reach_the_wallboard_and_the_reports_pages_draw_their_chart
         await board.goto(f"http://{base}/wallboard/")
         await _sign_in(board, "#login-submit")
         await board.wait_for_selector("body[data-analytics-alerts='0']", timeout=WAIT)
+        made = []
         for i in range(10):
             response = await http.post("/api/v1/tickets", headers=agent, json=ticket_body(
                 content=f"双流区东升街道第{i + 1}个小区突然停水，没有提前通知", region_code="510116",
                 address=f"双流区东升街道{i + 1}号", caller={"name": "市民", "phone": f"1350000{i:04d}", "confidential": False}))
             assert response.status_code == 201, response.text
+            made.append(response.json()["id"])
         # pushed live (analytics.alert), no reload
         await board.wait_for_selector("#analytics-alert-list li[data-kind='surge']", timeout=WAIT)
         text = await board.inner_text("#analytics-alert-list")
@@ -68,6 +70,19 @@ async def test_alerts_reach_the_wallboard_and_the_reports_pages_draw_their_chart
         async with resources.sessionmaker() as session:
             after = await session.scalar(select(func.count()).select_from(AnalyticsAlert).where(AnalyticsAlert.kind == "surge"))
         assert after == before + 1  # one alert for ten tickets
+
+        # some of them dispatched and signed for, so the units have figures on their scorecards
+        supervisor = await _token(http, "supervisor")
+        units = {u["code"]: u["id"] for u in (await http.get("/api/v1/org/units", headers=supervisor)).json()}
+        for ticket_id, code, signer in zip(made[:4], ("WH-ZJJ", "WH-ZJJ", "CD-WATER", "CD-WATER"),
+                                           ("wh_zjj", None, "cd_water", "cd_water"), strict=True):
+            done = await http.post(f"/api/v1/tickets/{ticket_id}/actions/dispatch", headers=supervisor,
+                                   json={"lead_unit_id": units[code]})
+            assert done.status_code == 200, done.text
+            if signer:
+                signed = await http.post(f"/api/v1/tickets/{ticket_id}/actions/sign", headers=await _token(http, signer),
+                                         json={})
+                assert signed.status_code == 200, signed.text
 
         today = utcnow().astimezone().date().isoformat()
         page = await desk_page(browser)
@@ -85,4 +100,6 @@ async def test_alerts_reach_the_wallboard_and_the_reports_pages_draw_their_chart
         await page.goto(f"http://{base}/reports/scorecards.html?period={today[:7]}")
         await page.wait_for_selector("body[data-loaded]", timeout=WAIT)
         assert await page.locator("section.level").count() == 3
+        units_card = await page.inner_text("section[data-level='unit']")
+        assert "武侯区住房建设和交通运输局" in units_card and "成都市自来水有限责任公司" in units_card
         await _shot(page, "scorecards")
