@@ -87,3 +87,22 @@ async def test_hot_topics_refuses_bad_input(client):
                    {"region": "abc"}, {"category": "nonsense"}, {"from": "yesterday"}):
         response = await client.get("/api/v1/analytics/hot-topics", headers=supervisor, params=params)
         assert response.status_code == 422, (params, response.text)
+
+
+async def test_a_caller_repeating_a_matter_and_many_callers_on_one_address(client):
+    agent, supervisor = await login(client, "agent1001"), await login(client, "supervisor")
+    for i in range(3):  # one caller, the same matter, three times
+        await create(client, agent, content=f"楼上装修噪音扰民，第{i + 1}次反映", region_code="510104",
+                     address=f"成都市锦江区某路{i + 1}号", caller={"name": "乙", "phone": "13512345678", "confidential": False})
+    for i in range(5):  # five callers, one address
+        await create(client, agent, content=f"小区门口垃圾堆放无人清运（住户{i + 1}）", region_code="510105",
+                     address="成都市青羊区 光华村街 8号", caller={"name": "丙", "phone": f"1350000{i:04d}", "confidential": False})
+    body = (await client.post("/api/v1/analytics/alerts/evaluate", headers=supervisor)).json()
+    by_kind = {a["kind"]: a for a in body["open"]}
+    repeat, collective = by_kind["repeat_caller"], by_kind["collective"]
+    assert repeat["count"] == 3 and "135****5678" in repeat["notice"] and "13512345678" not in str(repeat)
+    assert repeat["label"] in ("装修", "噪音", "扰民")  # the matter's words, tied: the first
+    assert collective["count"] == 5 and "光华村街8号" in collective["notice"] and collective["region_code"] == "510105"
+    assert "surge" not in by_kind  # five and three are no surge
+    again = (await client.post("/api/v1/analytics/alerts/evaluate", headers=supervisor)).json()
+    assert again["raised"] == []
