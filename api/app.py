@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from accounts.events import AccountNotifier
 from accounts.revocation import Revocation
 from acd.store import AcdStore
+from analytics.tasks import AlertEvaluator
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.routes import include_routes
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         app.state.revocation = access_revocation(app.state.resources)
         app.state.hub = Hub(EventBus.for_resources(app.state.resources))
         await app.state.hub.start()
+        # alerts (预警) evaluated after ticket creations seen on the bus, coalesced (analytics.tasks)
+        app.state.alert_evaluator = AlertEvaluator(app.state.resources, app.state.hub)
+        await app.state.alert_evaluator.start()
         try:  # events a crash left committed but unpublished (the scheduler pass retries them too)
             await relay_pending(app.state.resources.sessionmaker, app.state.hub.bus)
         except Exception:
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         try:
             yield
         finally:
+            await app.state.alert_evaluator.stop()
             await app.state.hub.stop()
             if owned:
                 await app.state.resources.close()

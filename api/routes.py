@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from accounts import endpoints as accounts
 from acd import endpoints as acd
+from analytics import endpoints as analytics
 from api import health
 from audit import endpoints as audit
 from callbacks import endpoints as callbacks
@@ -16,6 +17,8 @@ from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
 from realtime import endpoints as realtime
 from recordings import endpoints as recordings
+from reports import endpoints as reports
+from reports.pages import mount_reports
 from stats import endpoints as stats
 from stats import pages as stats_pages
 from web.deps import current_principal
@@ -50,6 +53,7 @@ PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workb
 
 # calling citizens back: surveys, missed-call tasks (callbacks/); click-to-call (calls/outbound_endpoints.py)
 PROTECTED_ROUTERS += [callbacks.router, outbound_calls.router]
+PROTECTED_ROUTERS += [analytics.router, reports.router, reports.scorecard_router]  # hot topics, alerts, reports, scorecards
 
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 
@@ -67,4 +71,5 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(protected)
     mount_static(app)  # the agent desktop's pages (public files; their API calls need a token)
     stats_pages.mount_wallboard(app)  # /wallboard page (public files; its data needs a supervisor's token)
+    mount_reports(app)  # /reports: period reports and scorecards (public files; the API scopes their data)
     mount_workbench(app)  # /workbench: the ticket workbench's pages (public files; the API scopes their data)

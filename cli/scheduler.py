@@ -17,6 +17,8 @@ import click
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from analytics.service import EvaluationReport
+from analytics.tasks import evaluate_once
 from callbacks.tasks import CallbackReport
 from callbacks.tasks import run_pass as run_callbacks_pass
 from core.logging import configure_logging
@@ -38,6 +40,7 @@ class SchedulerReport:
     recordings: IntegrityReport
     relayed: int  # outbox events published for an earlier, interrupted unit of work
     callbacks: CallbackReport | None = None  # surveys planned / SMS sent, missed-call tasks (callbacks.tasks)
+    alerts: EvaluationReport | None = None  # hot-topic indexing and alerts (analytics.tasks)
 
 
 async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
@@ -47,10 +50,23 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     tickets = await run_pass(sessionmaker, redis, settings, now=now)
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
     callbacks = await run_callbacks_pass(sessionmaker, redis, settings, now=now)  # R-16, 漏接回拨
+    alerts = await _evaluate_alerts(sessionmaker, redis, settings, now=now)
     relayed = await relay_pending(sessionmaker, EventBus(redis, settings.redis.events_channel))
     await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
     await prune_notifications(sessionmaker)  # kept 90 days (workorders.notifications.KEEP)
-    return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed, callbacks=callbacks)
+    return SchedulerReport(tickets=tickets, recordings=recordings, relayed=relayed, callbacks=callbacks,
+                           alerts=alerts)
+
+
+async def _evaluate_alerts(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings, *,
+                           now: datetime) -> EvaluationReport | None:
+    """Alerts (预警) also rise and subside with the clock, not only with new tickets; a failure here
+    must not stop the rest of the pass."""
+    try:
+        return await evaluate_once(sessionmaker, EventBus(redis, settings.redis.events_channel), settings, now=now)
+    except Exception:
+        log.exception("analytics evaluation failed in the scheduler pass")
+        return None
 
 
 async def _loop(once: bool, interval: float) -> None:

@@ -133,6 +133,19 @@ class StatsSettings(_Section):
     stats_staffing_patience_seconds: float = 90  # callers' mean patience for Erlang A staffing
 
 
+class AnalyticsSettings(_Section):
+    """Hot topics, alerts (预警) and reports (analytics/, reports/; R-24, R-27, R-34)."""
+
+    analytics_surge_min_tickets: int = Field(default=10, ge=2)  # a surge: at least this many tickets …
+    analytics_surge_window_minutes: int = Field(default=120, ge=5, le=7 * 24 * 60)  # … of one topic in one county within this
+    analytics_surge_factor: float = Field(default=3.0, ge=1.0)  # … and this many times its usual count per window
+    analytics_repeat_min_tickets: int = Field(default=3, ge=2)  # one caller, one matter, this many tickets …
+    analytics_repeat_window_days: int = Field(default=30, ge=1, le=366)  # … within this many days
+    analytics_collective_min_callers: int = Field(default=5, ge=2)  # this many callers on one address …
+    analytics_collective_window_days: int = Field(default=7, ge=1, le=366)  # … within this many days
+    analytics_topic_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)  # similarity that joins a ticket to a topic
+
+
 class TelephonySettings(_Section):
     """Asterisk: where it runs, its SIP/ARI/RTP addresses, trunks and the AGI it calls."""
 
@@ -247,6 +260,7 @@ class Settings(BaseModel):
     worktime: WorktimeSettings = Field(default_factory=WorktimeSettings)
     workorders: WorkOrderSettings = Field(default_factory=WorkOrderSettings)
     stats: StatsSettings = Field(default_factory=StatsSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     telephony: TelephonySettings = Field(default_factory=TelephonySettings)
     calls: CallSettings = Field(default_factory=CallSettings)
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)

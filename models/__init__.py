@@ -1,5 +1,6 @@
 """ORM models, one file per table; importing this package registers them all on Base.metadata."""
 from models.agent_skill import AgentSkill
+from models.analytics import AnalyticsAlert, ScorecardWeights, TicketTopic
 from models.answer_rate_alarm import AnswerRateAlarm
 from models.audit_event import AuditEvent
 from models.base import Base
@@ -38,11 +39,42 @@ from models.time_limit_policy import TimeLimitPolicyVersion
 from models.user import User
 
 __all__ = [
-    "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
-    "CallEvent", "CallbackSurvey", "CallbackTask", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback",
+    "AgentSkill",
+    "AnalyticsAlert",
+    "AnswerRateAlarm",
+    "AuditEvent",
+    "Base",
+    "BlockedCaller",
+    "CalendarDay",
+    "Call",
+    "CallEvent",
+    "CallbackSurvey",
+    "CallbackTask",
+    "DispatchPrecedent",
+    "KnowledgeArticle",
+    "KnowledgeFeedback",
     "KnowledgeRevision",
-    "Notification", "NotificationRead", "NotificationReadThrough", "NotificationRole", "NotificationUnit",
-    "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
-    "SupervisionRecord", "Ticket", "TicketAssignment", "TicketAttachment", "TicketCaller", "TicketEvent", "TicketSequence",
-    "TimeLimitPolicyVersion", "User"
+    "Notification",
+    "NotificationRead",
+    "NotificationReadThrough",
+    "NotificationRole",
+    "NotificationUnit",
+    "OrgUnit",
+    "OutboxEvent",
+    "Recording",
+    "Region",
+    "ScorecardWeights",
+    "SeatSecret",
+    "SupervisionInterview",
+    "SupervisionRead",
+    "SupervisionRecord",
+    "Ticket",
+    "TicketAssignment",
+    "TicketAttachment",
+    "TicketCaller",
+    "TicketEvent",
+    "TicketSequence",
+    "TicketTopic",
+    "TimeLimitPolicyVersion",
+    "User"
 ]

@@ -27,7 +27,8 @@ class TicketCaller(Base):
     # confidential, or the caller of a report (举报) — decided at intake, kept through every merge
     hidden_from_units: Mapped[bool] = mapped_column(Boolean, default=False)
     # the ticket the caller first called about (differs from ticket_id after a merge)
-    source_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    # indexed (analytics migration 0017): repeat callers and collective complaints join on it
+    source_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     callback_result: Mapped[str | None] = mapped_column(String(32))
     callback_round: Mapped[int | None] = mapped_column(Integer)
     callback_at: Mapped[datetime | None]

@@ -24,7 +24,7 @@ from events.envelope import BusEvent
 PROTOCOL_VERSION = 1
 # Wallboards get aggregate figures and alarms only: call.* events carry caller numbers,
 # which the stats worker turns into figures before anything reaches a big screen.
-WALLBOARD_PREFIXES = ("stats.", "alarm.")
+WALLBOARD_PREFIXES = ("stats.", "alarm.", "analytics.")
 # event data fields holding a caller's full number (call.offered, call.answered): masked in the
 # frames of recipients without the personal-data permission
 PERSONAL_FIELDS = ("caller_number",)

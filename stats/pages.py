@@ -31,7 +31,8 @@ from web.deps import ResourcesDep
 
 WALLBOARD_DIR = package_dir("agent_desktop") / "wallboard"
 METRICS_CACHE_SECONDS = 5.0
-SEATS_EVENT = "stats.agents"  # every seat's state, not-ready reason and figures (the stats worker's push)
+SEATS_EVENT = "stats.agents"
+ANALYTICS_PREFIX = "analytics."  # alerts (analytics.events), region-scoped  # every seat's state, not-ready reason and figures (the stats worker's push)
 
 
 @dataclass
@@ -51,6 +52,8 @@ def wallboard_view(principal: Principal, event: BusEvent) -> BusEvent | None:
     only as far as visible_seats allows (none for units, a city centre its region's seats)."""
     if not event.type.startswith(WALLBOARD_PREFIXES):
         return None
+    if event.type.startswith(ANALYTICS_PREFIX) and not principal.scope.covers_region(event.audience.region_code):
+        return None  # an alert (预警) only where the wallboard's region covers it (R-31)
     if event.type != SEATS_EVENT or (principal.scope.everything and principal.can(Permission.SEAT_STATS_READ)):
         return event  # shared: serialised once for every socket
     if not principal.can(Permission.SEAT_STATS_READ):

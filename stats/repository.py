@@ -119,12 +119,16 @@ def _window(query: Select, *, start: datetime, end: datetime, policy: FigurePoli
 
 
 async def figures_by_queue(session: AsyncSession, *, start: datetime, end: datetime, now: datetime,
-                           policy: FigurePolicy, queue: str | None = None) -> dict[str | None, Figures]:
-    """Figures per queue of the calls that entered a queue in [start, end)."""
+                           policy: FigurePolicy, queue: str | None = None,
+                           region: str | None = None) -> dict[str | None, Figures]:
+    """Figures per queue of the calls that entered a queue in [start, end) (of one region: the calls
+    whose region code starts with `region`)."""
     query = select(Call.queue, *figure_columns(now=now, policy=policy, dialect=_dialect(session)))
     query = _window(query, start=start, end=end, policy=policy).group_by(Call.queue)
     if queue is not None:
         query = query.where(Call.queue == queue)
+    if region is not None:
+        query = query.where(Call.region_code.startswith(region))
     return {row.queue: row_to_figures(row, now=now) for row in await session.execute(query)}
 
 

@@ -64,10 +64,10 @@ def _total(by_key: dict[Any, Figures]) -> Figures:
 
 
 async def answer_rate(session: AsyncSession, *, start: datetime, end: datetime, now: datetime, queue: str | None,
-                      config: StatsConfig) -> Figures:
-    """The figures of [start, end), for one queue or the whole centre."""
+                      config: StatsConfig, region: str | None = None) -> Figures:
+    """The figures of [start, end), for one queue or the whole centre (or one region's calls)."""
     by_queue = await repository.figures_by_queue(session, start=start, end=end, now=now, policy=config.figures,
-                                                 queue=queue)
+                                                 queue=queue, region=region)
     return _total(by_queue)
 
 
