@@ -203,6 +203,21 @@ class DiallingSettings(_Section):
         return value
 
 
+class TranscriptionSettings(_Section):
+    """`hotline transcribe`: speech recognition of call recordings (transcription/)."""
+
+    asr_model_dir: Path | None = None  # the Vosk model directory (e.g. vosk-model-small-cn-0.22); unset: no transcription
+    asr_engine: str = "vosk"  # the engine behind transcription.engine.SpeechEngine
+    transcribe_interval_seconds: float = 5.0  # the worker looks for new recordings this often when idle
+    transcribe_max_attempts: int = 3  # a recording that failed this often is left alone
+
+
+class QualitySettings(_Section):
+    """Quality inspection (质检, quality/)."""
+
+    quality_sample_per_agent: int = 5  # random calls drawn per agent and week (plus complaints, dissatisfied, keywords)
+
+
 class Settings(BaseModel):
     """One typed settings object in sections; env names are part of the public contract
     (docs/configuration.md). Construct it with flat names: `Settings(sip_port=5170)`."""
@@ -223,6 +238,8 @@ class Settings(BaseModel):
     calls: CallSettings = Field(default_factory=CallSettings)
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     dialling: DiallingSettings = Field(default_factory=DiallingSettings)
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
     def __init__(self, _env_file: Any = _READ_ENV_FILE, **values: Any) -> None:
         """Flat setting names go to their sections, each section reads the environment for the
