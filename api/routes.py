@@ -12,10 +12,12 @@ from desktop import endpoints as desktop
 from desktop.static import mount_static
 from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
+from quality import endpoints as quality
 from realtime import endpoints as realtime
 from recordings import endpoints as recordings
 from stats import endpoints as stats
 from stats import pages as stats_pages
+from transcription import endpoints as transcription
 from web.deps import current_principal
 from workbench import endpoints as workbench
 from workbench.pages import mount_workbench
@@ -46,6 +48,8 @@ PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, 
 PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workbench/)
 
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
+
+PROTECTED_ROUTERS += [quality.router, transcription.router]  # quality inspection (quality/), transcripts (transcription/)
 
 
 def include_routes(app: FastAPI) -> None:

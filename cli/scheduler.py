@@ -2,7 +2,8 @@
 
 A pass runs the work-order supervision (workorders.tasks: overdue flags, reminders,
 auto-close; R-17, R-24), one bounded batch of the recordings' integrity re-check
-(recordings.tasks; R-17), and then relays the outbox events a crash left unpublished
+(recordings.tasks; R-17), the week's quality-inspection sample (quality.service.draw_due; R-23),
+and then relays the outbox events a crash left unpublished
 (events.outbox). The pass is composed here, above the domains.
 """
 from __future__ import annotations
@@ -22,6 +23,8 @@ from core.settings import Settings, get_settings
 from core.timeutil import utcnow
 from events.bus import EventBus
 from events.outbox import prune_published, relay_pending
+from events.unit_of_work import UnitOfWork
+from quality.service import draw_due
 from recordings.tasks import IntegrityReport, verify_recordings
 from workorders.notifications import prune as prune_notifications
 from workorders.tasks import PassReport, run_pass
@@ -42,6 +45,8 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     now = now or utcnow()
     tickets = await run_pass(sessionmaker, redis, settings, now=now)
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
+    async with UnitOfWork(sessionmaker()) as uow:  # this week's and last week's quality sample (R-23)
+        await draw_due(uow.session, settings.quality.quality_sample_per_agent, now=now)
     relayed = await relay_pending(sessionmaker, EventBus(redis, settings.redis.events_channel))
     await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
     await prune_notifications(sessionmaker)  # kept 90 days (workorders.notifications.KEEP)

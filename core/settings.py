@@ -206,16 +206,20 @@ class DiallingSettings(_Section):
 class TranscriptionSettings(_Section):
     """`hotline transcribe`: speech recognition of call recordings (transcription/)."""
 
-    asr_model_dir: Path | None = None  # the Vosk model directory (e.g. vosk-model-small-cn-0.22); unset: no transcription
+    # the Vosk model directory (e.g. …/vosk-model-small-cn-0.22); unset: no transcription
+    asr_model_dir: Path | None = None
     asr_engine: str = "vosk"  # the engine behind transcription.engine.SpeechEngine
     transcribe_interval_seconds: float = 5.0  # the worker looks for new recordings this often when idle
     transcribe_max_attempts: int = 3  # a recording that failed this often is left alone
+    # keywords that flag a call for inspection, beside the built-in ones: "abuse=词一|词二;threat=词三"
+    asr_keywords: str = ""
 
 
 class QualitySettings(_Section):
     """Quality inspection (质检, quality/)."""
 
-    quality_sample_per_agent: int = 5  # random calls drawn per agent and week (plus complaints, dissatisfied, keywords)
+    # random calls drawn per agent and week (besides every complaint, dissatisfied and flagged call)
+    quality_sample_per_agent: int = Field(default=5, ge=0, le=1000)
 
 
 class Settings(BaseModel):

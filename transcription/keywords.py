@@ -17,6 +17,18 @@ KEYWORDS: Mapping[str, tuple[str, ...]] = {
 CATEGORY_LABELS = {"abuse": "辱骂", "threat": "威胁", "complaint": "投诉"}
 
 
+def with_extra(spec: str, base: Mapping[str, Iterable[str]] = KEYWORDS) -> dict[str, tuple[str, ...]]:
+    """KEYWORDS plus HOTLINE_ASR_KEYWORDS ("abuse=词一|词二;threat=词三": local words, new categories)."""
+    merged = {category: tuple(words) for category, words in base.items()}
+    for part in filter(None, (p.strip() for p in spec.split(";"))):
+        category, sep, words = part.partition("=")
+        if not sep or not category.strip():
+            raise ValueError(f"HOTLINE_ASR_KEYWORDS: {part!r} is not category=word|word")
+        extra = tuple(w.strip() for w in words.split("|") if w.strip())
+        merged[category.strip()] = merged.get(category.strip(), ()) + extra
+    return merged
+
+
 @dataclass(frozen=True)
 class Hit:
     category: str

@@ -15,6 +15,7 @@ from models import Recording, Transcript
 from recordings.service import absolute_path
 from transcription.audio import UnsupportedAudio
 from transcription.engine import SpeechEngine
+from transcription.keywords import with_extra
 from transcription.service import claim_next, mark_failed, run_engine, store_run
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def transcribe_next(sessionmaker: async_sessionmaker[AsyncSession], settin
             mark_failed(transcript, error or "unknown error")
             log.warning("recording not transcribed", extra={"recording_id": recording_id, "error": error})
         else:
-            store_run(db, transcript, run, engine=engine)
+            store_run(db, transcript, run, engine=engine, keywords=with_extra(settings.transcription.asr_keywords))
         outcome = Transcribed(transcript.id, transcript.call_id, transcript.status, list(transcript.flags))
         if outcome.flags and on_flagged is not None:
             await on_flagged(db, outcome)
