@@ -117,7 +117,10 @@ async def results(session: SessionDep, principal: Reader, group_by: Literal["age
     """Quality results per agent or team (the agent's unit) of scores given in [since, until)
     (default: the last 30 days) — what the reports read."""
     until = until or utcnow()
-    since = since or until - timedelta(days=30)
+    try:
+        since = since or until - timedelta(days=30)
+    except OverflowError as exc:
+        raise Unprocessable("until 超出范围 (until out of range)") from exc
     if since.tzinfo is None or until.tzinfo is None:
         raise Unprocessable("since/until 需带时区 (timezone required)")
     if since >= until:

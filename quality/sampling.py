@@ -43,10 +43,10 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
     try:
         year, number = week.split("-W")
         monday = date.fromisocalendar(int(year), int(number), 1)
-    except (ValueError, AttributeError) as exc:
+        start = datetime.combine(monday, time(), BUSINESS_TZ).astimezone(UTC)
+        return start, start + timedelta(days=7)
+    except (ValueError, AttributeError, OverflowError) as exc:
         raise ValueError(f"周次格式应为 2026-W49 (week {week!r})") from exc
-    start = datetime.combine(monday, time(), BUSINESS_TZ).astimezone(UTC)
-    return start, start + timedelta(days=7)
 
 
 def draw(week: str, candidates: Iterable[Candidate], already: Iterable[tuple[int, int, str]],

@@ -166,3 +166,20 @@ async def test_transcripts_are_searchable_and_hotline_side_only(client, session)
     assert (await client.get("/api/v1/quality/samples", headers=unit)).status_code == 403
     reads = (await session.scalars(select(AuditEvent).where(AuditEvent.action == "transcript_read"))).all()
     assert any(e.resource_id == str(call.id) or e.resource_id == call.id for e in reads)
+
+
+async def test_bad_input_is_a_clear_4xx(client):
+    supervisor = await login(client, "supervisor")
+    for week in ("9999-W52", "0000-W01", "2026-W54"):
+        response = await client.post("/api/v1/quality/samples/draw", headers=supervisor, json={"week": week})
+        assert response.status_code == 422, (week, response.text)
+    assert (await client.post("/api/v1/quality/samples/draw", headers=supervisor,
+                              json={"week": "W49"})).status_code == 422
+    assert (await client.get("/api/v1/quality/results", headers=supervisor,
+                             params={"until": "0001-01-02T00:00:00+00:00"})).status_code == 422
+    assert (await client.get("/api/v1/quality/results", headers=supervisor,
+                             params={"since": "2026-01-01T00:00:00"})).status_code == 422
+    assert (await client.get("/api/v1/transcripts/search", headers=supervisor,
+                             params={"q": "100%_\\"})).json() == []
+    assert (await client.post("/api/v1/quality/samples/2147483647/score", headers=supervisor,
+                              json={"form_id": 1, "answers": {}})).status_code == 404
