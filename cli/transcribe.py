@@ -15,6 +15,7 @@ from core.resources import Resources
 from core.settings import Settings, get_settings
 from quality.service import add_flagged
 from transcription.engine import EngineUnavailable
+from transcription.keywords import with_extra
 from transcription.loader import load_engine
 from transcription.tasks import Transcribed, run_worker
 
@@ -29,8 +30,9 @@ async def run_transcriber(settings: Settings, stop: asyncio.Event) -> None:
     """Load the engine (in a thread: a model takes seconds) and transcribe until stopped. Without
     a usable model the worker says why once and waits for the stop (the rest of the platform runs)."""
     try:
+        with_extra(settings.transcription.asr_keywords)  # a malformed keyword list stops nothing else
         engine = await asyncio.to_thread(load_engine, settings)
-    except EngineUnavailable as exc:
+    except (EngineUnavailable, ValueError) as exc:
         log.warning("transcription is off", extra={"reason": str(exc)})
         await stop.wait()
         return

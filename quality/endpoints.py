@@ -24,6 +24,7 @@ from quality.schemas import (
     DrawOut,
     FormIn,
     FormOut,
+    ManualSampleIn,
     ResultsOut,
     SampleDetail,
     SampleOut,
@@ -60,6 +61,13 @@ async def draw_samples(body: DrawIn, session: SessionDep, resources: ResourcesDe
     counts = await service.draw_week(session, week, resources.settings.quality.quality_sample_per_agent,
                                      principal.scope.region_clause(Call.region_code))
     return DrawOut(week=week, drawn=sum(counts.values()), by_reason=dict(counts))
+
+
+@router.post("/samples", status_code=201)
+async def add_sample(body: ManualSampleIn, session: SessionDep, principal: Scorer) -> dict:
+    """Pick a call for inspection by hand (指定抽检; 409 if it is already in the sample)."""
+    sample = await service.add_manual(session, principal, body.call_id)
+    return {"id": sample.id, "call_id": sample.call_id, "week": sample.week, "reason": sample.reason}
 
 
 @router.get("/samples", response_model=list[SampleOut])

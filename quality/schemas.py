@@ -45,6 +45,11 @@ class DrawIn(BaseModel):
     week: Week | None = None  # default: the current week
 
 
+class ManualSampleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    call_id: Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
 class DrawOut(BaseModel):
     week: str
     drawn: int

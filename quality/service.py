@@ -113,6 +113,24 @@ async def add_flagged(session: AsyncSession, call_id: int) -> QualitySample | No
     return sample
 
 
+async def add_manual(session: AsyncSession, principal: Principal, call_id: int) -> QualitySample:
+    """A supervisor picks a call for inspection (指定抽检): answered by an agent, in one's region."""
+    call = await session.get(Call, call_id)
+    if call is None or not principal.scope.covers_region(call.region_code):
+        raise NotFound(f"通话 {call_id} 不存在 (no such call)")
+    if call.agent_id is None or call.answered_at is None:
+        raise Unprocessable("只能抽检已接听的通话 (only answered calls)")
+    if await session.scalar(select(QualitySample.id).where(QualitySample.call_id == call_id)) is not None:
+        raise Conflict("该通话已在抽检样本中 (already sampled)")
+    sample = QualitySample(call_id=call.id, agent_id=call.agent_id, region_code=call.region_code,
+                           week=week_of(call.started_at), reason="manual", status="pending", created_at=utcnow())
+    session.add(sample)
+    await session.flush()
+    await record(session, action="quality_sampled", actor_id=principal.user_id, actor_username=principal.username,
+                 resource_type="call", resource_id=call.id, detail={"sample_id": sample.id})
+    return sample
+
+
 async def sample_in_scope(session: AsyncSession, principal: Principal, sample_id: int) -> QualitySample:
     sample = await session.get(QualitySample, sample_id)
     if sample is None or not principal.scope.covers_region(sample.region_code):

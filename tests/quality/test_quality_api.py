@@ -45,6 +45,12 @@ async def test_draw_score_appeal_and_results(client, session):
     assert drawn.json()["by_reason"] == {"complaint": 1, "random": 5 + 2}  # 5 of agent1's other 7, both of agent2's
     again = await client.post("/api/v1/quality/samples/draw", headers=supervisor, json={})
     assert again.json()["drawn"] == 0  # the week's sample is drawn once
+    sampled = {s.call_id for s in (await session.scalars(select(QualitySample))).all()}
+    left = next(c for c in mine if c.id not in sampled)
+    manual = await client.post("/api/v1/quality/samples", headers=supervisor, json={"call_id": left.id})
+    assert manual.status_code == 201 and manual.json()["reason"] == "manual"
+    assert (await client.post("/api/v1/quality/samples", headers=supervisor,
+                              json={"call_id": left.id})).status_code == 409
 
     pending = (await client.get("/api/v1/quality/samples", headers=supervisor, params={"status": "pending"})).json()
     by_call = {s["call_id"]: s for s in pending}
