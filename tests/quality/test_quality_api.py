@@ -189,3 +189,24 @@ async def test_bad_input_is_a_clear_4xx(client):
                              params={"q": "100%_\\"})).json() == []
     assert (await client.post("/api/v1/quality/samples/2147483647/score", headers=supervisor,
                               json={"form_id": 1, "answers": {}})).status_code == 404
+
+
+async def test_the_scheduler_draws_this_and_last_weeks_sample(client, session, resources):
+    from cli.scheduler import run_scheduler_pass
+    from models import Ticket
+
+    agent = await _user(session, "agent1003")
+    (late,) = await _calls(session, agent, 1, "late")
+    late.started_at = late.answered_at = utcnow() - timedelta(days=7)  # last week's call
+    (today,) = await _calls(session, agent, 1, "today")
+    ticket = await create(client, await login(client, "agent1003"), call_id=late.id)
+    row = await session.get(Ticket, ticket["id"])
+    row.satisfaction = "dissatisfied_reasonable"  # the callback found the caller dissatisfied
+    await session.commit()
+
+    await run_scheduler_pass(resources.sessionmaker, resources.redis, resources.settings.replace(
+        quality_sample_per_agent=1))
+    samples = {s.call_id: s for s in (await session.scalars(
+        select(QualitySample).where(QualitySample.call_id.in_([late.id, today.id])))).all()}
+    assert samples[late.id].reason == "dissatisfied" and samples[late.id].week == week_of(late.started_at)
+    assert samples[today.id].reason == "random" and samples[today.id].week == week_of(utcnow())
