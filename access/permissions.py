@@ -41,6 +41,10 @@ class Permission(StrEnum):
     BLOCKLIST_WRITE = "blocklist:write"
     KNOWLEDGE_WRITE = "knowledge:write"  # author entries of one's own unit
     KNOWLEDGE_REVIEW = "knowledge:review"  # hotline review: approve, reject, retire
+    # quality inspection (质检, R-23): hotline side only, like the recordings it listens to
+    QUALITY_SCORE = "quality:score"  # draw samples, score calls, decide appeals, edit scoring forms
+    QUALITY_READ = "quality:read"  # scores and results of one's region, transcripts search
+    QUALITY_SELF = "quality:self"  # one's own scores, and the one appeal against each
 
 
 P = Permission
@@ -52,20 +56,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _READ_ALL
         | {P.TICKET_CREATE, P.TICKET_DISPATCH, P.PERSONAL_DATA_READ, P.CALL_CONTROL, P.ACD_SELF,
            P.ACD_MANAGE, P.BLOCKLIST_WRITE, P.KNOWLEDGE_WRITE, P.KNOWLEDGE_REVIEW, P.RECORDING_READ,
-           P.RECORDING_REVIEW}
+           P.RECORDING_REVIEW, P.QUALITY_SCORE, P.QUALITY_READ}
     ),
     Role.AGENT: frozenset(
         {P.ORG_READ, P.CALENDAR_READ, P.TICKET_CREATE, P.TICKET_READ, P.TICKET_DISPATCH,
-         P.PERSONAL_DATA_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF, P.RECORDING_READ}
+         P.PERSONAL_DATA_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF, P.RECORDING_READ, P.QUALITY_SELF}
     ),
     Role.EXPERT: frozenset({P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.CALL_READ, P.CALL_CONTROL, P.ACD_SELF,
-                            P.RECORDING_READ}),
+                            P.RECORDING_READ, P.QUALITY_SELF}),
     Role.UNIT_STAFF: frozenset({P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.TICKET_HANDLE, P.PERSONAL_DATA_READ}),
     Role.UNIT_LEADER: frozenset(
         {P.ORG_READ, P.CALENDAR_READ, P.TICKET_READ, P.TICKET_HANDLE, P.TICKET_APPROVE, P.PERSONAL_DATA_READ,
          P.STATS_READ, P.KNOWLEDGE_WRITE}
     ),
-    Role.AUDITOR: frozenset(_READ_ALL | {P.AUDIT_READ, P.PERSONAL_DATA_READ, P.RECORDING_READ, P.RECORDING_REVIEW}),
+    Role.AUDITOR: frozenset(_READ_ALL | {P.AUDIT_READ, P.PERSONAL_DATA_READ, P.RECORDING_READ, P.RECORDING_REVIEW,
+                                           P.QUALITY_READ}),
 }
 
 

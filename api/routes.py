@@ -15,12 +15,14 @@ from desktop import endpoints as desktop
 from desktop.static import mount_static
 from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
+from quality import endpoints as quality
 from realtime import endpoints as realtime
 from recordings import endpoints as recordings
 from reports import endpoints as reports
 from reports.pages import mount_reports
 from stats import endpoints as stats
 from stats import pages as stats_pages
+from transcription import endpoints as transcription
 from web.deps import current_principal
 from workbench import endpoints as workbench
 from workbench.pages import mount_workbench
@@ -56,6 +58,8 @@ PROTECTED_ROUTERS += [callbacks.router, outbound_calls.router]
 PROTECTED_ROUTERS += [analytics.router, reports.router, reports.scorecard_router]  # hot topics, alerts, reports, scorecards
 
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
+
+PROTECTED_ROUTERS += [quality.router, transcription.router]  # quality inspection (quality/), transcripts (transcription/)
 
 
 def include_routes(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from cli.demo import demo
 from cli.scheduler import scheduler
+from cli.transcribe import transcribe
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from ivr.cli import worker
@@ -94,8 +95,9 @@ def up(no_telephony: bool) -> None:
     sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))
 
 
-# subcommands: the ARI worker, the scheduler, the stats worker, Asterisk control, and the demo call
-for _command in (asterisk, worker, scheduler, stats, demo):
+# subcommands: the ARI worker, the scheduler, the stats worker, Asterisk control, the demo call, and the
+# transcription worker
+for _command in (asterisk, worker, scheduler, stats, demo, transcribe):
     main.add_command(_command)
 
 if __name__ == "__main__":

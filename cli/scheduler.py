@@ -3,7 +3,8 @@
 A pass runs the work-order supervision (workorders.tasks: overdue flags, reminders,
 auto-close; R-17, R-24), one bounded batch of the recordings' integrity re-check
 (recordings.tasks; R-17), the callbacks (callbacks.tasks: surveys planned and SMS surveys sent,
-R-16; missed-call tasks), and then relays the outbox events a crash left unpublished
+R-16; missed-call tasks), the week's quality-inspection sample (quality.service.draw_due; R-23),
+and then relays the outbox events a crash left unpublished
 (events.outbox). The pass is composed here, above the domains.
 """
 from __future__ import annotations
@@ -27,6 +28,8 @@ from core.settings import Settings, get_settings
 from core.timeutil import utcnow
 from events.bus import EventBus
 from events.outbox import prune_published, relay_pending
+from events.unit_of_work import UnitOfWork
+from quality.service import draw_due
 from recordings.tasks import IntegrityReport, verify_recordings
 from workorders.notifications import prune as prune_notifications
 from workorders.tasks import PassReport, run_pass
@@ -51,6 +54,8 @@ async def run_scheduler_pass(sessionmaker: async_sessionmaker[AsyncSession], red
     recordings = await verify_recordings(sessionmaker, settings, now=now)  # a bounded batch
     callbacks = await run_callbacks_pass(sessionmaker, redis, settings, now=now)  # R-16, 漏接回拨
     alerts = await _evaluate_alerts(sessionmaker, redis, settings, now=now)
+    async with UnitOfWork(sessionmaker()) as uow:  # this week's and last week's quality sample (R-23)
+        await draw_due(uow.session, settings.quality.quality_sample_per_agent, now=now)
     relayed = await relay_pending(sessionmaker, EventBus(redis, settings.redis.events_channel))
     await prune_published(sessionmaker)  # by the real clock: published_at is when it happened
     await prune_notifications(sessionmaker)  # kept 90 days (workorders.notifications.KEEP)

@@ -1,9 +1,10 @@
-"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker.
+"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker,
+transcription worker.
 
 One event loop runs every component as a task, so the embedded defaults (SQLite and the
 in-process Redis stand-in) are shared correctly. Asterisk runs beside it as a child process
 group. A deployment runs the same components as separate processes instead (`hotline serve`,
-`hotline worker`, `hotline scheduler`, `hotline stats`; see docker-compose.yml).
+`hotline worker`, `hotline scheduler`, `hotline stats`, `hotline transcribe`; see docker-compose.yml).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ STOP_SECONDS = 10.0  # a stopping component gets this long (cancelled again mean
 
 def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dict[str, asyncio.Task]:
     from cli.scheduler import run_scheduler_pass
+    from cli.transcribe import run_transcriber
     from core.resources import Resources
     from stats.tasks import run_worker as run_stats
 
@@ -54,7 +56,8 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
     server.install_signal_handlers = lambda: None  # our own handlers stop every component together
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),
-             "stats": asyncio.create_task(stats(), name="stats")}
+             "stats": asyncio.create_task(stats(), name="stats"),
+             "transcribe": asyncio.create_task(run_transcriber(settings, stop), name="transcribe")}
     if telephony:
         from ivr.plugin import run_worker
 

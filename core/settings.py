@@ -244,6 +244,25 @@ class CallbackSettings(_Section):
     sms_inbound_token: SecretStr | None = None  # the gateway's replies are accepted only with this token
 
 
+class TranscriptionSettings(_Section):
+    """`hotline transcribe`: speech recognition of call recordings (transcription/)."""
+
+    # the Vosk model directory (e.g. …/vosk-model-small-cn-0.22); unset: no transcription
+    asr_model_dir: Path | None = None
+    asr_engine: str = "vosk"  # the engine behind transcription.engine.SpeechEngine
+    transcribe_interval_seconds: float = 5.0  # the worker looks for new recordings this often when idle
+    transcribe_max_attempts: int = 3  # a recording that failed this often is left alone
+    # keywords that flag a call for inspection, beside the built-in ones: "abuse=词一|词二;threat=词三"
+    asr_keywords: str = ""
+
+
+class QualitySettings(_Section):
+    """Quality inspection (质检, quality/)."""
+
+    # random calls drawn per agent and week (besides every complaint, dissatisfied and flagged call)
+    quality_sample_per_agent: int = Field(default=5, ge=0, le=1000)
+
+
 class Settings(BaseModel):
     """One typed settings object in sections; env names are part of the public contract
     (docs/configuration.md). Construct it with flat names: `Settings(sip_port=5170)`."""
@@ -266,6 +285,8 @@ class Settings(BaseModel):
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     dialling: DiallingSettings = Field(default_factory=DiallingSettings)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
     def __init__(self, _env_file: Any = _READ_ENV_FILE, **values: Any) -> None:
         """Flat setting names go to their sections, each section reads the environment for the

@@ -23,6 +23,7 @@ from models.notification import (
 )
 from models.org_unit import OrgUnit
 from models.outbox_event import OutboxEvent
+from models.quality import QualityForm, QualitySample, QualityScore
 from models.recording import Recording
 from models.region import Region
 from models.seat_secret import SeatSecret
@@ -36,6 +37,7 @@ from models.ticket_caller import TicketCaller
 from models.ticket_event import TicketEvent
 from models.ticket_sequence import TicketSequence
 from models.time_limit_policy import TimeLimitPolicyVersion
+from models.transcript import Transcript, TranscriptSegment
 from models.user import User
 
 __all__ = [
@@ -78,3 +80,5 @@ __all__ = [
     "TimeLimitPolicyVersion",
     "User"
 ]
+# quality inspection (quality/) and transcripts of recordings (transcription/)
+__all__ += ["QualityForm", "QualitySample", "QualityScore", "Transcript", "TranscriptSegment"]

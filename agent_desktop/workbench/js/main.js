@@ -4,7 +4,7 @@
 
 import * as api from "./api.js";
 import * as bell from "./bell.js";
-import { ctx, load as loadContext, unitName, unitSide } from "./context.js";
+import { can, ctx, load as loadContext, unitName, unitSide } from "./context.js";
 import { ROLE } from "./format.js";
 import * as lists from "./lists.js";
 import * as supervision from "./supervision.js";
@@ -39,7 +39,8 @@ function buildTabs() {
   // a unit's people start at their inbox; the hotline at dispatch
   const order = unitSide() ? ["inbox", "supervision", "search"] : ["dispatch", "callback", "supervision", "search", "inbox"];
   workspaces = order.filter((key) => all[key] && all[key].when());
-  $("tabs").innerHTML = workspaces.map((key, i) => `<a href="#${key}" data-ws="${key}" title="Alt+${i + 1}">${all[key].title}</a>`).join("");
+  $("tabs").innerHTML = workspaces.map((key, i) => `<a href="#${key}" data-ws="${key}" title="Alt+${i + 1}">${all[key].title}</a>`).join("")
+    + (can("quality:read") || can("quality:self") ? '<a href="quality.html">质检</a>' : "");  // its own page
 }
 
 async function route() {

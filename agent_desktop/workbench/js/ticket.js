@@ -16,6 +16,7 @@ import * as reminders from "./reminders.js";
 import * as surveys from "./surveys.js";
 import { STEP_LABEL, STEP_PERMISSION, isPrimary, runStep } from "./steps.js";
 import * as timeleft from "./timeleft.js";
+import * as transcript from "./transcript.js";
 
 const $ = (id) => document.getElementById(id);
 let shown = null;
@@ -148,6 +149,7 @@ async function linkedCall(t) {
   $("t-calls").innerHTML = `<p>来电 ${esc(localTime(call.started_at))}${call.extension ? ` · 分机 ${esc(call.extension)}` : ""}
     ${talk !== null ? ` · 通话 ${Math.floor(talk / 60)}分${talk % 60}秒` : ""}${call.recording ? " · 有录音" : ""}</p>
     ${recording.control(call)}`;
+  if (call.recording && can("recording:read")) await transcript.showOnCall($("t-calls"), call.id).catch(() => {});
 }
 
 // Run a step from the action bar; the page reloads the ticket afterwards (the timeline grows).
