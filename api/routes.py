@@ -10,8 +10,11 @@ from audit import endpoints as audit
 from calls import endpoints as calls
 from desktop import endpoints as desktop
 from desktop.static import mount_static
+from intake import endpoints as intake
 from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
+from portal import endpoints as portal
+from portal.pages import mount_portal
 from realtime import endpoints as realtime
 from recordings import endpoints as recordings
 from stats import endpoints as stats
@@ -30,6 +33,8 @@ API_PREFIX = "/api/v1"
 # Routes reachable without a token. Everything else requires authentication (tested).
 PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router, knowledge.public_router]
 
+PUBLIC_ROUTERS += [portal.router]  # the citizen portal: submit, track, evaluate (portal/)
+
 PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router, desktop.router]
 
 PROTECTED_ROUTERS += [knowledge.router]  # knowledge base (knowledge/)
@@ -44,6 +49,8 @@ PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.bloc
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 
 PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workbench/)
+
+PROTECTED_ROUTERS += [intake.router]  # the intake queue (受理) of written requests (intake/)
 
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 
@@ -62,3 +69,4 @@ def include_routes(app: FastAPI) -> None:
     mount_static(app)  # the agent desktop's pages (public files; their API calls need a token)
     stats_pages.mount_wallboard(app)  # /wallboard page (public files; its data needs a supervisor's token)
     mount_workbench(app)  # /workbench: the ticket workbench's pages (public files; the API scopes their data)
+    mount_portal(app)  # /portal: the citizen portal's pages (public; its API is /api/v1/public)

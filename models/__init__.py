@@ -8,9 +8,11 @@ from models.calendar_day import CalendarDay
 from models.call import Call
 from models.call_event import CallEvent
 from models.dispatch_precedent import DispatchPrecedent
+from models.intake_request import IntakeRequest
 from models.knowledge_article import KnowledgeArticle
 from models.knowledge_feedback import KnowledgeFeedback
 from models.knowledge_revision import KnowledgeRevision
+from models.mailbox_message import MailboxMessage
 from models.notification import (
     Notification,
     NotificationRead,
@@ -37,7 +39,7 @@ from models.user import User
 
 __all__ = [
     "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
-    "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
+    "CallEvent", "DispatchPrecedent", "IntakeRequest", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision", "MailboxMessage",
     "Notification", "NotificationRead", "NotificationReadThrough", "NotificationRole", "NotificationUnit",
     "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
     "SupervisionRecord", "Ticket", "TicketAssignment", "TicketAttachment", "TicketCaller", "TicketEvent", "TicketSequence",

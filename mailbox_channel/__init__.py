@@ -1,0 +1,1 @@
+"""The mailbox channel (信箱): see mailbox_channel.worker."""
