@@ -61,6 +61,7 @@ class TrackOut(BaseModel):
     status: str  # submitted / accepted / dispatched / handling / replied / closed
     status_label: str
     category: str
+    content: str  # what the citizen wrote (they proved it is theirs with the phone)
     submitted_at: datetime
     steps: list[PublicStep]
     reply: str | None

@@ -94,7 +94,7 @@ async def track(session: AsyncSession, number: str, phone: str) -> TrackOut:
         not current_round or handling.status == S.NO_EVALUATION and caller.callback_result == "no_evaluation")
     ordered = sorted(steps.items(), key=lambda item: item[1])
     return TrackOut(number=ticket.number, status=status, status_label=label, category=handling.category,
-                    submitted_at=ticket.received_at,
+                    content=ticket.content, submitted_at=ticket.received_at,
                     steps=[PublicStep(step=s, label=STEP_LABELS[s], at=at) for s, at in ordered],
                     reply=reply, can_evaluate=bool(can_evaluate),
                     evaluation=caller.callback_result if caller.callback_round == handling.callback_round else None)
