@@ -1,9 +1,10 @@
-"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker.
+"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker,
+and the mailbox poller when HOTLINE_MAILBOX_IMAP_URL is set.
 
 One event loop runs every component as a task, so the embedded defaults (SQLite and the
 in-process Redis stand-in) are shared correctly. Asterisk runs beside it as a child process
 group. A deployment runs the same components as separate processes instead (`hotline serve`,
-`hotline worker`, `hotline scheduler`, `hotline stats`; see docker-compose.yml).
+`hotline worker`, `hotline scheduler`, `hotline stats`, `hotline mailbox`; see docker-compose.yml).
 """
 from __future__ import annotations
 
@@ -55,6 +56,17 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),
              "stats": asyncio.create_task(stats(), name="stats")}
+    if settings.mailbox.mailbox_imap_url is not None:
+        from mailbox_channel.worker import MailboxPoller
+
+        async def mailbox() -> None:
+            resources = Resources.open(settings)
+            try:
+                await MailboxPoller(resources).run(stop)
+            finally:
+                await resources.close()
+
+        tasks["mailbox"] = asyncio.create_task(mailbox(), name="mailbox")
     if telephony:
         from ivr.plugin import run_worker
 
