@@ -18,6 +18,7 @@ import uvicorn
 from api.app import create_app
 from core.settings import Settings
 from core.tasks import stop_tasks
+from mailbox_channel.worker import MailboxPoller, configured
 
 log = logging.getLogger("hotline.up")
 STOP_SECONDS = 10.0  # a stopping component gets this long (cancelled again meanwhile: core.tasks)
@@ -56,8 +57,7 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),
              "stats": asyncio.create_task(stats(), name="stats")}
-    if settings.mailbox.mailbox_imap_url is not None:
-        from mailbox_channel.worker import MailboxPoller
+    if configured(settings):
 
         async def mailbox() -> None:
             resources = Resources.open(settings)

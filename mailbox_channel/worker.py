@@ -47,6 +47,11 @@ def _secret(value) -> str:
     return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
 
 
+def configured(settings) -> bool:
+    """True when HOTLINE_MAILBOX_IMAP_URL is set (and not empty)."""
+    return settings.mailbox.mailbox_imap_url is not None and bool(_secret(settings.mailbox.mailbox_imap_url))
+
+
 class _AlreadyTaken(Exception):
     pass
 
@@ -63,7 +68,7 @@ class MailboxPoller:
 
     @property
     def configured(self) -> bool:
-        return self.settings.mailbox_imap_url is not None
+        return configured(self.resources.settings)
 
     async def poll_once(self, *, limit: int | None = None) -> PollReport:
         """Take the folder's new messages (at most `limit`), oldest first."""
@@ -152,7 +157,7 @@ class MailboxPoller:
 
     async def send_replies(self) -> int:
         """Send the automatic replies still owed (each row locked while it is sent); how many went."""
-        if self.resources.settings.mailbox.smtp_url is None:
+        if self.resources.settings.mailbox.smtp_url is None or not _secret(self.resources.settings.mailbox.smtp_url):
             return 0
         url = _secret(self.resources.settings.mailbox.smtp_url)
         sent = 0

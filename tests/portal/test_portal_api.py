@@ -157,3 +157,16 @@ async def test_evaluation_from_the_portal_is_the_web_callback(public, client, se
     twice = await public.post(f"/api/v1/public/requests/{number}/evaluation",
                               json={"phone": "13800002222", "result": "dissatisfied"})
     assert twice.status_code == 409
+
+
+async def test_files_over_the_submissions_limit_are_refused(resources, session):
+    small = dataclasses.replace(resources, settings=resources.settings.replace(
+        portal_challenge=False, portal_attachments_max_bytes=1000))
+    transport = httpx.ASGITransport(app=create_app(resources=small), client=("10.9.8.6", 40000))
+    before = await session.scalar(select(func.count()).select_from(Ticket))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        two = [("attachments", (f"{i}.png", PNG + b"\x00" * 500, "image/png")) for i in range(2)]
+        assert (await http.post("/api/v1/public/requests", data=form(), files=two)).status_code == 413
+        huge = [("attachments", ("big.png", PNG + b"\x00" * 200_000, "image/png"))]
+        assert (await http.post("/api/v1/public/requests", data=form(), files=huge)).status_code == 413
+    assert await session.scalar(select(func.count()).select_from(Ticket)) == before

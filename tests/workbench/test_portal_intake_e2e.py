@@ -1,8 +1,8 @@
 """The citizen portal, the intake queue and the desktop's files in Debian's Chromium.
 
 On a phone-sized page a citizen submits a request with a photo (the page solves the
-proof-of-work challenge itself), tracks it, and once the unit has replied evaluates it (the
-callback with method web). A second, incomplete request waits in the workbench's intake queue
+proof-of-work challenge itself), tracks it, once the unit has replied evaluates it (the
+callback with method web), and searches the public knowledge base. A second, incomplete request waits in the workbench's intake queue
 and is accepted there. What the citizen typed — a <script> and an <img onerror> — is shown as
 text on the portal, the workbench and the desktop, and never runs. An agent attaches a file to a
 ticket taken at the desktop.
@@ -118,6 +118,15 @@ async def test_portal_submit_track_evaluate_and_the_intake_queue(workbench_resou
         history = (await http.get(f"/api/v1/tickets/{ticket['id']}/history", headers=agent)).json()
         callback = [e for e in history if e["action"] == "callback"]
         assert callback and callback[-1]["detail"]["method"] == "web", history
+
+        # ---- the public knowledge search, from the same page
+        await citizen.click('.tabs a[data-tab="knowledge"]')
+        await citizen.fill("#k-q", "社保卡补办")
+        await citizen.click("#k-form button[type=submit]")
+        await citizen.wait_for_function("Number(document.body.dataset.searched || 0) > 0", timeout=WAIT)
+        await expect(citizen.locator("#k-results")).to_contain_text("社会保障卡补换办理指南")
+        assert "计划停水应答口径" not in await citizen.inner_text("#k-results")  # staff-only entries stay hidden
+        await shot(citizen, "portal-knowledge.png")
 
         # ---- an incomplete request (no address, no category) waits in the intake queue
         issued = (await http.get("/api/v1/public/challenge")).json()
