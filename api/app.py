@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,9 +21,12 @@ from core.settings import Settings, get_settings
 from desktop.seat_access import SeatAccessControl
 from events.bus import EventBus, Hub
 from events.outbox import relay_pending
+from intake.schemas import ATTACHMENT_COUNT
 from knowledge.search_cache import SearchCache
 from stats.pages import MetricsCache
 from workorders import attachments
+
+PORTAL_SUBMIT_PATH = re.compile(r"^/api/v1/public/requests/?$")
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,9 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     include_routes(app)
     # a ticket attachment's upload may be larger than other bodies (its own limit, plus the multipart framing)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes, larger=[
-        (attachments.UPLOAD_PATH, settings.workorders.attachment_max_bytes + attachments.MULTIPART_OVERHEAD)])
+        (attachments.UPLOAD_PATH, settings.workorders.attachment_max_bytes + attachments.MULTIPART_OVERHEAD),
+        # the portal's submission: its files in all, plus the form's fields and framing
+        (PORTAL_SUBMIT_PATH, settings.portal.portal_attachments_max_bytes
+         + (ATTACHMENT_COUNT + 1) * attachments.MULTIPART_OVERHEAD)])
     app.add_middleware(RequestContextMiddleware, trusted_proxies=parse_networks(settings.http.trusted_proxies))
     return app

@@ -13,8 +13,11 @@ from calls import endpoints as calls
 from calls import outbound_endpoints as outbound_calls
 from desktop import endpoints as desktop
 from desktop.static import mount_static
+from intake import endpoints as intake
 from knowledge import endpoints as knowledge
 from organisation import endpoints as organisation
+from portal import endpoints as portal
+from portal.pages import mount_portal
 from quality import endpoints as quality
 from realtime import endpoints as realtime
 from recordings import endpoints as recordings
@@ -38,6 +41,8 @@ API_PREFIX = "/api/v1"
 PUBLIC_ROUTERS: list[APIRouter] = [accounts.public_router, knowledge.public_router]
 PUBLIC_ROUTERS += [callbacks.public_router]  # the SMS gateway's replies (a shared token, callbacks/endpoints.py)
 
+PUBLIC_ROUTERS += [portal.router]  # the citizen portal: submit, track, evaluate (portal/)
+
 PROTECTED_ROUTERS: list[APIRouter] = [accounts.router, organisation.router, audit.router, desktop.router]
 
 PROTECTED_ROUTERS += [knowledge.router]  # knowledge base (knowledge/)
@@ -56,6 +61,7 @@ PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workb
 # calling citizens back: surveys, missed-call tasks (callbacks/); click-to-call (calls/outbound_endpoints.py)
 PROTECTED_ROUTERS += [callbacks.router, outbound_calls.router]
 PROTECTED_ROUTERS += [analytics.router, reports.router, reports.scorecard_router]  # hot topics, alerts, reports, scorecards
+PROTECTED_ROUTERS += [intake.router]  # the intake queue (受理) of written requests (intake/)
 
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 
@@ -77,3 +83,4 @@ def include_routes(app: FastAPI) -> None:
     stats_pages.mount_wallboard(app)  # /wallboard page (public files; its data needs a supervisor's token)
     mount_reports(app)  # /reports: period reports and scorecards (public files; the API scopes their data)
     mount_workbench(app)  # /workbench: the ticket workbench's pages (public files; the API scopes their data)
+    mount_portal(app)  # /portal: the citizen portal's pages (public; its API is /api/v1/public)

@@ -1,10 +1,11 @@
 """`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker,
-transcription worker.
+transcription worker, and the mailbox poller when HOTLINE_MAILBOX_IMAP_URL is set.
 
 One event loop runs every component as a task, so the embedded defaults (SQLite and the
 in-process Redis stand-in) are shared correctly. Asterisk runs beside it as a child process
 group. A deployment runs the same components as separate processes instead (`hotline serve`,
-`hotline worker`, `hotline scheduler`, `hotline stats`, `hotline transcribe`; see docker-compose.yml).
+`hotline worker`, `hotline scheduler`, `hotline stats`, `hotline transcribe`, `hotline mailbox`; see
+docker-compose.yml).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import uvicorn
 from api.app import create_app
 from core.settings import Settings
 from core.tasks import stop_tasks
+from mailbox_channel.worker import MailboxPoller, configured
 
 log = logging.getLogger("hotline.up")
 STOP_SECONDS = 10.0  # a stopping component gets this long (cancelled again meanwhile: core.tasks)
@@ -58,6 +60,16 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),
              "stats": asyncio.create_task(stats(), name="stats"),
              "transcribe": asyncio.create_task(run_transcriber(settings, stop), name="transcribe")}
+    if configured(settings):
+
+        async def mailbox() -> None:
+            resources = Resources.open(settings)
+            try:
+                await MailboxPoller(resources).run(stop)
+            finally:
+                await resources.close()
+
+        tasks["mailbox"] = asyncio.create_task(mailbox(), name="mailbox")
     if telephony:
         from ivr.plugin import run_worker
 

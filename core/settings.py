@@ -117,6 +117,36 @@ class WorkOrderSettings(_Section):
     supervision_repeat_threshold: int = 2  # R-24: findings of one kind that put a unit on the list
     # largest ticket attachment (附件) in bytes; its upload route may exceed HOTLINE_MAX_BODY_BYTES up to this
     attachment_max_bytes: int = Field(default=10_000_000, ge=1)
+    # where attachment files are kept (unset: <HOTLINE_VAR_DIR>/attachments); outside the database
+    attachments_dir: Path | None = None
+
+
+class IntakeSettings(_Section):
+    """Written requests (portal, mailbox, app, upstream platforms) and the intake queue (intake/)."""
+
+    # the region a request without one is numbered under until an agent completes it (the province)
+    intake_default_region: str = Field(default="510000", pattern=r"^[0-9]{6,12}$")
+
+
+class PortalSettings(_Section):
+    """The citizen portal (/portal/, portal/)."""
+
+    portal_challenge: bool = True  # proof-of-work on submissions; false for integrations and tests
+    portal_challenge_bits: int = Field(default=16, ge=0, le=28)  # leading zero bits the page must find
+    portal_challenge_ttl_seconds: int = Field(default=600, ge=10)
+    portal_submissions_per_hour: int = Field(default=10, ge=1)  # per client address
+    portal_lookups_per_minute: int = Field(default=30, ge=1)  # tracking and evaluation, per client address
+    portal_attachments_max_bytes: int = Field(default=10_000_000, ge=1)  # all of a submission's files
+
+
+class MailboxSettings(_Section):
+    """The mailbox channel (信箱, mailbox/): IMAP in, SMTP auto-reply out."""
+
+    mailbox_imap_url: SecretStr | None = None  # imap://user:password@host:143 or imaps://…; unset: no polling
+    mailbox_folder: str = "INBOX"
+    mailbox_poll_seconds: float = Field(default=60.0, gt=0)
+    smtp_url: SecretStr | None = None  # smtp://user:password@host:25, smtps://… or smtp+starttls://…
+    mailbox_reply_from: str = "12345@localhost"  # From: of the automatic replies
 
 
 class StatsSettings(_Section):
@@ -278,6 +308,9 @@ class Settings(BaseModel):
     demo: DemoSettings = Field(default_factory=DemoSettings)
     worktime: WorktimeSettings = Field(default_factory=WorktimeSettings)
     workorders: WorkOrderSettings = Field(default_factory=WorkOrderSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    portal: PortalSettings = Field(default_factory=PortalSettings)
+    mailbox: MailboxSettings = Field(default_factory=MailboxSettings)
     stats: StatsSettings = Field(default_factory=StatsSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     telephony: TelephonySettings = Field(default_factory=TelephonySettings)

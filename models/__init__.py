@@ -11,9 +11,11 @@ from models.call_event import CallEvent
 from models.callback_survey import CallbackSurvey
 from models.callback_task import CallbackTask
 from models.dispatch_precedent import DispatchPrecedent
+from models.intake_request import IntakeRequest
 from models.knowledge_article import KnowledgeArticle
 from models.knowledge_feedback import KnowledgeFeedback
 from models.knowledge_revision import KnowledgeRevision
+from models.mailbox_message import MailboxMessage
 from models.notification import (
     Notification,
     NotificationRead,
@@ -53,9 +55,11 @@ __all__ = [
     "CallbackSurvey",
     "CallbackTask",
     "DispatchPrecedent",
+    "IntakeRequest",
     "KnowledgeArticle",
     "KnowledgeFeedback",
     "KnowledgeRevision",
+    "MailboxMessage",
     "Notification",
     "NotificationRead",
     "NotificationReadThrough",
@@ -78,7 +82,7 @@ __all__ = [
     "TicketSequence",
     "TicketTopic",
     "TimeLimitPolicyVersion",
-    "User"
+    "User",
 ]
 # quality inspection (quality/) and transcripts of recordings (transcription/)
 __all__ += ["QualityForm", "QualitySample", "QualityScore", "Transcript", "TranscriptSegment"]

@@ -261,7 +261,7 @@ async def _callback(step: Step, body: schemas.CallbackIn) -> None:
         caller.callback_result, caller.callback_round, caller.callback_at = body.result.value, ticket.callback_round, step.now
     answers = [c.callback_result for c in callers if c.callback_round == ticket.callback_round and c.callback_result]
     step.detail = {"result": body.result.value, "callers": [c.id for c in reached],
-                   "waiting": len(callers) - len(answers)}
+                   "waiting": len(callers) - len(answers), "method": body.method}
     if len(answers) < len(callers):
         step.target = Status(ticket.status)  # wait for the other callers of a merged ticket
         return

@@ -19,7 +19,7 @@ from access.permissions import Permission
 from access.principal import Principal
 from audit.service import record
 from core.errors import NotFound
-from core.timeutil import business_time, utcnow
+from core.timeutil import business_time
 from models import OrgUnit, TicketAttachment
 from web.deps import IdPath, ResourcesDep, SessionDep, require
 from workorders import attachments, repository, service
@@ -59,20 +59,13 @@ async def add_attachment(ticket_id: IdPath, file: UploadFile, session: SessionDe
     data = await file.read(limit + 1)
     media_type, extension = attachments.check(data, limit)
     callers = (await repository.callers_of(session, [ticket.id]))[ticket.id]
-    var_dir = resources.settings.storage.var_dir
-    storage_name, digest = await asyncio.to_thread(attachments.store, var_dir, ticket.id, data, extension)
-    attachment = TicketAttachment(
-        ticket_id=ticket.id, filename=attachments.clean_name(file.filename, extension), content_type=media_type,
-        size=len(data), sha256=digest, storage_name=storage_name, side=side.value,
+    attachment = await attachments.attach(
+        session, attachments.root(resources.settings), ticket_id=ticket.id, data=data, filename=file.filename,
+        media_type=media_type, extension=extension, side=side.value,
         unit_id=principal.org_unit_id if side is Side.UNIT else None,
         hotline_only=side is Side.HOTLINE and attachments.hidden_callers(callers),
-        uploaded_by_id=principal.user_id, uploaded_by=principal.username, uploaded_at=utcnow())
-    session.add(attachment)
-    try:
-        await session.flush()
-    except BaseException:
-        attachments.discard(var_dir, storage_name)
-        raise
+        uploaded_by_id=principal.user_id, uploaded_by=principal.username)
+    digest = attachment.sha256
     await record(session, action="ticket_attachment_added", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="ticket", resource_id=ticket.id,
                  detail={"attachment_id": attachment.id, "sha256": digest, "size": len(data),
@@ -101,7 +94,7 @@ async def download_attachment(ticket_id: IdPath, attachment_id: IdPath, session:
     if attachment is None or attachment.ticket_id != ticket.id \
             or not attachments.readable(attachment, service.side_of(principal)):
         raise NotFound(f"附件 {attachment_id} 不存在 (attachment not found)")
-    data = await asyncio.to_thread(attachments.load, resources.settings.storage.var_dir, attachment)
+    data = await asyncio.to_thread(attachments.load, attachments.root(resources.settings), attachment)
     await record(session, action="ticket_attachment_downloaded", actor_id=principal.user_id,
                  actor_username=principal.username, resource_type="ticket", resource_id=ticket.id,
                  detail={"attachment_id": attachment.id, "sha256": attachment.sha256})

@@ -1,12 +1,14 @@
 """Ticket attachments (附件): photos and PDFs a caller sends or a unit adds as proof of handling.
 
-Pure rules (what a file is, who may add or read one) and the thin file I/O under the var dir.
+Pure rules (what a file is, who may add or read one) and the thin file I/O under the attachments
+directory (HOTLINE_ATTACHMENTS_DIR, by default <HOTLINE_VAR_DIR>/attachments; root()).
 The type is read from the file's first bytes, never from the client's Content-Type or name: only
 JPEG, PNG and PDF are kept. Files are written 0600 in 0700 directories (core/private_files.py),
 named by a random id (the uploader's name is kept in the row, for the download only).
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -15,10 +17,14 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from access.permissions import Permission
 from access.principal import Principal
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.private_files import open_private, private_dirs
+from core.settings import Settings
+from core.timeutil import utcnow
 from models import TicketAttachment, TicketCaller
 from workorders.state_machine import Side, Status
 
@@ -113,24 +119,63 @@ def check(data: bytes, limit: int) -> tuple[str, str]:
     return kind
 
 
-def store(var_dir: Path, ticket_id: int, data: bytes, extension: str) -> tuple[str, str]:
-    """Write the bytes 0600 under var_dir/attachments/<ticket>/; (relative storage name, SHA-256)."""
-    directory = private_dirs(Path(var_dir), Path(ATTACHMENT_DIR) / str(ticket_id))
+class TooManyAttachments(DomainError):
+    status_code = 422
+    code = "too_many_attachments"
+
+
+def root(settings: Settings) -> Path:
+    """The directory attachment files live in (storage names are relative to it)."""
+    return Path(settings.workorders.attachments_dir or Path(settings.storage.var_dir) / ATTACHMENT_DIR)
+
+
+def check_many(files: Sequence[bytes], *, count: int, total: int) -> list[tuple[str, str]]:
+    """Check a set of files sent together (the portal, a mail): at most `count`, `total` bytes in all;
+    each one a kept type (the refusals of check())."""
+    if len(files) > count:
+        raise TooManyAttachments(f"附件最多 {count} 个 (at most {count} attachments)")
+    if sum(len(f) for f in files) > total:
+        raise AttachmentTooLarge(f"附件合计不能超过 {total} 字节 (attachments too large in all)")
+    return [check(data, total) for data in files]
+
+
+async def attach(session: AsyncSession, directory: Path, *, ticket_id: int, data: bytes, filename: str | None,
+                 media_type: str, extension: str, side: str, unit_id: int | None, hotline_only: bool,
+                 uploaded_by_id: int | None, uploaded_by: str) -> TicketAttachment:
+    """Store one checked file and add its row (flushed); the file is removed when the flush fails.
+    A request that fails later must discard() what it stored (see discard_on_failure in callers)."""
+    storage_name, digest = await asyncio.to_thread(store, directory, ticket_id, data, extension)
+    attachment = TicketAttachment(
+        ticket_id=ticket_id, filename=clean_name(filename, extension), content_type=media_type, size=len(data),
+        sha256=digest, storage_name=storage_name, side=side, unit_id=unit_id, hotline_only=hotline_only,
+        uploaded_by_id=uploaded_by_id, uploaded_by=uploaded_by, uploaded_at=utcnow())
+    session.add(attachment)
+    try:
+        await session.flush()
+    except BaseException:
+        discard(directory, storage_name)
+        raise
+    return attachment
+
+
+def store(directory: Path, ticket_id: int, data: bytes, extension: str) -> tuple[str, str]:
+    """Write the bytes 0600 under <attachments dir>/<ticket>/; (storage name relative to it, SHA-256)."""
+    directory_ = private_dirs(Path(directory), Path(str(ticket_id)))
     name = f"{uuid.uuid4().hex}{extension}"
-    fd = open_private(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    fd = open_private(directory_ / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    return f"{ATTACHMENT_DIR}/{ticket_id}/{name}", hashlib.sha256(data).hexdigest()
+    return f"{ticket_id}/{name}", hashlib.sha256(data).hexdigest()
 
 
-def load(var_dir: Path, attachment: TicketAttachment) -> bytes:
+def load(directory: Path, attachment: TicketAttachment) -> bytes:
     """The stored bytes, checked against the SHA-256 kept when they were added (404 when the file
     is gone, 409 when it changed since: the row stays as the record of what was added)."""
-    root = Path(var_dir).resolve()
-    path = (root / attachment.storage_name).resolve()
-    if root not in path.parents:
+    base = Path(directory).resolve()
+    path = (base / attachment.storage_name).resolve()
+    if base not in path.parents:
         raise NotFound("附件文件不存在 (attachment file missing)")
     try:
         data = path.read_bytes()
@@ -142,9 +187,9 @@ def load(var_dir: Path, attachment: TicketAttachment) -> bytes:
     return data
 
 
-def discard(var_dir: Path, storage_name: str) -> None:
+def discard(directory: Path, storage_name: str) -> None:
     """Remove a file written for a request that then failed (its row was never committed)."""
     try:
-        (Path(var_dir) / storage_name).unlink()
+        (Path(directory) / storage_name).unlink()
     except FileNotFoundError:
         pass

@@ -51,6 +51,12 @@ class TicketCreated(TicketFacts):
     channel: str
 
 
+class TicketAccepted(TicketFacts):
+    type = "ticket.accepted"  # 受理 from the intake queue (intake/): dispatch limit running, or closed at once
+    channel: str
+    outcome: str
+
+
 class TicketDispatched(TicketFacts):
     type = "ticket.dispatched"
     lead_unit_id: int
@@ -167,6 +173,9 @@ class TicketNotifier:
 
     async def ticket_created(self, ticket: Ticket) -> None:
         await self._emit(TicketCreated(**self._facts(ticket, None), channel=ticket.channel), ticket, new=True)
+
+    async def ticket_accepted(self, ticket: Ticket, *, outcome: str) -> None:
+        await self._emit(TicketAccepted(**self._facts(ticket, None), channel=ticket.channel, outcome=outcome), ticket)
 
     async def ticket_dispatched(self, ticket: Ticket, *, co_unit_ids: list[int]) -> None:
         await self._emit(TicketDispatched(**self._facts(ticket, ticket.lead_unit_id), lead_unit_id=ticket.lead_unit_id,

@@ -39,6 +39,10 @@ def _unit(data: dict[str, Any], id_key: str, name_key: str, reader_unit_id: int 
     return data.get(name_key) or "承办单位"
 
 
+CHANNEL = {"web": "市民网站", "mailbox": "信箱", "app": "移动端", "national_platform": "国家政务服务平台",
+           "gov_website": "中国政府网留言", "chuanyu": "川渝联动"}
+
+
 def _by(data: dict[str, Any], reader_unit_id: int | None) -> str:
     return _unit(data, "unit_id", "unit_name", reader_unit_id)
 
@@ -47,6 +51,8 @@ def notification_text(type_: str, data: dict[str, Any], *, reader_unit_id: int |
     """What the notification says to a person of reader_unit_id (None: the hotline side)."""
     number = data.get("number") or "—"
     ticket = f"工单 {number}"
+    if type_ == "ticket.created" and data.get("status") == "pending_intake":
+        return f"新诉求 {number} 待受理（{CHANNEL.get(str(data.get('channel')), '网上渠道')}）"
     if type_ == "ticket.created":
         due = _when(data.get("dispatch_due_at"))
         category = CATEGORY.get(str(data.get("category")), "")

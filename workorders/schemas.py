@@ -216,6 +216,8 @@ class CompleteIn(ActionBase):
 class CallbackIn(ActionBase):
     result: CallbackResult
     caller_id: Id | None = None  # default: every caller not yet reached this round
+    # how the caller answered: phone (the callback desk), sms, web (evaluated on the citizen portal)
+    method: Literal["phone", "sms", "web"] = "phone"
 
 
 class TerminateIn(ActionBase):

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
+    PENDING_INTAKE = "pending_intake"  # 待受理: a written request (portal, mailbox, app …) awaiting an agent
     PENDING_DISPATCH = "pending_dispatch"  # 待转办: accepted, the hotline must dispatch (R-10)
     OUT_OF_SCOPE = "out_of_scope"  # 不予受理/告知 with a recorded disposition (R-04)
     DIRECT_ANSWERED = "direct_answered"  # 直接答复办结 at acceptance (R-06)
@@ -51,6 +52,7 @@ class Action(StrEnum):
     SCREEN = "screen"
     ARCHIVE = "archive"
     MERGE = "merge"
+    ACCEPT = "accept"  # 受理 a request from the intake queue (intake/)
 
 
 class CallbackResult(StrEnum):
@@ -76,8 +78,8 @@ CLOSED_STATES = frozenset({S.CLOSED, S.REMARK_CLOSED, S.AUTO_CLOSED, S.TERMINATE
                            S.DIRECT_ANSWERED})
 TERMINAL = frozenset({S.ARCHIVED, S.MERGED})
 # statuses in which a ticket is "open" for the caller (R-07: tell progress instead of a new ticket)
-OPEN_STATES = frozenset({S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.EXTENSION_REQUESTED,
-                         S.COMPLETED, S.NO_EVALUATION})
+OPEN_STATES = frozenset({S.PENDING_INTAKE, S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS,
+                         S.EXTENSION_REQUESTED, S.COMPLETED, S.NO_EVALUATION})
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ RULES: dict[Action, Rule] = {
     A.DISPUTE: Rule(_UNIT, frozenset({S.REMARK_CLOSED, S.CLOSED}), S.DISPUTED),
     A.SCREEN: Rule(_HOTLINE, frozenset({S.DISPUTED}), None),
     A.ARCHIVE: Rule(_HOTLINE | _SYSTEM, CLOSED_STATES, S.ARCHIVED),
-    A.MERGE: Rule(_HOTLINE, frozenset({S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS,
+    A.ACCEPT: Rule(_HOTLINE, frozenset({S.PENDING_INTAKE}), None),
+    A.MERGE: Rule(_HOTLINE, frozenset({S.PENDING_INTAKE, S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS,
                                           S.EXTENSION_REQUESTED}), S.MERGED),
 }
 
@@ -114,12 +117,15 @@ CALLBACK_TARGETS: dict[CallbackResult, Status] = {
     CallbackResult.NO_EVALUATION: S.NO_EVALUATION,
 }
 
+# what acceptance from the intake queue may make of a request (R-04, R-06, R-10); a merge is MERGE
+ACCEPT_TARGETS = frozenset({S.PENDING_DISPATCH, S.OUT_OF_SCOPE, S.DIRECT_ANSWERED})
+
 # When several callers of a merged ticket answer differently, the strongest outcome decides.
 _CALLBACK_PRECEDENCE = (CallbackResult.DISSATISFIED_REASONABLE, CallbackResult.DISSATISFIED_UNREASONABLE,
                         CallbackResult.SATISFIED, CallbackResult.NO_EVALUATION)
 
 STATUS_LABELS: dict[Status, str] = {
-    S.PENDING_DISPATCH: "待转办", S.OUT_OF_SCOPE: "不予受理(已告知)", S.DIRECT_ANSWERED: "直接答复办结",
+    S.PENDING_INTAKE: "待受理", S.PENDING_DISPATCH: "待转办", S.OUT_OF_SCOPE: "不予受理(已告知)", S.DIRECT_ANSWERED: "直接答复办结",
     S.DISPATCHED: "待签收", S.RETURNED: "已退回", S.IN_PROGRESS: "办理中", S.EXTENSION_REQUESTED: "延期审核中",
     S.COMPLETED: "待回访", S.NO_EVALUATION: "未评价", S.CLOSED: "已办结", S.REMARK_CLOSED: "备注办结",
     S.AUTO_CLOSED: "自动办结", S.TERMINATED: "终结办理", S.DISPUTED: "满意度甄别中", S.MERGED: "已并单",
@@ -141,12 +147,14 @@ def transition(
     callback_result: CallbackResult | str | None = None,
     screen_upheld: bool | None = None,
     resume_status: Status | str | None = None,
+    accepted_as: Status | str | None = None,
 ) -> Status:
     """The status after `side` takes `action` in `status`; IllegalTransition if not allowed.
 
     callback: the callback_result decides the target. screen: resume_status (the status
     before the dispute) is where the ticket goes back to, whatever the decision.
-    PROGRESS leaves the status unchanged.
+    PROGRESS leaves the status unchanged. accept: accepted_as (pending_dispatch, out_of_scope
+    or direct_answered) is the target.
     """
     status, action, side = _parse(status, action, side)
     rule = RULES[action]
@@ -168,6 +176,11 @@ def transition(
         if callback_result is None:
             raise IllegalTransition("回访须给出结果 (callback needs a result)", status=status.value, action=action.value)
         return CALLBACK_TARGETS[CallbackResult(callback_result)]
+    if action is A.ACCEPT:
+        if accepted_as is None or accepted_as not in {t.value for t in ACCEPT_TARGETS}:
+            raise IllegalTransition("受理须给出结果：待转办、不予受理或直接答复 (accept needs an outcome)",
+                                    status=status.value, action=action.value)
+        return Status(accepted_as)
     return _screen_target(status, screen_upheld, resume_status)
 
 

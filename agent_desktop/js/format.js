@@ -30,10 +30,10 @@ export function beijingLocalNow() {
   return shifted.toISOString().slice(0, 16);
 }
 
-export const CATEGORY = { consultation: "咨询", help: "求助", complaint: "投诉", report: "举报", suggestion: "意见建议" };
+export const CATEGORY = { consultation: "咨询", help: "求助", complaint: "投诉", report: "举报", suggestion: "意见建议", unclassified: "待分类" };
 
 export const TICKET_STATUS = {
-  pending_dispatch: "待转办", out_of_scope: "不予受理", direct_answered: "直接答复", dispatched: "已转办",
+  pending_intake: "待受理", pending_dispatch: "待转办", out_of_scope: "不予受理", direct_answered: "直接答复", dispatched: "已转办",
   returned: "已退回", in_progress: "办理中", extension_requested: "延期审核中", completed: "已办结待回访",
   no_evaluation: "回访未评价", closed: "已办结", remark_closed: "备注办结", auto_closed: "自动办结",
   terminated: "终结办理", disputed: "申诉甄别中", merged: "已并单", archived: "已归档",

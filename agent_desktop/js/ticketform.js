@@ -3,6 +3,7 @@
 // nothing typed is lost on a reconnect, a reload or a crash; duplicate candidates (R-07) are
 // looked up while the agent types.
 import { api, ApiError } from "./api.js";
+import { uploadAll } from "./attachfiles.js";
 import { beijingIso, beijingLocalNow, CATEGORY, esc, TICKET_STATUS } from "./format.js";
 import { KnowledgePanel } from "./knowledge.js";
 import { RegionPicker } from "./regions.js";
@@ -199,8 +200,9 @@ export class TicketForm {
     button.disabled = true;
     try {
       const ticket = await api.post("/api/v1/tickets", this.body());
+      const files = await uploadAll(ticket.id, this.form.querySelector("#tf-files").files);
       await this.mergeChosen(ticket);
-      this.done(ticket);
+      this.done(ticket, files);
     } catch (err) {
       // the draft stays: the agent fixes the field or retries after a reconnect
       this.showErrors(err instanceof ApiError ? err.fields : {}, `提交失败：${err.message}`);
@@ -216,9 +218,11 @@ export class TicketForm {
     }
   }
 
-  done(ticket) {
+  done(ticket, files = { stored: 0, failed: [] }) {
     const ok = this.form.querySelector("#form-ok");
-    ok.textContent = `已提交：工单号 ${ticket.number}（${ticket.status_label || TICKET_STATUS[ticket.status] || ticket.status}）`;
+    const attached = files.stored ? `，附件 ${files.stored} 个` : "";
+    const refused = files.failed.length ? `；未上传：${files.failed.join("；")}` : "";
+    ok.textContent = `已提交：工单号 ${ticket.number}（${ticket.status_label || TICKET_STATUS[ticket.status] || ticket.status}）${attached}${refused}`;
     ok.hidden = false;
     ok.dataset.ticketId = ticket.id;
     const mode = this.mode;

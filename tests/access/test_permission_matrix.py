@@ -13,6 +13,9 @@ from tests.conftest import login
 # Routes that need no token: health, the login and the API description.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/token"), ("GET", "/metrics"),
           ("GET", "/api/v1/knowledge/public/search")}
+# the citizen portal (portal/): no account; per-address limits and a proof-of-work challenge instead
+PUBLIC |= {("GET", "/api/v1/public/challenge"), ("GET", "/api/v1/public/regions"), ("POST", "/api/v1/public/requests"),
+           ("GET", "/api/v1/public/requests/{number}"), ("POST", "/api/v1/public/requests/{number}/evaluation")}
 
 
 async def _operations(client) -> list[tuple[str, str]]:

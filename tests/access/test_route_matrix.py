@@ -26,6 +26,9 @@ ACCOUNT_OF_ROLE = {Role.ADMIN: "admin", Role.SUPERVISOR: "supervisor", Role.AGEN
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/token"), ("GET", "/metrics"),
           ("GET", "/api/v1/knowledge/public/search"),
           ("POST", "/api/v1/callbacks/sms/inbound")}  # the SMS gateway: its own shared token (callbacks/endpoints.py)
+# the citizen portal (portal/): no account; per-address limits and a proof-of-work challenge instead
+PUBLIC |= {("GET", "/api/v1/public/challenge"), ("GET", "/api/v1/public/regions"), ("POST", "/api/v1/public/requests"),
+           ("GET", "/api/v1/public/requests/{number}"), ("POST", "/api/v1/public/requests/{number}/evaluation")}
 ABSENT_ID = "2147483647"  # a valid id no row has: a holder passing the gate meets 404, never a real row
 
 

@@ -36,10 +36,10 @@ export function truncate(text, n = 60) {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
-export const CATEGORY = { consultation: "咨询", help: "求助", complaint: "投诉", report: "举报", suggestion: "意见建议" };
+export const CATEGORY = { consultation: "咨询", help: "求助", complaint: "投诉", report: "举报", suggestion: "意见建议", unclassified: "待分类" };
 
 export const TICKET_STATUS = {
-  pending_dispatch: "待转办", out_of_scope: "不予受理", direct_answered: "直接答复", dispatched: "已转办待签收",
+  pending_intake: "待受理", pending_dispatch: "待转办", out_of_scope: "不予受理", direct_answered: "直接答复", dispatched: "已转办待签收",
   returned: "已退回", in_progress: "办理中", extension_requested: "延期审核中", completed: "已办结待回访",
   no_evaluation: "回访未评价", closed: "已办结", remark_closed: "备注办结", auto_closed: "自动办结",
   terminated: "终结办理", disputed: "申诉甄别中", merged: "已并单", archived: "已归档",
@@ -53,7 +53,7 @@ export const CHANNEL = {
 export const SPECIAL = { none: "", special: "特殊事项", special_urgent: "特殊紧急事项" };
 
 export const ACTION = {
-  create: "受理", dispatch: "转办", sign: "签收", return: "退回", request_extension: "申请延期",
+  create: "受理", accept: "受理（网上诉求）", dispatch: "转办", sign: "签收", return: "退回", request_extension: "申请延期",
   approve_extension: "同意延期", reject_extension: "不同意延期", progress: "办理进展", complete: "办结",
   callback: "回访", auto_close: "自动办结", terminate: "终结办理", dispute: "满意度申诉", screen: "甄别",
   archive: "归档", merge: "并单", overdue: "超期催办", merged_into: "并入其他工单", redo: "重办", remind: "督办催办",

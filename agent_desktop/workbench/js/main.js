@@ -6,6 +6,7 @@ import * as api from "./api.js";
 import * as bell from "./bell.js";
 import { can, ctx, load as loadContext, unitName, unitSide } from "./context.js";
 import { ROLE } from "./format.js";
+import * as intake from "./intake.js";
 import * as lists from "./lists.js";
 import * as supervision from "./supervision.js";
 import * as ticketPage from "./ticket.js";
@@ -24,6 +25,7 @@ function show(view) {
   $("list-view").hidden = view !== "list";
   $("ticket-view").hidden = view !== "ticket";
   $("supervision-view").hidden = view !== "supervision";
+  $("intake-view").hidden = view !== "intake";
 }
 
 let notice = "";  // a message for the next screen (shown once, after the route changes)
@@ -35,9 +37,9 @@ function banner(text, kind = "error") {
 }
 
 function buildTabs() {
-  const all = { ...lists.WORKSPACES, supervision: SUPERVISION };
+  const all = { ...lists.WORKSPACES, supervision: SUPERVISION, intake: intake.WORKSPACE };
   // a unit's people start at their inbox; the hotline at dispatch
-  const order = unitSide() ? ["inbox", "supervision", "search"] : ["dispatch", "callback", "supervision", "search", "inbox"];
+  const order = unitSide() ? ["inbox", "supervision", "search"] : ["dispatch", "callback", "supervision", "search", "inbox", "intake"];
   workspaces = order.filter((key) => all[key] && all[key].when());
   $("tabs").innerHTML = workspaces.map((key, i) => `<a href="#${key}" data-ws="${key}" title="Alt+${i + 1}">${all[key].title}</a>`).join("")
     + (can("quality:read") || can("quality:self") ? '<a href="quality.html">质检</a>' : "");  // its own page
@@ -58,6 +60,12 @@ async function route() {
     const key = workspaces.includes(head) ? head : workspaces[0];
     if (!key) return banner("当前账号没有可用的工作区");
     markTab(key);
+    if (key === "intake") {
+      show("intake");
+      lastList = "#intake";
+      await intake.show();
+      return;
+    }
     if (key === "supervision") {
       show("supervision");
       lastList = "#supervision";
@@ -178,6 +186,7 @@ async function boot() {
     const row = event.target.closest("tr[data-id]");
     if (row) location.hash = `#ticket/${row.dataset.id}`;
   });
+  intake.setup();
   lists.setupFilters(() => lists.load().catch((err) => banner(`加载失败：${err.message}`)));
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", route);
@@ -192,9 +201,10 @@ async function boot() {
   // is read again, once for a burst of events, so a dispatched ticket appears in the unit's inbox
   let refresh = null;
   window.addEventListener("workbench:ticket-event", () => {
-    if (document.body.dataset.view !== "list") return;
+    const view = document.body.dataset.view;
+    if (view !== "list" && view !== "intake") return;
     clearTimeout(refresh);
-    refresh = setTimeout(() => lists.load().catch(() => {}), 500);
+    refresh = setTimeout(() => (view === "intake" ? intake.show() : lists.load()).catch(() => {}), 500);
   });
   timeleft.start();
   if (!api.token()) return show("login");
