@@ -41,6 +41,11 @@ class Permission(StrEnum):
     BLOCKLIST_WRITE = "blocklist:write"
     KNOWLEDGE_WRITE = "knowledge:write"  # author entries of one's own unit
     KNOWLEDGE_REVIEW = "knowledge:review"  # hotline review: approve, reject, retire
+    # Scopes of API clients (open API, R-01 / R-03 / R-33): held by a client principal only as
+    # granted to it (Principal.scopes); among the roles only the admin holds them (all permissions)
+    REQUESTS_CREATE = "requests:create"  # hand a request over (app, 川渝, national platform)
+    REQUESTS_STATUS = "requests:status"  # read the status of one's own handed-over requests
+    FEED_READ = "feed:read"  # the province event feed
 
 
 P = Permission
@@ -67,6 +72,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.AUDITOR: frozenset(_READ_ALL | {P.AUDIT_READ, P.PERSONAL_DATA_READ, P.RECORDING_READ, P.RECORDING_REVIEW}),
 }
+
+
+# what an API client may be granted (POST /api/v1/api-clients "scopes")
+CLIENT_SCOPES = (Permission.REQUESTS_CREATE, Permission.REQUESTS_STATUS, Permission.FEED_READ)
 
 
 def has_permission(role: str, permission: Permission) -> bool:

@@ -8,6 +8,7 @@ from acd import endpoints as acd
 from api import health
 from audit import endpoints as audit
 from calls import endpoints as calls
+from clients import endpoints as clients
 from desktop import endpoints as desktop
 from desktop.static import mount_static
 from knowledge import endpoints as knowledge
@@ -45,6 +46,12 @@ PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, 
 
 PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workbench/)
 
+PROTECTED_ROUTERS += [clients.router]  # API client administration, their callbacks (clients/)
+
+# Routes an API client's token reaches (open API: hand-over, status, the feed): each names its
+# scope (web.deps.require_scope); every other /api/v1 route refuses a client token (403)
+CLIENT_ROUTERS: list[APIRouter] = [clients.client_router]
+
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 
 
@@ -53,7 +60,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(realtime.router)  # websockets authenticate with their first frame
     app.include_router(stats_pages.router)  # /metrics: public, cached aggregate figures
-    for router in PUBLIC_ROUTERS:
+    for router in PUBLIC_ROUTERS + CLIENT_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
     for router in PROTECTED_ROUTERS:

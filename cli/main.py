@@ -8,6 +8,7 @@ import click
 from pydantic import ValidationError
 
 from cli.demo import demo
+from cli.relay import relay
 from cli.scheduler import scheduler
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -94,8 +95,8 @@ def up(no_telephony: bool) -> None:
     sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))
 
 
-# subcommands: the ARI worker, the scheduler, the stats worker, Asterisk control, and the demo call
-for _command in (asterisk, worker, scheduler, stats, demo):
+# subcommands: the ARI worker, the scheduler, the stats worker, the outbox relay, Asterisk control, the demo call
+for _command in (asterisk, worker, scheduler, stats, relay, demo):
     main.add_command(_command)
 
 if __name__ == "__main__":

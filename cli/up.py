@@ -1,9 +1,9 @@
-"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker.
+"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker, relay.
 
 One event loop runs every component as a task, so the embedded defaults (SQLite and the
 in-process Redis stand-in) are shared correctly. Asterisk runs beside it as a child process
 group. A deployment runs the same components as separate processes instead (`hotline serve`,
-`hotline worker`, `hotline scheduler`, `hotline stats`; see docker-compose.yml).
+`hotline worker`, `hotline scheduler`, `hotline stats`, `hotline relay`; see docker-compose.yml).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ STOP_SECONDS = 10.0  # a stopping component gets this long (cancelled again mean
 
 
 def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dict[str, asyncio.Task]:
+    from cli.relay import run_relays
     from cli.scheduler import run_scheduler_pass
     from core.resources import Resources
     from stats.tasks import run_worker as run_stats
@@ -47,6 +48,9 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
         finally:
             await resources.close()
 
+    async def relay() -> None:  # callbacks to API clients; RabbitMQ when HOTLINE_AMQP_URL is set
+        await run_relays(settings, stop=stop)
+
     # proxy_headers off: the client address comes from HOTLINE_TRUSTED_PROXIES alone (core/proxies.py);
     # access_log off: api/middleware.py logs every request once, with its id and duration
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.http.http_host, port=settings.http.http_port,
@@ -54,7 +58,8 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
     server.install_signal_handlers = lambda: None  # our own handlers stop every component together
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),
-             "stats": asyncio.create_task(stats(), name="stats")}
+             "stats": asyncio.create_task(stats(), name="stats"),
+             "relay": asyncio.create_task(relay(), name="relay")}
     if telephony:
         from ivr.plugin import run_worker
 

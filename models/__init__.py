@@ -1,6 +1,7 @@
 """ORM models, one file per table; importing this package registers them all on Base.metadata."""
 from models.agent_skill import AgentSkill
 from models.answer_rate_alarm import AnswerRateAlarm
+from models.api_client import ApiClient, ApiRequest, WebhookDelivery
 from models.audit_event import AuditEvent
 from models.base import Base
 from models.blocked_caller import BlockedCaller
@@ -19,6 +20,7 @@ from models.notification import (
     NotificationUnit,
 )
 from models.org_unit import OrgUnit
+from models.outbox_consumer import OutboxConsumer
 from models.outbox_event import OutboxEvent
 from models.recording import Recording
 from models.region import Region
@@ -36,10 +38,10 @@ from models.time_limit_policy import TimeLimitPolicyVersion
 from models.user import User
 
 __all__ = [
-    "AgentSkill", "AnswerRateAlarm", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
+    "AgentSkill", "AnswerRateAlarm", "ApiClient", "ApiRequest", "AuditEvent", "Base", "BlockedCaller", "CalendarDay", "Call",
     "CallEvent", "DispatchPrecedent", "KnowledgeArticle", "KnowledgeFeedback", "KnowledgeRevision",
     "Notification", "NotificationRead", "NotificationReadThrough", "NotificationRole", "NotificationUnit",
-    "OrgUnit", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
+    "OrgUnit", "OutboxConsumer", "OutboxEvent", "Recording", "Region", "SeatSecret", "SupervisionInterview", "SupervisionRead",
     "SupervisionRecord", "Ticket", "TicketAssignment", "TicketAttachment", "TicketCaller", "TicketEvent", "TicketSequence",
-    "TimeLimitPolicyVersion", "User"
+    "TimeLimitPolicyVersion", "User", "WebhookDelivery"
 ]
