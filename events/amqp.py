@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -123,7 +124,7 @@ class AmqpRelay:
                 outcomes[row.id] = task.exception()
             else:  # a nack comes back as a result other than Basic.Ack
                 result = task.result()
-                outcomes[row.id] = None if isinstance(result, aio_pika.spec.Basic.Ack) else \
+                outcomes[row.id] = None if isinstance(result, aiormq.spec.Basic.Ack) else \
                     RuntimeError(f"broker refused the message: {type(result).__name__}")
         return outcomes
 

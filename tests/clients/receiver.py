@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 class Receiver:
@@ -18,7 +19,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver._lock:
                     failing = receiver.fail_all or len(receiver.answered) < receiver.fail_first
@@ -40,7 +41,7 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/callback"
 
-    def __enter__(self) -> Receiver:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
