@@ -130,7 +130,8 @@ async def deliver_due(sessionmaker: async_sessionmaker[AsyncSession], settings: 
         async with sessionmaker() as session:
             heads = select(func.min(WebhookDelivery.id)).where(WebhookDelivery.status == "pending") \
                 .group_by(WebhookDelivery.client_id)
-            query = (select(WebhookDelivery).where(WebhookDelivery.id.in_(heads),
+            active = select(ApiClient.id).where(ApiClient.active.is_(True))  # a disabled client gets nothing
+            query = (select(WebhookDelivery).where(WebhookDelivery.id.in_(heads), WebhookDelivery.client_id.in_(active),
                                                    WebhookDelivery.next_attempt_at <= moment)
                      .order_by(WebhookDelivery.id).limit(50))
             if session.bind.dialect.name == "postgresql":

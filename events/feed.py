@@ -24,6 +24,7 @@ from models import OutboxEvent
 
 EXTERNAL_PREFIXES = ("ticket.", "analytics.")
 MAX_LIMIT = 1000
+MAX_SCAN = 10_000  # rows one page reads at most (a long run of internal events ends a page early)
 
 
 class CursorExpired(DomainError):
@@ -66,15 +67,15 @@ async def read_feed(sessionmaker: async_sessionmaker[AsyncSession], session: Asy
         raise CursorExpired(f"游标 {after} 之后的事件已过保留期 (events after this cursor were pruned; "
                             f"the oldest kept seq is {first_kept})", detail={"oldest_seq": first_kept})
     events: list[dict[str, Any]] = []
-    cursor = after
-    while len(events) < limit:
+    cursor, scanned = after, 0
+    while len(events) < limit and scanned < MAX_SCAN:  # internal rows are skipped, boundedly
         rows = await rows_after(session, cursor, limit=limit)
         if not rows:
             break
         for row in rows:
             if is_external(row.type):
                 events.append(external_event(row))
-            cursor = row.seq
+            cursor, scanned = row.seq, scanned + 1
             if len(events) == limit:
                 break
     return FeedPage(events=events, next_cursor=cursor)

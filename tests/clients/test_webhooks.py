@@ -135,3 +135,16 @@ async def test_callbacks_to_a_client_wait_for_its_earlier_one(client, admin_head
             later = utcnow() + timedelta(seconds=1)
             assert await deliver_due(resources.sessionmaker, quick, http, now=later) == 2
     assert [b["request"]["external_ref"] for b in receiver.bodies()] == ["ORD-1", "ORD-2"]
+
+
+async def test_a_disabled_client_gets_no_more_callbacks(client, admin_headers, resources, settings):
+    with Receiver() as receiver:
+        made = await register(client, admin_headers, callback_url=receiver.url)
+        headers = await client_token(client, made)
+        assert (await client.post("/api/v1/requests", headers=headers,
+                                  json=hand_over_body(external_ref="OFF-1"))).status_code == 201
+        assert await collect(resources.sessionmaker) == 1
+        assert (await client.post(f"/api/v1/api-clients/{made['id']}/disable", headers=admin_headers)).status_code == 200
+        async with httpx.AsyncClient(timeout=5) as http:
+            assert await deliver_due(resources.sessionmaker, settings, http) == 0
+        assert receiver.answered == []
