@@ -14,6 +14,7 @@ REQUIRED=(
   chromium chromium-driver            # browser softphone / desktop tests (headless)
   fonts-wqy-microhei                  # Chinese text in browser screenshots
   ca-certificates
+  rabbitmq-server                     # the open API's AMQP relay tests; a throw-away node (scripts/with-services.sh)
 )
 OPTIONAL=(
   tshark                              # SIP/RTP captures when debugging
