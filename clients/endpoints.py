@@ -21,13 +21,15 @@ from clients.schemas import (
     ApiClientSecrets,
     DeliveryOut,
     FeedOut,
+    RelayOut,
     RequestHandOver,
     RequestOut,
 )
 from core.errors import NotFound
 from core.timeutil import utcnow
 from events.feed import MAX_LIMIT, read_feed
-from models import ApiClient, WebhookDelivery
+from events.sequence import last_sequenced, sequence_pending
+from models import ApiClient, OutboxConsumer, WebhookDelivery
 from web.deps import IdPath, ResourcesDep, SessionDep, UnitOfWorkDep, require_province_wide, require_scope
 from workorders.events import TicketNotifier
 
@@ -105,6 +107,18 @@ async def retry_delivery(client_pk: IdPath, delivery_id: IdPath, session: Sessio
                  actor_username=principal.username, resource_type="api_client", resource_id=client_pk,
                  detail={"delivery": delivery_id})
     return delivery
+
+
+@router.get("/relays", response_model=list[RelayOut])
+async def relays(session: SessionDep, resources: ResourcesDep, principal: Admin) -> list[dict]:
+    """Where each further consumer of the outbox stands (the sequencer, the AMQP relay, the
+    callbacks): its position, how far behind the last sequenced event, its failures in a row."""
+    await sequence_pending(resources.sessionmaker)
+    last = await last_sequenced(session)
+    rows = (await session.scalars(select(OutboxConsumer).order_by(OutboxConsumer.name)
+                                  .execution_options(populate_existing=True))).all()
+    return [{"name": r.name, "position": r.position, "behind": max(last - r.position, 0), "attempts": r.attempts,
+             "last_error": r.last_error, "updated_at": r.updated_at} for r in rows]
 
 
 Creator = Annotated[Principal, Depends(require_scope(Permission.REQUESTS_CREATE, clients_only=True))]

@@ -72,6 +72,15 @@ class DeliveryOut(BaseModel):
     payload: dict[str, Any]
 
 
+class RelayOut(BaseModel):
+    name: str  # sequencer | amqp | webhooks
+    position: int  # the last outbox seq it has handled
+    behind: int  # sequenced events it has not handled yet
+    attempts: int  # failed passes in a row
+    last_error: str | None
+    updated_at: datetime
+
+
 class Source(StrEnum):
     """Where a handed-over request comes from: the ticket's channel."""
 

@@ -52,9 +52,10 @@ async def read_feed(sessionmaker: async_sessionmaker[AsyncSession], session: Asy
                     limit: int) -> FeedPage:
     """The external events after the cursor, in order; next_cursor is where to ask next.
 
-    The rows committed so far are sequenced first (their own short transaction). A cursor
-    from before the oldest kept row is refused (410): events after it were pruned, and a
-    reader must learn that it missed them rather than silently skip them.
+    The rows committed so far are sequenced first (their own short transaction). Cursor 0
+    starts a new reader at the oldest event kept; any other cursor from before the oldest kept
+    row is refused (410): events after it were pruned, and a reader must learn that it missed
+    them rather than silently skip them.
     """
     await sequence_pending(sessionmaker)
     last = await last_sequenced(session)
@@ -63,7 +64,9 @@ async def read_feed(sessionmaker: async_sessionmaker[AsyncSession], session: Asy
                             code="invalid_cursor", detail={"last_seq": last})
     oldest = await oldest_kept(session)
     first_kept = oldest if oldest is not None else last + 1
-    if after < first_kept - 1:
+    if after == 0:  # a new reader: from the oldest event kept
+        after = first_kept - 1
+    elif after < first_kept - 1:
         raise CursorExpired(f"游标 {after} 之后的事件已过保留期 (events after this cursor were pruned; "
                             f"the oldest kept seq is {first_kept})", detail={"oldest_seq": first_kept})
     events: list[dict[str, Any]] = []

@@ -15,6 +15,7 @@ from events.outbox import PendingEvent, prune_published
 from events.sequence import last_sequenced, rows_after, sequence_pending
 from models import OutboxEvent
 from tests.clients.helpers import client_token, hand_over_body, register
+from tests.conftest import login
 
 HOTLINE = Audience(roles=["agent"])
 
@@ -85,26 +86,30 @@ async def test_a_cursor_older_than_the_retention_is_410(client, admin_headers, s
     assert await prune_published(resources.sessionmaker, now=utcnow() + timedelta(days=31)) >= 3
     gone = await client.get(f"/api/v1/feed/events?after={start}", headers=feed_headers)
     assert gone.status_code == 410 and gone.json()["code"] == "cursor_expired"
+    assert (await client.get("/api/v1/feed/events?after=0", headers=feed_headers)).status_code == 200  # a new reader
     end = await last_sequenced(session)
     assert (await client.get(f"/api/v1/feed/events?after={end}", headers=feed_headers)).json() == \
         {"events": [], "next_cursor": end}
 
 
-async def test_prune_keeps_rows_a_consumer_has_not_passed(session, resources):
+async def test_prune_keeps_rows_a_consumer_has_not_passed(session, resources, client, admin_headers):
     from events.sequence import consumer
 
     await outbox.write(session, [PendingEvent("ticket.progress", {"ticket_id": 1}, HOTLINE)])
     await session.execute(update(OutboxEvent).where(OutboxEvent.published_at.is_(None)).values(published_at=utcnow()))
     await session.commit()
     await sequence_pending(resources.sessionmaker)
-    behind = await consumer(session, "amqp")
-    behind.position = 0
+    (await consumer(session, "amqp")).position = 0
     await session.commit()
     assert await prune_published(resources.sessionmaker, now=utcnow() + timedelta(days=8)) == 0
-    behind = await consumer(session, "amqp")
-    behind.position = await last_sequenced(session)
+    relays = {r["name"]: r for r in (await client.get("/api/v1/relays", headers=admin_headers)).json()}
+    assert relays["amqp"]["position"] == 0 and relays["amqp"]["behind"] == relays["sequencer"]["position"] > 0
+    for name in ("amqp", "webhooks"):  # every further consumer has passed them now
+        (await consumer(session, name)).position = await last_sequenced(session)
     await session.commit()
     assert await prune_published(resources.sessionmaker, now=utcnow() + timedelta(days=8)) >= 1
+    supervisor = await login(client, "supervisor")
+    assert (await client.get("/api/v1/relays", headers=supervisor)).status_code == 403
 
 
 async def test_a_late_commit_with_a_smaller_id_is_not_skipped(engine, settings):
