@@ -8,11 +8,14 @@ from __future__ import annotations
 from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.principal import Principal
-from access.scope import CENTRE_KINDS, scope_for
-from access.tokens import read_token
-from core.errors import Unauthorized
-from models import OrgUnit, User
+from access.permissions import CLIENT_SCOPES, Permission
+from access.principal import CLIENT_ROLE, Principal
+from access.scope import CENTRE_KINDS, Scope, scope_for
+from access.tokens import read_client_token, read_token
+from core.errors import Forbidden, Unauthorized
+from models import ApiClient, OrgUnit, User
+
+CLIENT_REFUSED = "API 客户端无权访问此接口 (an API client token does not reach this route)"
 
 
 async def descendant_ids(session: AsyncSession, unit_id: int) -> frozenset[int]:
@@ -35,9 +38,29 @@ async def principal_for(session: AsyncSession, user: User) -> Principal:
 async def principal_from_token(session: AsyncSession, token: str | None, *, key: str) -> Principal:
     """The principal a bearer token stands for; Unauthorized for a missing/invalid/revoked one."""
     claims = read_token(token, key=key) if token else None
+    if claims is None and token and read_client_token(token, key=key) is not None:
+        raise Forbidden(CLIENT_REFUSED)  # a client reaches only the routes its scopes open
     if claims is None:
         raise Unauthorized("未登录或登录已过期 (not authenticated or token expired)")
     user = await session.get(User, claims.user_id)
     if user is None or not user.active or user.token_version != claims.token_version:
         raise Unauthorized("登录已失效 (token revoked)")
     return await principal_for(session, user)
+
+
+def client_principal(client: ApiClient) -> Principal:
+    """The principal of an API client: its granted scopes and nothing else (no role, no region)."""
+    scopes = frozenset(Permission(s) for s in client.scopes if s in {p.value for p in CLIENT_SCOPES})
+    return Principal(user_id=None, username=f"api:{client.client_id}", display_name=client.name, role=CLIENT_ROLE,
+                     org_unit_id=None, extension=None, scope=Scope(), client_id=client.id, scopes=scopes)
+
+
+async def principal_or_client_from_token(session: AsyncSession, token: str | None, *, key: str) -> Principal:
+    """The principal of a person's or an API client's bearer token (routes that clients may reach)."""
+    claims = read_client_token(token, key=key) if token else None
+    if claims is None:
+        return await principal_from_token(session, token, key=key)
+    client = await session.get(ApiClient, claims.client_pk)
+    if client is None or not client.active or client.token_version != claims.token_version:
+        raise Unauthorized("客户端令牌已失效 (client token revoked)")
+    return client_principal(client)

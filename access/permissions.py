@@ -45,6 +45,11 @@ class Permission(StrEnum):
     QUALITY_SCORE = "quality:score"  # draw samples, score calls, decide appeals, edit scoring forms
     QUALITY_READ = "quality:read"  # scores and results of one's region, transcripts search
     QUALITY_SELF = "quality:self"  # one's own scores, and the one appeal against each
+    # Scopes of API clients (open API, R-01 / R-03 / R-33): held by a client principal only as
+    # granted to it (Principal.scopes); among the roles only the admin holds them (all permissions)
+    REQUESTS_CREATE = "requests:create"  # hand a request over (app, 川渝, national platform)
+    REQUESTS_STATUS = "requests:status"  # read the status of one's own handed-over requests
+    FEED_READ = "feed:read"  # the province event feed
 
 
 P = Permission
@@ -72,6 +77,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset(_READ_ALL | {P.AUDIT_READ, P.PERSONAL_DATA_READ, P.RECORDING_READ, P.RECORDING_REVIEW,
                                            P.QUALITY_READ}),
 }
+
+
+# what an API client may be granted (POST /api/v1/api-clients "scopes")
+CLIENT_SCOPES = (Permission.REQUESTS_CREATE, Permission.REQUESTS_STATUS, Permission.FEED_READ)
 
 
 def has_permission(role: str, permission: Permission) -> bool:

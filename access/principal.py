@@ -7,19 +7,34 @@ from access.permissions import Permission, has_permission
 from access.scope import Scope
 from core.errors import Forbidden
 
+CLIENT_ROLE = "api_client"  # no Role: a client principal holds its scopes and nothing else
+
 
 @dataclass(frozen=True)
 class Principal:
-    user_id: int
+    """A signed-in person, or an API client (client_id set, user_id None, role "api_client").
+
+    A client's permissions are exactly its granted scopes; its organisation scope is empty.
+    """
+
+    user_id: int | None
     username: str
     display_name: str
     role: str
-    org_unit_id: int
+    org_unit_id: int | None
     extension: str | None
     scope: Scope
+    client_id: int | None = None  # api_clients.id of a client principal
+    scopes: frozenset[Permission] | None = None  # a client's granted scopes (None: a person, by role)
+
+    @property
+    def is_client(self) -> bool:
+        return self.client_id is not None
 
     def can(self, permission: Permission) -> bool:
-        """True when this principal's role holds permission."""
+        """True when this principal's role (a client: its scopes) holds permission."""
+        if self.scopes is not None:
+            return permission in self.scopes
         return has_permission(self.role, permission)
 
     def require(self, permission: Permission) -> None:

@@ -4,21 +4,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlalchemy import select
 
 from access.permissions import ROLE_PERMISSIONS, Permission, Role
 from access.principal import Principal
-from access.tokens import issue_token
+from access.tokens import issue_client_token, issue_token
 from accounts import service
 from accounts.revocation import Revocation, revocation_reasons
 from accounts.schemas import MeOut, PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
 from accounts.security import hash_password, verify_password
 from accounts.throttle import LoginThrottle
 from audit.service import record
+from clients import service as clients
 from core.context import client_ip_var
-from core.errors import Forbidden, NotFound, Unauthorized
+from core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from models import OrgUnit, User
 from organisation.service import get_unit
 from web.deps import IdPath, PrincipalDep, RedisDep, ResourcesDep, SessionDep, UnitOfWorkDep, require
@@ -35,18 +35,48 @@ def get_revocation(request: Request) -> Revocation:
 RevocationDep = Annotated[Revocation, Depends(get_revocation)]
 
 
+class TokenForm:
+    """The token request (OAuth2): a person's password grant, or an API client's client credentials."""
+
+    def __init__(
+        self,
+        grant_type: Annotated[str | None, Form(pattern="^(password|client_credentials)$")] = None,
+        username: Annotated[str | None, Form()] = None,
+        password: Annotated[str | None, Form()] = None,
+        client_id: Annotated[str | None, Form()] = None,
+        client_secret: Annotated[str | None, Form()] = None,
+        scope: Annotated[str, Form()] = "",
+    ) -> None:
+        self.grant_type = grant_type or "password"
+        self.username, self.password = username, password
+        self.client_id, self.client_secret = client_id, client_secret
+        self.scope = scope
+
+
+def _require_fields(form: TokenForm, *names: str) -> None:
+    missing = [name for name in names if not getattr(form, name)]
+    if missing:
+        raise Unprocessable(f"缺少 {', '.join(missing)} (missing: {', '.join(missing)})", code="invalid_request",
+                            detail={"missing": missing})
+
+
 @public_router.post("/token", response_model=TokenOut)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, redis: RedisDep,
+    form: Annotated[TokenForm, Depends()], session: SessionDep, redis: RedisDep,
     resources: ResourcesDep, uow: UnitOfWorkDep,
 ) -> TokenOut:
-    """Exchange username and password for a bearer token (throttled after repeated failures)."""
+    """Exchange username and password (grant_type=password, the default) or an API client's
+    client_id and client_secret (grant_type=client_credentials) for a bearer token (throttled
+    after repeated failures)."""
     settings = resources.settings
     throttle = LoginThrottle(redis, max_failures=settings.security.login_max_failures,
                              window_seconds=settings.security.login_lockout_seconds,
                              max_failures_per_address=settings.security.login_max_failures_per_address,
                              max_failures_per_account=settings.security.login_max_failures_per_account)
     ip = client_ip_var.get()
+    if form.grant_type == "client_credentials":
+        return await _client_token(form, session, throttle, ip, resources, uow)
+    _require_fields(form, "username", "password")
     username = form.username[:64]
     await throttle.check(username, ip)
     user = await service.authenticate(session, username, form.password[:256])
@@ -60,6 +90,24 @@ async def login(
     ttl = timedelta(minutes=settings.security.token_ttl_minutes)
     token = issue_token(user_id=user.id, token_version=user.token_version, key=resources.secret_key, ttl=ttl)
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
+
+
+async def _client_token(form: TokenForm, session, throttle: LoginThrottle, ip: str | None, resources,
+                        uow) -> TokenOut:
+    """OAuth2 client credentials: a token holding the client's scopes and nothing else."""
+    _require_fields(form, "client_id", "client_secret")
+    account = f"client:{form.client_id[:40]}"
+    await throttle.check(account, ip)
+    client = await clients.authenticate_client(session, form.client_id, form.client_secret)
+    if client is None:
+        await throttle.record_failure(account, ip)
+        await record(session, action="client_auth_failed", actor_id=None, actor_username=account[:64])
+        raise uow.keep_despite(Unauthorized("客户端凭据错误 (invalid client credentials)", code="invalid_client"))
+    await throttle.record_success(account, ip)
+    ttl = timedelta(minutes=resources.settings.integration.client_token_ttl_minutes)
+    token = issue_client_token(client_pk=client.id, token_version=client.token_version, key=resources.secret_key,
+                               ttl=ttl)
+    return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()), scope=" ".join(client.scopes))
 
 
 @router.get("/auth/me", response_model=MeOut)

@@ -14,6 +14,7 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    scope: str | None = None  # an API client's token: its granted scopes, space-separated
 
 
 class UserOut(BaseModel):

@@ -11,6 +11,7 @@ from audit import endpoints as audit
 from callbacks import endpoints as callbacks
 from calls import endpoints as calls
 from calls import outbound_endpoints as outbound_calls
+from clients import endpoints as clients
 from desktop import endpoints as desktop
 from desktop.static import mount_static
 from intake import endpoints as intake
@@ -62,6 +63,11 @@ PROTECTED_ROUTERS += [workbench.router]  # working time left on deadlines (workb
 PROTECTED_ROUTERS += [callbacks.router, outbound_calls.router]
 PROTECTED_ROUTERS += [analytics.router, reports.router, reports.scorecard_router]  # hot topics, alerts, reports, scorecards
 PROTECTED_ROUTERS += [intake.router]  # the intake queue (受理) of written requests (intake/)
+PROTECTED_ROUTERS += [clients.router]  # API client administration, their callbacks (clients/)
+
+# Routes an API client's token reaches (open API: hand-over, status, the feed): each names its
+# scope (web.deps.require_scope); every other /api/v1 route refuses a client token (403)
+CLIENT_ROUTERS: list[APIRouter] = [clients.client_router]
 
 PROTECTED_ROUTERS += [notifications.router]  # a person's kept ticket notifications (workorders/notifications.py)
 
@@ -73,7 +79,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(realtime.router)  # websockets authenticate with their first frame
     app.include_router(stats_pages.router)  # /metrics: public, cached aggregate figures
-    for router in PUBLIC_ROUTERS:
+    for router in PUBLIC_ROUTERS + CLIENT_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
     for router in PROTECTED_ROUTERS:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from cli.demo import demo
 from cli.mailbox import mailbox
+from cli.relay import relay
 from cli.scheduler import scheduler
 from cli.transcribe import transcribe
 from core.logging import configure_logging
@@ -96,9 +97,9 @@ def up(no_telephony: bool) -> None:
     sys.exit(asyncio.run(run_platform(settings, telephony=not no_telephony)))
 
 
-# subcommands: the ARI worker, the scheduler, the stats worker, Asterisk control, the demo call, the
-# transcription worker, the mailbox
-for _command in (asterisk, worker, scheduler, stats, demo, transcribe, mailbox):
+# subcommands: the ARI worker, the scheduler, the stats worker, the outbox relay, Asterisk control, the
+# demo call, the transcription worker, the mailbox
+for _command in (asterisk, worker, scheduler, stats, relay, demo, transcribe, mailbox):
     main.add_command(_command)
 
 if __name__ == "__main__":

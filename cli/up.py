@@ -1,11 +1,11 @@
-"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker,
+"""`hotline up`: the whole platform in one process — API, ARI worker, scheduler, stats worker, relay,
 transcription worker, and the mailbox poller when HOTLINE_MAILBOX_IMAP_URL is set.
 
 One event loop runs every component as a task, so the embedded defaults (SQLite and the
 in-process Redis stand-in) are shared correctly. Asterisk runs beside it as a child process
 group. A deployment runs the same components as separate processes instead (`hotline serve`,
-`hotline worker`, `hotline scheduler`, `hotline stats`, `hotline transcribe`, `hotline mailbox`; see
-docker-compose.yml).
+`hotline worker`, `hotline scheduler`, `hotline stats`, `hotline relay`, `hotline transcribe`,
+`hotline mailbox`; see docker-compose.yml).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ STOP_SECONDS = 10.0  # a stopping component gets this long (cancelled again mean
 
 
 def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dict[str, asyncio.Task]:
+    from cli.relay import run_relays
     from cli.scheduler import run_scheduler_pass
     from cli.transcribe import run_transcriber
     from core.resources import Resources
@@ -51,6 +52,9 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
         finally:
             await resources.close()
 
+    async def relay() -> None:  # callbacks to API clients; RabbitMQ when HOTLINE_AMQP_URL is set
+        await run_relays(settings, stop=stop)
+
     # proxy_headers off: the client address comes from HOTLINE_TRUSTED_PROXIES alone (core/proxies.py);
     # access_log off: api/middleware.py logs every request once, with its id and duration
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.http.http_host, port=settings.http.http_port,
@@ -59,7 +63,8 @@ def _components(settings: Settings, stop: asyncio.Event, telephony: bool) -> dic
     tasks = {"api": asyncio.create_task(server.serve(), name="api"),
              "scheduler": asyncio.create_task(scheduler(), name="scheduler"),
              "stats": asyncio.create_task(stats(), name="stats"),
-             "transcribe": asyncio.create_task(run_transcriber(settings, stop), name="transcribe")}
+             "transcribe": asyncio.create_task(run_transcriber(settings, stop), name="transcribe"),
+             "relay": asyncio.create_task(relay(), name="relay")}
     if configured(settings):
 
         async def mailbox() -> None:

@@ -293,6 +293,20 @@ class QualitySettings(_Section):
     quality_sample_per_agent: int = Field(default=5, ge=0, le=1000)
 
 
+class IntegrationSettings(_Section):
+    """The open API for apps and upstream platforms, and the province data push (docs/open-api.md)."""
+
+    amqp_url: str | None = None  # amqp://user:pass@host:5672/vhost — unset: no relay to RabbitMQ
+    amqp_exchange: str = "hotline.events"  # topic exchange (durable) the relay publishes to
+    amqp_relay_interval_seconds: float = Field(default=1.0, gt=0)  # idle relay polls the outbox this often
+    amqp_relay_batch: int = Field(default=500, ge=1, le=10_000)  # events published per confirmed batch
+    client_token_ttl_minutes: int = Field(default=60, ge=1)  # an API client's bearer token
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)  # one callback POST
+    webhook_max_attempts: int = Field(default=12, ge=1)  # then the delivery is failed (shown to admins)
+    webhook_backoff_seconds: float = Field(default=5.0, gt=0)  # first retry; doubled each time, at most 1 h
+    webhook_interval_seconds: float = Field(default=2.0, gt=0)  # the relay looks for due callbacks this often
+
+
 class Settings(BaseModel):
     """One typed settings object in sections; env names are part of the public contract
     (docs/configuration.md). Construct it with flat names: `Settings(sip_port=5170)`."""
@@ -320,6 +334,7 @@ class Settings(BaseModel):
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
 
     def __init__(self, _env_file: Any = _READ_ENV_FILE, **values: Any) -> None:
         """Flat setting names go to their sections, each section reads the environment for the

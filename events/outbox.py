@@ -15,18 +15,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.timeutil import utcnow
 from events.bus import EventBus
 from events.envelope import Audience
-from models import OutboxEvent
+from events.sequence import SEQUENCER, sequence_pending
+from models import OutboxConsumer, OutboxEvent
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 200
-# published rows are kept this long (to look into what was sent), then pruned by the scheduler pass
+# published rows are kept this long (to look into what was sent, and for the pull feed: a feed
+# reader may fall this far behind), then pruned by the scheduler pass
 KEEP_PUBLISHED = timedelta(days=7)
+# ... and longer while a further consumer (the AMQP relay, the webhooks; events.sequence) has not
+# passed them, but never longer than this: a consumer stopped for good must not keep rows forever
+KEEP_FOR_CONSUMERS = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -106,9 +111,17 @@ async def relay_pending(sessionmaker: async_sessionmaker[AsyncSession], bus: Eve
 
 
 async def prune_published(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime | None = None,
-                          keep: timedelta = KEEP_PUBLISHED) -> int:
-    """Delete the rows published more than keep ago (never an unpublished one); how many."""
+                          keep: timedelta = KEEP_PUBLISHED, hold_max: timedelta = KEEP_FOR_CONSUMERS) -> int:
+    """Delete the rows published more than keep ago that every further consumer has passed (or
+    published more than hold_max ago, whatever the consumers); never an unpublished or an
+    unsequenced row. How many were deleted."""
+    now = now or utcnow()
+    await sequence_pending(sessionmaker)  # a row is numbered before it may go: the feed sees no silent gap
+    passed = select(func.min(OutboxConsumer.position)).where(OutboxConsumer.name != SEQUENCER).scalar_subquery()
+    passed_by_all = or_(passed.is_(None), OutboxEvent.seq <= passed)
     async with sessionmaker() as session:
-        result = await session.execute(delete(OutboxEvent).where(OutboxEvent.published_at < (now or utcnow()) - keep))
+        result = await session.execute(delete(OutboxEvent).where(
+            OutboxEvent.published_at < now - keep, OutboxEvent.seq.is_not(None),
+            or_(passed_by_all, OutboxEvent.published_at < now - hold_max)))
         await session.commit()
     return result.rowcount or 0

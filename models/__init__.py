@@ -2,6 +2,7 @@
 from models.agent_skill import AgentSkill
 from models.analytics import AnalyticsAlert, ScorecardWeights, TicketTopic
 from models.answer_rate_alarm import AnswerRateAlarm
+from models.api_client import ApiClient, ApiRequest, WebhookDelivery
 from models.audit_event import AuditEvent
 from models.base import Base
 from models.blocked_caller import BlockedCaller
@@ -24,6 +25,7 @@ from models.notification import (
     NotificationUnit,
 )
 from models.org_unit import OrgUnit
+from models.outbox_consumer import OutboxConsumer
 from models.outbox_event import OutboxEvent
 from models.quality import QualityForm, QualitySample, QualityScore
 from models.recording import Recording
@@ -46,6 +48,8 @@ __all__ = [
     "AgentSkill",
     "AnalyticsAlert",
     "AnswerRateAlarm",
+    "ApiClient",
+    "ApiRequest",
     "AuditEvent",
     "Base",
     "BlockedCaller",
@@ -66,6 +70,7 @@ __all__ = [
     "NotificationRole",
     "NotificationUnit",
     "OrgUnit",
+    "OutboxConsumer",
     "OutboxEvent",
     "Recording",
     "Region",
@@ -83,6 +88,7 @@ __all__ = [
     "TicketTopic",
     "TimeLimitPolicyVersion",
     "User",
+    "WebhookDelivery",
 ]
 # quality inspection (quality/) and transcripts of recordings (transcription/)
 __all__ += ["QualityForm", "QualitySample", "QualityScore", "Transcript", "TranscriptSegment"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.timeutil import utcnow
@@ -19,6 +19,11 @@ class OutboxEvent(Base):
     """
 
     __tablename__ = "outbox_events"
+    __table_args__ = (
+        # the sequencer's work list: rows committed but not yet sequenced (few at any time)
+        Index("ix_outbox_events_unsequenced", "id", postgresql_where=text("seq IS NULL"),
+              sqlite_where=text("seq IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # publication order
     type: Mapped[str] = mapped_column(String(64))
@@ -27,3 +32,6 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # publications tried by the relay
+    # the order in which the row became visible (committed), handed out by events.sequence: the
+    # cursor of the feed, the AMQP relay and the webhooks (ids follow insertion, not commit order)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)

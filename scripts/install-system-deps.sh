@@ -15,6 +15,8 @@ REQUIRED=(
   fonts-wqy-microhei                  # Chinese text in browser screenshots
   ca-certificates
   kannel kannel-extras                # SMS survey: bearerbox + smsbox, and the fake SMSC the tests run
+  dovecot-imapd                       # the mailbox (信箱) tests: a throw-away IMAP server (tests/mailbox_channel)
+  rabbitmq-server                     # the open API's AMQP relay tests; a throw-away node (scripts/with-services.sh)
 )
 OPTIONAL=(
   tshark                              # SIP/RTP captures when debugging

@@ -19,6 +19,7 @@ IMPLICIT = {
 PROVIDED_BY = {
     "starlette": "fastapi (built on it, pins its versions)",
     "uvloop": "uvicorn[standard] (optional faster loop, imported with a fallback)",
+    "aiormq": "aio-pika (built on it, pins its versions): the relay tells a broker's ack from a nack by its frame",
 }
 NOT_PLATFORM = {"tests", "bench", "scripts", "node_modules", "docs", "var", ".venv", "test-artifacts"}
 

@@ -9,9 +9,10 @@ from fastapi.security import OAuth2PasswordBearer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.authentication import principal_from_token
+from access.authentication import principal_from_token, principal_or_client_from_token
 from access.permissions import Permission
 from access.principal import Principal
+from core.errors import Forbidden
 from core.resources import Resources
 from core.settings import Settings
 from events.bus import EventBus
@@ -98,3 +99,24 @@ def require_province_wide(permission: Permission) -> Callable[..., Principal]:
 
 # database ids are 32-bit: a larger number can never exist, and must not reach the driver
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="numeric id")]
+
+
+def require_scope(permission: Permission, *, clients_only: bool = False) -> Callable[..., Principal]:
+    """Dependency factory for the routes an API client may reach (open API: requests, feed).
+
+    Accepts an API client's token (its granted scopes decide) and, unless clients_only, a
+    person's token (the role decides). Every other /api/v1 route refuses a client token
+    (current_principal → 403)."""
+
+    async def dependency(request: Request, session: SessionDep, resources: ResourcesDep,
+                         token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+        principal = await principal_or_client_from_token(session, token, key=resources.secret_key)
+        request.state.principal = principal
+        principal.require(permission)
+        if clients_only and not principal.is_client:
+            raise Forbidden("仅限 API 客户端调用 (API clients only: a client's own requests)")
+        return principal
+
+    dependency.__name__ = f"require_scope_{permission.name.lower()}"
+    dependency.permission = permission  # read by the route-matrix test (tests/access/test_route_matrix.py)
+    return dependency
