@@ -8,6 +8,7 @@ from acd import endpoints as acd
 from api import health
 from audit import endpoints as audit
 from calls import endpoints as calls
+from calls import monitor_endpoints as call_monitor
 from desktop import endpoints as desktop
 from desktop.static import mount_static
 from knowledge import endpoints as knowledge
@@ -40,6 +41,8 @@ PROTECTED_ROUTERS += [workorders.router, ticket_attachments.router, worktime.cal
 
 # telephony: ACD states/queues, call records + call control, block list, recordings
 PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.blocklist_router, recordings.router]
+
+PROTECTED_ROUTERS += [call_monitor.router]  # supervisors listen / whisper / barge (calls/monitor_endpoints.py)
 
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 
