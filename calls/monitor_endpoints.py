@@ -56,7 +56,11 @@ async def start_monitor(call_id: IdPath, body: MonitorRequest, session: SessionD
     await visible_call(session, principal, call_id, AcdStore(channel.redis))  # another region's: 404 first
     owner = await session.scalar(select(User.id).where(User.extension == body.extension, User.active.is_(True)))
     if owner is not None and owner != principal.user_id:
-        raise Forbidden("该分机属于其他人 (that supervisor seat is someone else's)")
+        refused = Forbidden("该分机属于其他人 (that supervisor seat is someone else's)")
+        await record(session, action="call_monitor_started_refused", actor_id=principal.user_id,
+                     actor_username=principal.username, resource_type="call", resource_id=call_id,
+                     detail={"mode": body.mode, "extension": body.extension, "status": 403, "reason": str(refused)})
+        raise uow.keep_despite(refused)
     return await _run(session, uow, channel, principal, call_id, "monitor",
                       {"mode": body.mode, "extension": body.extension, "supervisor": principal.username},
                       "call_monitor_started")
