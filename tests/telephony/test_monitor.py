@@ -69,14 +69,21 @@ async def test_listen_whisper_barge_reach_exactly_who_they_should(asterisk, work
                    status=404)
         await post(client, "POST", path, boss, {"mode": "listen", "extension": "1001"}, status=422)
 
+        asked = time.monotonic()
         started = await post(client, "POST", path, boss, {"mode": "listen", "extension": "3001"})
         assert started["data"]["state"] == "ringing" and started["data"]["mode"] == "listen"
         event = bus.wait_for("call.monitor_started", timeout=20, call_id=call_id)
+        print(f"\nPOST /monitor → seat rung, answered (sipp rings 300 ms), snooping: "
+              f"{(time.monotonic() - asked) * 1000:.0f} ms")
         assert event["data"]["detail"]["mode"] == "listen" and event["data"]["detail"]["supervisor"] == "supervisor"
         assert event["audience"]["user_ids"] == []  # supervisors only: the agent is not told
         await post(client, "POST", path, boss, {"mode": "barge", "extension": "3001"}, status=409)  # one at a time
 
         listen = await heard(tap, phones)
+        print("listen: packets with the supervisor's tone at caller/agent "
+              f"{listen['caller'].with_tone[SUPERVISOR_HZ]}/{listen['agent'].with_tone[SUPERVISOR_HZ]}; "
+              f"supervisor got caller/agent tone in {listen['supervisor'].with_tone[CALLER_HZ]}/"
+              f"{listen['supervisor'].with_tone[AGENT_HZ]} of {listen['supervisor'].packets} packets")
         assert hears(listen["supervisor"], CALLER_HZ) and hears(listen["supervisor"], AGENT_HZ), listen
         assert listen["caller"].with_tone[SUPERVISOR_HZ] == 0, listen  # the supervisor is heard by no one
         assert listen["agent"].with_tone[SUPERVISOR_HZ] == 0, listen
@@ -89,12 +96,17 @@ async def test_listen_whisper_barge_reach_exactly_who_they_should(asterisk, work
         changed = await post(client, "PATCH", path, boss, {"mode": "whisper"})
         assert changed["data"]["changed"] is True
         whisper = await heard(tap, phones)
+        print(f"whisper: supervisor's tone at agent {whisper['agent'].with_tone[SUPERVISOR_HZ]}/"
+              f"{whisper['agent'].packets}, at caller {whisper['caller'].with_tone[SUPERVISOR_HZ]}/"
+              f"{whisper['caller'].packets}")
         assert hears(whisper["agent"], SUPERVISOR_HZ), whisper  # … whisper: the agent hears it
         assert whisper["caller"].with_tone[SUPERVISOR_HZ] == 0, whisper  # the caller does not
         assert hears(whisper["supervisor"], CALLER_HZ) and hears(whisper["supervisor"], AGENT_HZ), whisper
 
         await post(client, "PATCH", path, boss, {"mode": "barge"})
         barge = await heard(tap, phones)
+        print(f"barge: supervisor's tone at agent {barge['agent'].with_tone[SUPERVISOR_HZ]}/{barge['agent'].packets}, "
+              f"at caller {barge['caller'].with_tone[SUPERVISOR_HZ]}/{barge['caller'].packets}")
         assert hears(barge["agent"], SUPERVISOR_HZ) and hears(barge["caller"], SUPERVISOR_HZ), barge
         assert hears(barge["supervisor"], CALLER_HZ) and hears(barge["supervisor"], AGENT_HZ), barge
         bridge = await ari.bridges.get(bridgeId=f"call-{call_id}")
