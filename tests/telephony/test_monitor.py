@@ -171,3 +171,34 @@ async def test_whisper_follows_a_transfer_and_the_monitor_ends_with_the_call(ast
     call = await wait_call(engine, call_id, lambda c: c.ended_at is not None)
     assert call.disposition == "transferred"
     assert not [c for c in await ari.channels.list() if c["id"].startswith(f"{call_id}-")]
+
+
+async def test_listening_follows_a_three_way_call(asterisk, workers, sipp, bus, client, engine, ari, party_tones):
+    agent = sipp.phone("1001", asterisk.sip_password("1001"), audio=party_tones[AGENT_HZ], name="agent")
+    expert = sipp.phone("2001", asterisk.sip_password("2001"), audio=party_tones[EXPERT_HZ], name="expert")
+    supervisor_phone = sipp.phone("3001", asterisk.sip_password("3001"), audio=party_tones[SUPERVISOR_HZ],
+                                  name="supervisor")
+    agent_headers = await ready(client, "agent1001")
+    caller = sipp.caller(number="13800138053", audio=party_tones[CALLER_HZ], hang_up=False, name="caller")
+    call_id = bus.wait_for("call.answered", timeout=30, caller_number="13800138053")["data"]["call_id"]
+    boss = await login(client, "supervisor")
+    phones = {"caller": caller, "agent": agent, "expert": expert, "supervisor": supervisor_phone}
+    tap = RtpTap({(p.ip, p.media_port): name for name, p in phones.items()}).start()
+    try:
+        await post(client, "POST", f"/api/v1/calls/{call_id}/monitor", boss, {"mode": "listen", "extension": "3001"})
+        bus.wait_for("call.monitor_started", timeout=20, call_id=call_id)
+        await post(client, "POST", f"/api/v1/calls/{call_id}/parties", agent_headers, {"extension": "2001"})
+        bus.wait_for("call.party_added", timeout=20, call_id=call_id, target="2001")
+        three = await heard(tap, phones)
+        print(f"\nthree-way, listen: supervisor got caller/agent/expert tones in {three['supervisor'].with_tone[CALLER_HZ]}/"
+              f"{three['supervisor'].with_tone[AGENT_HZ]}/{three['supervisor'].with_tone[EXPERT_HZ]} of "
+              f"{three['supervisor'].packets}")
+        for hz in (CALLER_HZ, AGENT_HZ, EXPERT_HZ):  # every party of the conference
+            assert hears(three["supervisor"], hz), three
+        for party in ("caller", "agent", "expert"):  # and nobody hears the supervisor
+            assert three[party].with_tone[SUPERVISOR_HZ] == 0, three
+    finally:
+        tap.stop()
+    await post(client, "POST", f"/api/v1/calls/{call_id}/hangup", agent_headers)  # the agent ends the call
+    assert supervisor_phone.wait(20) == 0 and caller.wait(20) == 0 and expert.wait(20) == 0 and agent.wait(20) == 0
+    assert bus.wait_for("call.monitor_stopped", timeout=10, call_id=call_id)["data"]["detail"]["reason"] == "call_ended"
