@@ -9,6 +9,7 @@ import json
 from sqlalchemy import select
 
 from calls.commands import command_key, owner_key, reply_key
+from core.kv import BLOCKING_SLICE_SECONDS
 from core.timeutil import utcnow
 from models import AuditEvent, Call, User
 from tests.conftest import login
@@ -23,6 +24,16 @@ async def _live_call(session) -> Call:
     session.add(call)
     await session.commit()
     return call
+
+
+async def _next_command(redis) -> dict:
+    """The next command on the call's channel, as its worker pops it (in slices the client's read
+    timeout allows, at most 20 s)."""
+    for _ in range(int(20 / BLOCKING_SLICE_SECONDS)):
+        item = await redis.blpop([command_key(APP)], timeout=BLOCKING_SLICE_SECONDS)
+        if item is not None:
+            return json.loads(item[1])
+    raise AssertionError("no command reached the worker")
 
 
 async def _audited(session, call_id: int) -> list[tuple[str, dict]]:
@@ -61,8 +72,7 @@ async def test_the_monitor_is_a_command_of_the_calls_worker_and_audited(client, 
 
     async def worker():  # the call's worker: answers each command as ivr.monitor would
         for _ in range(3):
-            _, raw = await redis.blpop([command_key(APP)], timeout=10)
-            message = json.loads(raw)
+            message = await _next_command(redis)
             seen.append(message)
             await redis.lpush(reply_key(message["reply_to"]), json.dumps(
                 {"ok": True, "status": 200, "data": {"mode": message["args"].get("mode")}}))
@@ -74,7 +84,7 @@ async def test_the_monitor_is_a_command_of_the_calls_worker_and_audited(client, 
     assert started.json() == {"ok": True, "call_id": call.id, "action": "monitor", "data": {"mode": "whisper"}}
     assert (await client.patch(path, json={"mode": "barge"}, headers=boss)).status_code == 200
     assert (await client.delete(path, headers=boss)).status_code == 200
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 25)
     supervisor = await session.scalar(select(User.id).where(User.username == "supervisor"))
     assert [(m["action"], m["args"], m["actor_id"], m["actor_role"], m["call_id"]) for m in seen] == [
         ("monitor", {"mode": "whisper", "extension": "3001", "supervisor": "supervisor"}, supervisor, "supervisor",
@@ -90,15 +100,14 @@ async def test_a_refusal_of_the_worker_becomes_the_answer_and_stays_audited(clie
     await redis.set(owner_key(APP), "test-worker", ex=30)
 
     async def worker():
-        _, raw = await redis.blpop([command_key(APP)], timeout=10)
-        message = json.loads(raw)
+        message = await _next_command(redis)
         await redis.lpush(reply_key(message["reply_to"]), json.dumps(
             {"ok": False, "status": 409, "detail": "分机 3001 未注册 (extension not registered)"}))
 
     task = asyncio.create_task(worker())
     response = await client.post(f"/api/v1/calls/{call.id}/monitor", json={"mode": "listen", "extension": "3001"},
                                  headers=await login(client, "supervisor"))
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 25)
     assert response.status_code == 409 and "未注册" in response.text
     audited = await _audited(session, call.id)
     assert [a for a, _ in audited] == ["call_monitor_started", "call_monitor_started_refused"]
