@@ -31,6 +31,7 @@ class Permission(StrEnum):
     PERSONAL_DATA_READ = "personal:read"  # caller name and phone
     CALL_READ = "call:read"
     CALL_CONTROL = "call:control"
+    CALL_MONITOR = "call:monitor"  # listen to, whisper into, barge into a live call (supervisors)
     # Recordings belong to the hotline side, never to handling units:
     RECORDING_READ = "recording:read"  # recordings of calls one's own seat took part in
     RECORDING_REVIEW = "recording:review"  # every recording of one's region (quality, audit)
@@ -61,7 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _READ_ALL
         | {P.TICKET_CREATE, P.TICKET_DISPATCH, P.PERSONAL_DATA_READ, P.CALL_CONTROL, P.ACD_SELF,
            P.ACD_MANAGE, P.BLOCKLIST_WRITE, P.KNOWLEDGE_WRITE, P.KNOWLEDGE_REVIEW, P.RECORDING_READ,
-           P.RECORDING_REVIEW, P.QUALITY_SCORE, P.QUALITY_READ}
+           P.RECORDING_REVIEW, P.QUALITY_SCORE, P.QUALITY_READ, P.CALL_MONITOR}
     ),
     Role.AGENT: frozenset(
         {P.ORG_READ, P.CALENDAR_READ, P.TICKET_CREATE, P.TICKET_READ, P.TICKET_DISPATCH,

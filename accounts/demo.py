@@ -1,4 +1,5 @@
-"""Demo accounts: agents on 1001–1005, expert seats on 2001–2005, and one of every other role.
+"""Demo accounts: agents on 1001–1005, expert seats on 2001–2005, the supervisor on 3001 (a
+supervisor seat, rung to monitor calls), and one of every other role.
 
 Their password (web and SIP alike) is HOTLINE_DEMO_PASSWORD; without it they get a random
 password nobody knows, so a production database never has guessable demo logins.
@@ -22,7 +23,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("expert2003", "住房建设专家", "expert", "SC-ZJT", "2003"),
     ("expert2004", "医保政策专家", "expert", "SC-YBJ", "2004"),
     ("expert2005", "税务政策专家", "expert", "SC-SWJ", "2005"),
-    ("supervisor", "值班长", "supervisor", "SC-12345", None),
+    ("supervisor", "值班长", "supervisor", "SC-12345", "3001"),
     ("auditor", "审计员", "auditor", "SC-12345", None),
     ("chengdu", "成都市12345值班员", "supervisor", "C510100-12345", None),
     ("wh_zjj", "武侯区住建交通局经办人", "unit_staff", "WH-ZJJ", None),

@@ -10,6 +10,7 @@ from api import health
 from audit import endpoints as audit
 from callbacks import endpoints as callbacks
 from calls import endpoints as calls
+from calls import monitor_endpoints as call_monitor
 from calls import outbound_endpoints as outbound_calls
 from clients import endpoints as clients
 from desktop import endpoints as desktop
@@ -54,6 +55,8 @@ PROTECTED_ROUTERS += [workorders.router, ticket_attachments.router, worktime.cal
 
 # telephony: ACD states/queues, call records + call control, block list, recordings
 PROTECTED_ROUTERS += [acd.router, calls.router, calls.urgency_router, calls.blocklist_router, recordings.router]
+
+PROTECTED_ROUTERS += [call_monitor.router]  # supervisors listen / whisper / barge (calls/monitor_endpoints.py)
 
 PROTECTED_ROUTERS += [stats.router]  # answer rate, wallboard snapshot, alarms, staffing (stats/)
 

@@ -68,7 +68,9 @@ class CallAnswered(BaseModel):
 
 
 ACTIONS = ("held", "unheld", "transfer_started", "transferred", "transfer_cancelled", "party_dialled",
-           "party_added", "party_left", "party_failed", "emergency", "agent_left")
+           "party_added", "party_left", "party_failed", "emergency", "agent_left",
+           # a supervisor monitoring the call (ivr.monitor), to the region's supervisors only
+           "monitor_started", "monitor_mode_changed", "monitor_stopped")
 
 
 class CallAction(BaseModel):

@@ -88,6 +88,19 @@ class EmergencyRequest(BaseModel):
     service: Literal["110", "119", "120", "122"]
 
 
+MonitorMode = Literal["listen", "whisper", "barge"]
+
+
+class MonitorRequest(BaseModel):
+    """Start monitoring: the supervisor seat to ring (3001-3010) and the mode once answered."""
+    mode: MonitorMode
+    extension: str = Field(pattern=r"^30(0[1-9]|10)$", description="a supervisor seat, 3001-3010")
+
+
+class MonitorModeRequest(BaseModel):
+    mode: MonitorMode
+
+
 class ControlResult(BaseModel):
     ok: bool
     call_id: int

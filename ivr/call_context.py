@@ -39,6 +39,16 @@ class CommandHandler(Protocol):
     async def on_command(self, command: Command) -> None: ...
 
 
+class MonitorHandler(Protocol):
+    """A supervisor monitoring the call (ivr.monitor.Monitor)."""
+
+    async def start(self, command: Command) -> dict: ...
+    async def change(self, command: Command) -> dict: ...
+    async def stop(self, command: Command) -> dict: ...
+    async def follow(self) -> None: ...
+    async def end(self, reason: str, *, actor_id: int | None = None, hang_up: bool = True) -> None: ...
+
+
 class CallContext(Protocol):
     ports: CallPorts
     app: str
@@ -65,6 +75,7 @@ class CallContext(Protocol):
     ended_by: str
     talk: TalkActions
     control: CommandHandler
+    monitor: MonitorHandler
 
     @property
     def phase(self) -> Phase: ...

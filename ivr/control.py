@@ -71,6 +71,16 @@ class CallControl:
         await self.talk.action("unheld", actor_id=command.actor_id)
         return _ok(held=False)
 
+    # a supervisor's monitor (listen / whisper / barge): ivr.monitor
+    async def cmd_monitor(self, command: Command) -> dict:
+        return await self.call.monitor.start(command)
+
+    async def cmd_monitor_mode(self, command: Command) -> dict:
+        return await self.call.monitor.change(command)
+
+    async def cmd_monitor_stop(self, command: Command) -> dict:
+        return await self.call.monitor.stop(command)
+
     async def cmd_hangup(self, command: Command) -> dict:
         self.call.ended_by = "agent"
         await self.ports.telephony.hangup(self.call.caller)

@@ -71,6 +71,7 @@ class Ending:
 
     async def tear_down(self) -> None:
         call, telephony, registry = self.call, self.ports.telephony, self.ports.registry
+        await call.monitor.end("call_ended")  # a supervisor's monitor ends with the call
         if not call.caller_gone:
             await telephony.hangup(call.caller)
         for leg in call.legs:

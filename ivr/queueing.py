@@ -277,6 +277,7 @@ class Queueing:
         call.agent, call.answered = leg, True
         await call.transition(lifecycle.AgentAnswered())
         await self.answered(leg)
+        await call.monitor.follow()  # back from a queue after a transfer: a whisper reaches the new agent
 
     async def start_recording(self) -> None:
         call = self.call

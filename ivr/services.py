@@ -77,6 +77,13 @@ class CallServices:
         return await self.ari.channels.originate(endpoint=endpoint, app=app, appArgs=app_args,
                                                  callerId=caller_id, timeout=timeout, channelId=leg_id)
 
+    async def snoop(self, channel_id: str, snoop_id: str, *, spy: str, whisper: str, app: str,
+                    app_args: str) -> None:
+        """A snoop channel on channel_id into our application (a supervisor's monitor): `spy`
+        what it hears of the channel (in/out/both/none), `whisper` where its audio goes."""
+        await self.ari.channels.snoopChannelWithId(channelId=channel_id, snoopId=snoop_id, spy=spy, whisper=whisper,
+                                                   app=app, appArgs=app_args)
+
     async def endpoint_online(self, resource: str) -> bool:
         try:
             endpoint = await self.ari.endpoints.get(tech="PJSIP", resource=resource)

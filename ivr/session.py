@@ -28,6 +28,7 @@ from ivr.call_types import HANGUP_EVENTS, CallerGone, Leg, Resync
 from ivr.control import CallControl
 from ivr.ending import Ending
 from ivr.lifecycle import Phase
+from ivr.monitor import Monitor
 from ivr.ports import CallPorts
 from ivr.queueing import Queueing
 from ivr.registry import Legs
@@ -76,6 +77,7 @@ class CallSession:
         # what each phase does; they share this call's state and ports
         self.menu, self.queueing, self.talk = VoiceMenu(self), Queueing(self), Talk(self)
         self.control, self.ending = CallControl(self), Ending(self)
+        self.monitor = Monitor(self)  # a supervisor listening, whispering or barging in
 
     # ---------------------------------------------------------------- the life cycle
     @property
@@ -164,6 +166,9 @@ class CallSession:
             if self.is_caller_hangup(message):
                 self.caller_gone = True
                 raise CallerGone()
+            if self.monitor.owns(message):  # in every phase: the supervisor's leg and snoops
+                await self.monitor.on_event(message)
+                continue
             if isinstance(message, dict) and message.get("type") in HANGUP_EVENTS:
                 leg = self.legs.get(message.get("channel", {}).get("id"))
                 if leg is not None and leg.gone:
@@ -206,8 +211,11 @@ class CallSession:
         return False
 
     async def command_outside_talk(self, command: Command) -> None:
-        """Before an agent is on the call only a supervisor's hang-up makes sense."""
-        if command.action != "hangup":
+        """Before an agent is on the call only a supervisor's hang-up (or changing or ending a
+        monitor that outlived the conversation) makes sense."""
+        if command.action in ("monitor_mode", "monitor_stop"):
+            await self.control.on_command(command)
+        elif command.action != "hangup":
             command.reply.set_result({"ok": False, "status": 409,
                                       "detail": f"通话当前不在通话中 (call is {self.phase})"})
         elif command.actor_role not in ("supervisor", "admin"):

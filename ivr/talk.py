@@ -107,6 +107,7 @@ class Talk:
         """A transfer target becomes the agent of the call."""
         call = self.call
         call.agent, call.transferred = leg, True
+        await call.monitor.follow()  # a whispering supervisor now whispers to the new agent
         if leg.user_id:
             await self.ports.acd.answered(call_id=call.call_id, user_id=leg.user_id, now=time.time())
             await self.ports.publisher.agent_changed(leg.user_id)

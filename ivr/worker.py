@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 STOP_SECONDS = 10.0  # a stopping task gets this long (cancelled again meanwhile: core.tasks)
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
                  "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
-LEG_KINDS = ("agent", "xfer", "consult", "party", "emer")
+LEG_KINDS = ("agent", "xfer", "consult", "party", "emer", "monitor", "snoop")  # monitor, snoop: ivr.monitor
 OUTBOUND_KINDS = ("survey", "outbound")  # channels the platform dialled on its own (ivr.survey, ivr.outbound)
 HEARTBEAT_SECONDS = 1.0
 

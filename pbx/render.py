@@ -23,7 +23,9 @@ TEMPLATE_DIR = package_dir("asterisk_conf")  # package data: a checkout or an in
 SERVICE_NUMBER = "12345"
 AGENT_EXTENSIONS = tuple(str(n) for n in range(1001, 1021))
 EXPERT_EXTENSIONS = tuple(str(n) for n in range(2001, 2011))
-SEAT_EXTENSIONS = AGENT_EXTENSIONS + EXPERT_EXTENSIONS
+# supervisors' seats (班长/质检): rung by the platform to listen to, whisper into or join a call
+SUPERVISOR_EXTENSIONS = tuple(str(n) for n in range(3001, 3011))
+SEAT_EXTENSIONS = AGENT_EXTENSIONS + EXPERT_EXTENSIONS + SUPERVISOR_EXTENSIONS
 EMERGENCY_NUMBERS = ("110", "119", "120", "122")
 SEATS_FILE = "pjsip_seats.conf"  # the seats' SIP secrets, included by pjsip.conf
 AGI_TIMEOUT = 5  # seconds the blocked-caller check may take before the call goes on
@@ -66,7 +68,7 @@ DEFAULT_CONFIGS = {
 @dataclass(frozen=True)
 class Seat:
     ext: str
-    role: str  # "agent" or "expert": only shown in the caller id name
+    role: str  # "agent", "expert" or "supervisor": only shown in the caller id name
     password: str
 
 
@@ -82,6 +84,7 @@ def seats(sip_passwords: Mapping[str, str]) -> list[Seat]:
     """Every seat with its password; a missing password is an error, never a blank."""
     out = [Seat(ext, "agent", sip_passwords[ext]) for ext in AGENT_EXTENSIONS]
     out += [Seat(ext, "expert", sip_passwords[ext]) for ext in EXPERT_EXTENSIONS]
+    out += [Seat(ext, "supervisor", sip_passwords[ext]) for ext in SUPERVISOR_EXTENSIONS]
     return out
 
 

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 SEAT_SECRETS_CHANGED = "pbx.seat_secrets_changed"  # bus event, no audience: never sent to a browser
 # the seats the demo accounts sit at (accounts.demo gives them these extensions; a test keeps
 # the two in step): the telephony side must not depend on who the accounts are
-DEMO_SEATS = frozenset(render.AGENT_EXTENSIONS[:5] + render.EXPERT_EXTENSIONS[:5])
+DEMO_SEATS = frozenset(render.AGENT_EXTENSIONS[:5] + render.EXPERT_EXTENSIONS[:5] + render.SUPERVISOR_EXTENSIONS[:1])
 SECRET_BYTES = 24
 
 

@@ -188,6 +188,8 @@ async def wallboard_agents(session: AsyncSession, acd: AcdStore, *, now: datetim
             "since": datetime.fromtimestamp(state.since, now.tzinfo).isoformat() if state.since else None,
             "skills": sorted(agent.skills), "answered_today": figures.answered,
             "average_handle_time_today": figures.as_dict()["average_handle_time"],
+            # the call a talking seat is on: the wallboard's listen / whisper / barge buttons
+            "call_id": agent.call_id if state.state == "on_call" else None,
         })
     return sorted(rows, key=lambda r: (r["extension"] or "", r["user_id"]))
 

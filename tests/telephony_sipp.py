@@ -193,6 +193,7 @@ class SippProcess:
     workdir: Path
     ip: str
     port: int
+    media_port: int = 0  # where it receives RTP (the m=audio port of its SDP)
 
     def wait(self, timeout: float) -> int:
         """sipp's exit code (0 = every call as scripted); killed if it outlives `timeout`."""
@@ -245,8 +246,9 @@ class SippRunner:
         else:
             path = SCENARIOS / scenario
         port = port or free_udp_port(ip)
+        media_port = free_media_port(ip)
         cmd = ["sipp", "-sf", str(path), "-i", ip, "-p", str(port), "-mi", ip,
-               "-mp", str(free_media_port(ip)), "-m", str(calls), "-nostdin", "-nr",
+               "-mp", str(media_port), "-m", str(calls), "-nostdin", "-nr",
                "-error_file", str(self.workdir / f"{name}.err"), "-trace_err"]
         if trace:
             cmd += ["-trace_msg", "-message_file", str(self.workdir / f"{name}.msg")]
@@ -260,7 +262,7 @@ class SippRunner:
         with open(self.workdir / f"{name}.out", "wb") as out:
             popen = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=out,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        proc = SippProcess(name, popen, self.workdir, ip, port)
+        proc = SippProcess(name, popen, self.workdir, ip, port, media_port)
         self.processes.append(proc)
         return proc
 

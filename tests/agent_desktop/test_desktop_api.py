@@ -32,7 +32,10 @@ async def test_production_ws_url_comes_from_settings(client, resources):
 
 async def test_softphone_needs_a_seat(client):
     """No extension: 409 in words; a role without ACD access: 403; no token: 401."""
-    assert (await client.get("/api/v1/desktop/softphone", headers=await login(client, "supervisor"))).status_code == 409
+    assert (await client.get("/api/v1/desktop/softphone", headers=await login(client, "chengdu"))).status_code == 409
+    # the demo supervisor sits on supervisor seat 3001 (rung to monitor calls, docs/monitoring.md)
+    seat = (await client.get("/api/v1/desktop/softphone", headers=await login(client, "supervisor"))).json()
+    assert seat["extension"] == "3001" and seat["endpoint"] == "webrtc3001"
     assert (await client.get("/api/v1/desktop/softphone", headers=await login(client, "wh_zjj"))).status_code == 403
     assert (await client.get("/api/v1/desktop/softphone")).status_code == 401
 

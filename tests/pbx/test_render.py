@@ -109,7 +109,8 @@ def test_emergency_trunk_and_routes(files):
 
 def test_every_seat_has_phone_and_webrtc_endpoint(files):
     pjsip = sections(included(files, "pjsip.conf"))
-    expected = [str(n) for n in range(1001, 1021)] + [str(n) for n in range(2001, 2011)]
+    expected = ([str(n) for n in range(1001, 1021)] + [str(n) for n in range(2001, 2011)]
+                + [str(n) for n in range(3001, 3011)])  # agents, experts, supervisors
     assert list(SEAT_EXTENSIONS) == expected
     for ext in expected:
         phone = find(pjsip, ext, "endpoint")

@@ -23,7 +23,7 @@ def _settings(**values) -> Settings:
 def test_demo_password_only_for_demo_seats_and_only_in_demo_mode() -> None:
     passwords, created = plan(_settings(), {})
     assert {e for e, p in passwords.items() if p == "demo-x-pass"} == DEMO_SEATS == {
-        "1001", "1002", "1003", "1004", "1005", "2001", "2002", "2003", "2004", "2005"}
+        "1001", "1002", "1003", "1004", "1005", "2001", "2002", "2003", "2004", "2005", "3001"}
     assert set(created) == set(SEAT_EXTENSIONS) - DEMO_SEATS  # every other seat: random, to be stored
     production, created = plan(_settings(demo_data=False), {})
     assert "demo-x-pass" not in production.values() and set(created) == set(SEAT_EXTENSIONS)

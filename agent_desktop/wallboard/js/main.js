@@ -3,7 +3,8 @@
 // alarm.raised / alarm.cleared. Any (re)connect reloads the full state.
 
 import * as api from "./api.js";
-import { renderAgents, renderAlarms, renderCallbacks, renderFigures, tick } from "./render.js";
+import { agentActions, startMonitor, stopMonitor } from "./monitor.js";
+import { renderAgents, renderAlarms, renderCallbacks, renderFigures, setAgentActions, tick } from "./render.js";
 import { WallboardSocket } from "./socket.js";
 
 const ALLOWED_ROLES = new Set(["supervisor", "admin"]);
@@ -71,11 +72,14 @@ function startBoard(me) {
     onAuthFailed: () => signOut("登录已失效，请重新登录"),
   });
   socket.start();
+  setAgentActions(agentActions); // listen / whisper / barge next to each talking agent (monitor.js)
+  startMonitor({ rerender: () => renderAgents(state.agents) });
 }
 
 function signOut(message) {
   if (socket) socket.stop();
   socket = null;
+  stopMonitor();
   api.setToken(null);
   show("login");
   const error = $("login-error");

@@ -4,6 +4,11 @@ import { drawChart } from "./chart.js";
 import { KIND_LABELS, STATE_LABELS, clock, duration, percent, secondsSince, status } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
+let agentActions = null; // a cell of actions per agent row (the supervisor's monitor buttons, monitor.js)
+
+export function setAgentActions(render) {
+  agentActions = render;
+}
 
 function setKpi(id, text, state) {
   const box = $(id);
@@ -84,6 +89,7 @@ export function renderAgents(agents) {
     since.dataset.since = a.since || "";
     tr.append(cell(a.extension || "—"), cell(a.name), state, since, cell(a.state === "not_ready" ? a.reason || "—" : ""),
       cell(String(a.answered_today)));
+    if (agentActions) tr.append(agentActions(a));
     return tr;
   });
   $("agents").tBodies[0].replaceChildren(...rows);
