@@ -4,7 +4,7 @@ Supervisors and admins score (quality:score), auditors read (quality:read), agen
 seats see their own scores and appeal each once (quality:self); handling units have none."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -124,13 +124,13 @@ async def results(session: SessionDep, principal: Reader, group_by: Literal["age
                   since: datetime | None = None, until: datetime | None = None) -> ResultsOut:
     """Quality results per agent or team (the agent's unit) of scores given in [since, until)
     (default: the last 30 days) — what the reports read."""
-    until = until or utcnow()
-    try:
-        since = since or until - timedelta(days=30)
-    except OverflowError as exc:
-        raise Unprocessable("until 超出范围 (until out of range)") from exc
-    if since.tzinfo is None or until.tzinfo is None:
+    if (since and since.tzinfo is None) or (until and until.tzinfo is None):
         raise Unprocessable("since/until 需带时区 (timezone required)")
+    try:
+        until = (until or utcnow()).astimezone(UTC)
+        since = (since or until - timedelta(days=30)).astimezone(UTC)
+    except OverflowError as exc:
+        raise Unprocessable("since/until 超出范围 (out of range)") from exc
     if since >= until:
         raise Unprocessable("since 须早于 until (since must be before until)")
     rows = await service.results(session, principal, since, until, group_by)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from transcription.schemas import TranscriptOut
 
-Week = Annotated[str, Field(pattern=r"^\d{4}-W\d{2}$", examples=["2026-W49"])]
+Week = Annotated[str, Field(pattern=r"^[0-9]{4}-W[0-9]{2}$", examples=["2026-W49"])]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 

@@ -185,6 +185,10 @@ async def test_bad_input_is_a_clear_4xx(client):
                              params={"until": "0001-01-02T00:00:00+00:00"})).status_code == 422
     assert (await client.get("/api/v1/quality/results", headers=supervisor,
                              params={"since": "2026-01-01T00:00:00"})).status_code == 422
+    for edge in ({"since": "0001-01-01T00:00:00+14:00"}, {"until": "9999-12-31T23:59:59-14:00"}):
+        assert (await client.get("/api/v1/quality/results", headers=supervisor, params=edge)).status_code == 422
+    assert (await client.post("/api/v1/quality/samples/draw", headers=supervisor,
+                              json={"week": "\u0662\u0660\u0662\u0666-W\u0664\u0669"})).status_code == 422
     assert (await client.get("/api/v1/transcripts/search", headers=supervisor,
                              params={"q": "100%_\\"})).json() == []
     assert (await client.post("/api/v1/quality/samples/2147483647/score", headers=supervisor,
