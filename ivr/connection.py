@@ -130,7 +130,7 @@ class AppConnection:
     @staticmethod
     async def _read(ws, transport: WsTransport, events: asyncio.Queue) -> None:
         """Every frame: a RESTResponse answers its request now; an event waits its turn. The
-        end of the websocket (or its error) is queued last, for the pump to raise."""
+        websocket's error (the pump raises it) or its end is queued last."""
         try:
             async for raw in ws:
                 try:
@@ -142,7 +142,6 @@ class AppConnection:
                     transport.resolve(frame)
                 else:
                     events.put_nowait(frame)
-            events.put_nowait(None)  # closed by Asterisk
         except asyncio.CancelledError:
             raise
         except (ConnectionClosed, OSError) as exc:  # the pump raises it: reconnect
