@@ -86,9 +86,11 @@ def upgrade() -> None:
                               "published_by": "migration", "note": "初始权重", "active": True}])
     op.create_index("ix_ticket_events_action_at", "ticket_events", ["action", "at"])
     op.create_index(op.f("ix_ticket_callers_source_ticket_id"), "ticket_callers", ["source_ticket_id"])
+    op.create_index(op.f("ix_ticket_callers_callback_at"), "ticket_callers", ["callback_at"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_ticket_callers_callback_at"), table_name="ticket_callers")
     op.drop_index(op.f("ix_ticket_callers_source_ticket_id"), table_name="ticket_callers")
     op.drop_index("ix_ticket_events_action_at", table_name="ticket_events")
     op.drop_index("uq_scorecard_weights_one_active", table_name="scorecard_weights")
