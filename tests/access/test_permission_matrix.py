@@ -16,6 +16,8 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/token"
 # the citizen portal (portal/): no account; per-address limits and a proof-of-work challenge instead
 PUBLIC |= {("GET", "/api/v1/public/challenge"), ("GET", "/api/v1/public/regions"), ("POST", "/api/v1/public/requests"),
            ("GET", "/api/v1/public/requests/{number}"), ("POST", "/api/v1/public/requests/{number}/evaluation")}
+# the SMS gateway's replies: no user token, the gateway's own shared token (callbacks/endpoints.py)
+PUBLIC |= {("POST", "/api/v1/callbacks/sms/inbound")}
 
 
 async def _operations(client) -> list[tuple[str, str]]:
