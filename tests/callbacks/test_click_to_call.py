@@ -18,7 +18,8 @@ pytestmark = pytest.mark.timeout(180)
 
 
 async def test_click_to_call_rings_the_seat_then_the_citizen(asterisk, workers, sipp, engine, side_engine, seeded,
-                                                             redis, telephony_settings, tone_pcap):
+                                                             redis, telephony_settings, tone_pcap,
+                                                             forget):
     number = citizen_phone()
     async with AsyncSession(engine) as session:
         task = CallbackTask(kind="missed_call", phone=number, status="open", created_at=utcnow(), due_at=utcnow(),
@@ -26,6 +27,7 @@ async def test_click_to_call_rings_the_seat_then_the_citizen(asterisk, workers, 
         session.add(task)
         await session.flush()
         task_id = task.id
+        forget.tasks.append(task_id)
         await session.commit()
     host, port = split_host_port(telephony_settings.telephony.pstn_address)
     citizen = sipp.start(answerer_scenario(audio=tone_pcap, talk_ms=4000), ip=host, port=port, target=False,
