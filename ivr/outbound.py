@@ -62,6 +62,7 @@ class OutboundCall:
         self.agent = self.citizen = self.bridge = self.recording = None
         self.recording_done = None
         self.answered = False
+        self.seized = 0  # 1: the agent was marked busy in the ACD for this call (no inbound offer meanwhile)
 
     def post(self, message) -> None:
         self.inbox.put_nowait(message)
@@ -110,6 +111,12 @@ class OutboundCall:
             extension=o["extension"], ticket_id=o.get("ticket_id"), callback_id=o.get("callback_id"))
         self.call_id = call.id
         try:
+            self.seized = await w.store.seize(user_id=o["user_id"], call_id=call.id, now=time.time())
+            if self.seized == 0:  # ringing with, or talking to, a caller of the queue
+                await self.reply(False, "座席正忙，请结束当前通话后再回拨 (seat busy)")
+                return
+            if self.seized == 1:
+                await w.publisher.agent_changed(o["user_id"])
             await telephony.originate(leg_id=self.agent, endpoint=endpoint, app=self.app,
                                       app_args=f"outbound,{call.id}", caller_id=caller_id(o["number"]),
                                       timeout=w.settings.calls.ring_timeout_seconds)
@@ -175,6 +182,11 @@ class OutboundCall:
                                                  detail={"disposition": "outbound", "answered": self.answered}),
                       what="close the outbound call record", context=context)
         w.registry.remove_call(self)
+        if self.seized == 1:  # back to the state before the call back (ready, most often)
+            await at_most(5, lambda: w.store.release_seized(self.order["user_id"], self.call_id, time.time()),
+                          what="release the agent", context=context)
+            await at_most(3, lambda: w.publisher.agent_changed(self.order["user_id"]), what="announce the agent",
+                          context=context)
         if self.order.get("callback_id"):
             async def mark() -> None:
                 async with UnitOfWork(self.runner.sessionmaker()) as uow:

@@ -1,15 +1,12 @@
 """The desktop's 漏接回拨 list in headless Chromium: open missed-call tasks with their due time,
-the overdue one marked, and the one-click call back putting the order on the workers' list
-(no worker runs here: the order waits there until the API gives up and says so on the page)."""
+the overdue one marked, and the one-click call back asking the API for the call
+(no worker serves this database's seats: the API gives up and the page says so)."""
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import timedelta
 
 from playwright.async_api import expect
 
-from calls.outbound_endpoints import OUTBOUND_KEY
 from core.timeutil import utcnow
 from models import CallbackTask
 from tests.agent_desktop.test_desktop_page import WAIT_MS, sign_in
@@ -40,14 +37,14 @@ async def test_missed_call_tasks_and_one_click_call_back(live_resources):
         await expect(second).to_have_class("callback")
         await expect(second).to_contain_text("应于")
         await page.locator("#callback-tasks").screenshot(path=str(artifact_path("desktop-callback-tasks.png")))
-        await first.locator("button").click()
+        async with page.expect_request("**/api/v1/calls/outbound") as request:
+            await first.locator("button").click()
+        assert (await request.value).post_data_json == {"number": "13800990001", "callback_id": ids[0]}
         await expect(page.locator("#callback-tasks [data-role=state]")).to_contain_text("正在回拨", timeout=WAIT_MS)
-        order = None
-        async with asyncio.timeout(10):
-            while order is None:
-                waiting = await live_resources.redis.lrange(OUTBOUND_KEY, 0, -1)
-                order = next((json.loads(o) for o in waiting if json.loads(o)["callback_id"] == ids[0]), None)
-                await asyncio.sleep(0.1)  # the API put the order on the workers' list; bounded above
-        assert order["number"] == "13800990001" and order["extension"] == "1001"
-        await expect(page.locator("#banner")).to_contain_text("回拨失败", timeout=20_000)  # no worker here
+        # the API's answer reaches the page: with no worker for this database the order times out (回拨失败);
+        # a telephony test's worker alive in the same run may take it (回拨已发起, or 回拨失败 if 1001 is offline)
+        await page.wait_for_function(
+            "document.querySelector('#banner').textContent.includes('回拨失败') || "
+            "document.querySelector('#callback-tasks [data-role=state]').textContent.includes('回拨已发起')",
+            timeout=25_000)
         await page.screenshot(path=str(artifact_path("desktop-callback-no-worker.png")))

@@ -83,3 +83,19 @@ async def test_a_number_off_the_allow_list_is_never_dialled_but_handed_to_the_de
     assert survey.status == "unreached" and survey.last_result == "not_dialable"
     task = await session.scalar(select(CallbackTask).where(CallbackTask.survey_id == survey.id))
     assert task.kind == "survey" and task.status == "open"
+
+
+async def test_after_every_failed_try_the_survey_goes_by_sms_when_a_gateway_is_set(client, session, resources, redis):
+    ticket = await completed(client, session)
+    settings = resources.settings.replace(survey_call_window="00:00-24:00", survey_attempts=2, survey_retry_minutes=0,
+                                          sms_gateway="kannel")
+    await service.plan_surveys(session, redis, settings, now=utcnow(), ticket_id=ticket["id"])
+    survey = await session.scalar(select(CallbackSurvey).where(CallbackSurvey.ticket_id == ticket["id"]))
+    survey.due_at = utcnow()
+    for result in ("no_answer", "busy"):
+        assert survey.id in [d.survey_id for d in await service.claim_due(session, settings, now=utcnow())]
+        await service.record_try(session, redis, settings, survey_id=survey.id, result=result, now=utcnow())
+    assert (survey.status, survey.channel, survey.attempts) == ("scheduled", "sms", 2)
+    assert [h["result"] for h in survey.history] == ["no_answer", "busy"]
+    again = await service.claim_due(session, settings, now=utcnow())
+    assert survey.id not in [d.survey_id for d in again]  # not dialled again: SMS next

@@ -11,15 +11,15 @@ from core.timeutil import utcnow
 from models import AuditEvent, CallbackTask
 from pbx.render import split_host_port
 from tests.callbacks.helpers import citizen_phone, committing_client
-from tests.conftest import login
-from tests.telephony.helpers import wait_call
+from tests.telephony.helpers import ready, wait_call
 from tests.telephony_sipp import answerer_scenario
 
 pytestmark = pytest.mark.timeout(180)
 
 
 async def test_click_to_call_rings_the_seat_then_the_citizen(asterisk, workers, sipp, engine, side_engine, seeded,
-                                                             redis, telephony_settings, tone_pcap):
+                                                             redis, telephony_settings, tone_pcap,
+                                                             forget):
     number = citizen_phone()
     async with AsyncSession(engine) as session:
         task = CallbackTask(kind="missed_call", phone=number, status="open", created_at=utcnow(), due_at=utcnow(),
@@ -27,13 +27,14 @@ async def test_click_to_call_rings_the_seat_then_the_citizen(asterisk, workers, 
         session.add(task)
         await session.flush()
         task_id = task.id
+        forget.tasks.append(task_id)
         await session.commit()
     host, port = split_host_port(telephony_settings.telephony.pstn_address)
     citizen = sipp.start(answerer_scenario(audio=tone_pcap, talk_ms=4000), ip=host, port=port, target=False,
                          name="citizen")
     phone = sipp.phone("1001", asterisk.sip_password("1001"), name="agent-phone")
     async with committing_client(telephony_settings, engine, side_engine, redis) as client:
-        agent = await login(client, "agent1001")
+        agent = await ready(client, "agent1001")  # ready in the ACD: busy during the call back, ready after
         refused = await client.post("/api/v1/calls/outbound", json={"number": "95588"}, headers=agent)
         assert refused.status_code == 422
         bad = await client.post("/api/v1/calls/outbound", json={"number": "12a"}, headers=agent)
@@ -45,6 +46,8 @@ async def test_click_to_call_rings_the_seat_then_the_citizen(asterisk, workers, 
         call = await wait_call(engine, call_id, lambda c: c.ended_at is not None, timeout=60)
         assert citizen.wait(20) == 0 and phone.wait(20) == 0, citizen.log_tail() + phone.log_tail()
         listed = (await client.get(f"/api/v1/calls/{call_id}", headers=agent)).json()
+        state = (await client.get("/api/v1/acd/agents/me", headers=agent)).json()
+    assert state["state"] == "ready", state
     assert call.direction == "outbound" and call.caller_number == number and call.callback_id == task_id
     assert call.answered_at is not None and call.disposition == "outbound" and call.recording_id is not None
     assert call.extension == "1001" and listed["id"] == call_id and listed["direction"] == "outbound"

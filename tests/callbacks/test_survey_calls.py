@@ -28,11 +28,12 @@ pytestmark = pytest.mark.timeout(240)
     ("333", "in_progress", "dissatisfied_reasonable"),
 ])
 async def test_a_citizen_answers_the_survey_by_keys(asterisk, workers, sipp, engine, side_engine, seeded, redis,
-                                                    telephony_settings, tmp_path, digits, status, outcome):
+                                                    telephony_settings, tmp_path, digits, status, outcome, forget):
     host, port = split_host_port(telephony_settings.telephony.pstn_address)
     phone = citizen_phone()
     async with committing_client(telephony_settings, engine, side_engine, redis) as client:
         ticket = await completed_ticket(client, engine, phone)
+        forget.tickets.append(ticket["id"])
         keys = [(3000, digits[0]), (2000, digits[1]), (2000, digits[2])]
         citizen = sipp.start(keying_citizen(keys, tmp_path), ip=host, port=port, target=False, name="citizen")
         supervisor = await login(client, "supervisor")
@@ -62,12 +63,13 @@ async def test_a_citizen_answers_the_survey_by_keys(asterisk, workers, sipp, eng
 
 
 async def test_a_busy_citizen_is_retried_then_handed_to_the_desk(asterisk, workers, sipp, engine, side_engine,
-                                                                 seeded, redis, telephony_settings):
+                                                                 seeded, redis, telephony_settings, forget):
     host, port = split_host_port(telephony_settings.telephony.pstn_address)
     phone = citizen_phone()
     attempts = telephony_settings.callbacks.survey_attempts
     async with committing_client(telephony_settings, engine, side_engine, redis) as client:
         ticket = await completed_ticket(client, engine, phone)
+        forget.tickets.append(ticket["id"])
         citizen = sipp.start(busy_citizen(), ip=host, port=port, target=False, calls=attempts, name="busy")
         supervisor = await login(client, "supervisor")
         run = await client.post("/api/v1/callbacks/surveys/run", json={"ticket_id": ticket["id"]}, headers=supervisor)
