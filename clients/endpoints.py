@@ -31,7 +31,6 @@ from events.feed import MAX_LIMIT, read_feed
 from events.sequence import last_sequenced, sequence_pending
 from models import ApiClient, OutboxConsumer, WebhookDelivery
 from web.deps import IdPath, ResourcesDep, SessionDep, UnitOfWorkDep, require_province_wide, require_scope
-from workorders.events import TicketNotifier
 
 router = APIRouter(tags=["api-clients"])
 client_router = APIRouter(tags=["open-api"])
@@ -130,12 +129,12 @@ FeedReader = Annotated[Principal, Depends(require_scope(Permission.FEED_READ))]
                     responses={200: {"description": "the same external_ref again: the request made before"}})
 async def hand_over(body: RequestHandOver, session: SessionDep, uow: UnitOfWorkDep, resources: ResourcesDep,
                     principal: Creator, response: Response) -> RequestOut:
-    """Hand a request over (mobile app, 川渝 partner hotline, national platform): a ticket with the
-    source as its channel, keeping external_ref and the original received_at. Incomplete → 422
-    naming the fields. The same external_ref again → 200 with the request made the first time."""
-    request, ticket, created = await service.hand_over(
-        session, resources.redis, resources.settings, side_engine=resources.side_engine, principal=principal,
-        body=body, notifier=TicketNotifier(uow))
+    """Hand a request over (mobile app, 川渝 partner hotline, national platform), through the intake
+    path every written request takes: complete → a ticket with the source as its channel, timed
+    from the original received_at; lacking R-05 elements or a category → 201 with its number,
+    status pending_intake, waiting in the intake queue (受理) for an agent. Malformed → 422 naming
+    the field, nothing written. The same external_ref again → 200 with the request made the first time."""
+    request, ticket, created = await service.hand_over(uow, resources, principal=principal, body=body)
     if not created:
         response.status_code = 200
     return await service.request_out(session, request, ticket)

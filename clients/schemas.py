@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from access.permissions import CLIENT_SCOPES
+from intake.schemas import normalise_phone
 from workorders.schemas import CategoryIn
 
 ScopeName = Literal[tuple(p.value for p in CLIENT_SCOPES)]  # type: ignore[valid-type]
@@ -96,12 +97,19 @@ UPSTREAM_SOURCES = (Source.NATIONAL_PLATFORM, Source.GOV_WEBSITE, Source.CHUANYU
 class CallerHandOver(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9-]{4,30}$")
+    phone: str | None = Field(default=None, max_length=32)  # a mainland mobile or landline (as the portal's)
     confidential: bool = False
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value) if value not in (None, "") else None
 
 
 class RequestHandOver(BaseModel):
-    """A request handed over by an app or an upstream platform (POST /api/v1/requests)."""
+    """A request handed over by an app or an upstream platform (POST /api/v1/requests). Only
+    `source` and `content` are always required (and, from an upstream platform, `external_ref`
+    and `received_at`); without an R-05 element or a category it waits in the intake queue."""
 
     model_config = ConfigDict(extra="forbid")
     source: Source
@@ -109,10 +117,17 @@ class RequestHandOver(BaseModel):
     received_at: datetime | None = None  # the original receipt upstream (required from upstream platforms)
     caller: CallerHandOver = Field(default_factory=CallerHandOver)
     content: str = Field(min_length=1, max_length=4000)
-    category: CategoryIn
-    region_code: str = Field(pattern=r"^[0-9]{6,12}$")
+    category: CategoryIn | None = None  # none: classified by the agent who accepts it
+    region_code: str | None = Field(default=None, pattern=r"^[0-9]{6,12}$")  # none: HOTLINE_INTAKE_DEFAULT_REGION, queued
     address: str | None = Field(default=None, max_length=300)
     occurred_at: datetime | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _content_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("content must not be blank")
+        return value
 
     @field_validator("received_at", "occurred_at")
     @classmethod
@@ -124,7 +139,7 @@ class RequestHandOver(BaseModel):
 
 class RequestStep(BaseModel):
     at: datetime
-    step: str  # accepted | dispatched | in_handling | replied | closed | returned
+    step: str  # received | accepted | dispatched | in_handling | replied | closed | returned
     status: str | None
 
 
@@ -136,7 +151,7 @@ class RequestOut(BaseModel):
     created_at: datetime
     status: str
     status_label: str
-    steps: list[RequestStep] = []
+    steps: list[RequestStep] = []  # received (waiting in the intake queue) | accepted | dispatched | …
     reply: str | None = None  # once the request is completed
 
 

@@ -5,25 +5,27 @@ import hashlib
 import hmac
 import secrets
 
-from redis.asyncio import Redis
+from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.principal import Principal
 from clients.schemas import UPSTREAM_SOURCES, RequestHandOver, RequestOut, RequestStep
 from core.errors import Conflict, NotFound, Unprocessable
-from core.settings import Settings
+from core.resources import Resources
 from core.timeutil import utcnow
+from events.unit_of_work import UnitOfWork
+from intake.schemas import RequestData
+from intake.service import submit_request
 from models import ApiClient, ApiRequest, Ticket, TicketEvent, WebhookDelivery
-from workorders import service as workorders
-from workorders.events import TicketNotifier
-from workorders.intake import missing_elements
-from workorders.schemas import CallerIn, Channel, TicketCreate
+from workorders.schemas import Channel
 from workorders.state_machine import STATUS_LABELS, Status
 
 CLIENT_ID_PREFIX = "hc_"
 # the public steps of a request (never who did them, never an internal note)
-STEP_OF_ACTION = {"create": "accepted", "dispatch": "dispatched", "sign": "in_handling", "return": "returned",
+# ("received" instead of "accepted" when the ticket was made waiting in the intake queue; "accepted"
+# then comes with the agent's acceptance)
+STEP_OF_ACTION = {"create": "accepted", "accept": "accepted", "dispatch": "dispatched", "sign": "in_handling", "return": "returned",
                   "complete": "replied", "callback": "called_back", "auto_close": "closed", "terminate": "closed",
                   "merge": "merged", "archive": "archived"}
 REPLIED = {Status.COMPLETED, Status.CLOSED, Status.REMARK_CLOSED, Status.AUTO_CLOSED, Status.NO_EVALUATION,
@@ -94,29 +96,52 @@ async def authenticate_client(session: AsyncSession, client_id: str, client_secr
     return client if hmac.compare_digest(given, client.secret_digest) else None
 
 
-def _check_complete(body: RequestHandOver) -> None:
-    """A hand-over carries the R-05 elements; one from an upstream platform also names its
-    ticket there and when it received it. Else 422 naming the fields (nothing is made)."""
-    missing = missing_elements({"caller.phone": body.caller.phone, "content": body.content,
-                                "category": body.category, "occurred_at": body.occurred_at,
-                                "address": body.address}, disposition=None)
+def _check_upstream(body: RequestHandOver) -> None:
+    """A hand-over from an upstream platform names its ticket there and when it received it: the
+    protocol, not an R-05 element an agent could complete. Else 422 naming the fields."""
     if body.source in UPSTREAM_SOURCES:
-        missing = [name for name in ("external_ref", "received_at") if getattr(body, name) is None] + missing
-    if missing:
-        raise Unprocessable("诉求要素不全 (hand-over incomplete, missing): " + ", ".join(missing),
-                            code="missing_elements", detail={"missing": missing})
+        missing = [name for name in ("external_ref", "received_at") if getattr(body, name) is None]
+        if missing:
+            raise Unprocessable("上级平台转办须带原编号和原受理时间 (hand-over from an upstream platform, missing): "
+                                + ", ".join(missing), code="missing_elements",
+                                detail={"missing": missing, "field": missing[0]})
 
 
-async def hand_over(session: AsyncSession, redis: Redis, settings: Settings, *, side_engine: AsyncEngine,
-                    principal: Principal, body: RequestHandOver,
-                    notifier: TicketNotifier | None) -> tuple[ApiRequest, Ticket, bool]:
-    """Create the ticket of a request an API client hands over — the ONE call every hand-over
-    goes through (so it can be routed to the intake queue instead).
+def request_data(body: RequestHandOver) -> RequestData:
+    """The hand-over as intake takes every written request (422 naming the field if it will not do)."""
+    try:
+        return RequestData(content=body.content, name=body.caller.name, phone=body.caller.phone,
+                           category=body.category, region_code=body.region_code, address=body.address,
+                           occurred_at=body.occurred_at, confidential=body.caller.confidential)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        field = "caller." + field if field in ("name", "phone") else field
+        raise Unprocessable(f"输入无效 (invalid input): {first['msg']}", code="invalid",
+                            detail={"field": field}) from None
+
+
+async def hand_over(uow: UnitOfWork, resources: Resources, *, principal: Principal,
+                    body: RequestHandOver) -> tuple[ApiRequest, Ticket, bool]:
+    """Take a request an API client hands over — the ONE call every hand-over goes through.
+
+    It goes in as every written request does, through intake.service.submit_request: complete
+    and classified → an ordinary ticket timed from the original `received_at` (R-10); lacking
+    R-05 elements or a category → a pending_intake ticket (numbered now) in the intake queue
+    (受理) for an agent to accept. Malformed input (a bad phone, a time in the future, an unknown
+    region, an upstream hand-over without its reference or time) is a 4xx naming the field, and
+    nothing is written (the caller's unit of work rolls back).
+
+    The hand-over's own facts are kept once, here: `api_requests` (client, external_ref, source)
+    owns the reference — its unique (client_id, external_ref) is the idempotency key — and the
+    ticket owns `received_at` and the channel; intake_requests keeps only what the queue needs
+    (missing elements, acceptance) and the queue reads the reference from api_requests.
 
     Returns (the hand-over, its ticket, created). The same external_ref from the same client
     again is the same request: nothing new is made (created False), so a platform may resend.
     """
-    _check_complete(body)
+    _check_upstream(body)
+    session = uow.session
     external_ref = body.external_ref or f"app-{secrets.token_hex(8)}"
     existing = await session.scalar(select(ApiRequest).where(ApiRequest.client_id == principal.client_id,
                                                              ApiRequest.external_ref == external_ref))
@@ -125,13 +150,9 @@ async def hand_over(session: AsyncSession, redis: Redis, settings: Settings, *, 
         if existing.source != body.source.value:
             raise Conflict(f"external_ref {external_ref} 已用于来源 {existing.source} (external_ref already used)")
         return existing, ticket, False
-    create = TicketCreate(
-        channel=Channel(body.source.value),
-        caller=CallerIn(name=body.caller.name, phone=body.caller.phone, confidential=body.caller.confidential),
-        content=body.content, category=body.category, region_code=body.region_code, address=body.address,
-        occurred_at=body.occurred_at, received_at=body.received_at)
-    ticket, _ = await workorders.create_ticket(session, redis, settings, side_engine=side_engine,
-                                               principal=principal, body=create, notifier=notifier)
+    submitted = await submit_request(uow, resources, request_data(body), channel=Channel(body.source.value),
+                                     received_at=body.received_at)
+    ticket = await session.get(Ticket, submitted.ticket_id)
     request = ApiRequest(client_id=principal.client_id, ticket_id=ticket.id, external_ref=external_ref,
                          source=body.source.value, received_at=ticket.received_at, created_at=ticket.created_at)
     session.add(request)
@@ -149,12 +170,17 @@ async def own_request(session: AsyncSession, principal: Principal, number: str) 
     return found[0], found[1]
 
 
+def _step(event: TicketEvent) -> str:
+    if event.action == "create" and event.to_status == Status.PENDING_INTAKE:
+        return "received"
+    return STEP_OF_ACTION[event.action]
+
+
 async def request_out(session: AsyncSession, request: ApiRequest, ticket: Ticket) -> RequestOut:
     """What a client may know of its request: status, public steps, the reply once given."""
     events = (await session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                     .order_by(TicketEvent.at, TicketEvent.id))).all()
-    steps = [RequestStep(at=e.at, step=STEP_OF_ACTION[e.action], status=e.to_status)
-             for e in events if e.action in STEP_OF_ACTION]
+    steps = [RequestStep(at=e.at, step=_step(e), status=e.to_status) for e in events if e.action in STEP_OF_ACTION]
     status = Status(ticket.status)
     return RequestOut(number=ticket.number, source=request.source, external_ref=request.external_ref,
                       received_at=request.received_at, created_at=ticket.created_at, status=status.value,

@@ -42,7 +42,8 @@ COLLECT_BATCH = 500
 MAX_BACKOFF = timedelta(hours=1)
 # the events a requester is told of: its status changes and the final reply (never supervision
 # findings such as ticket.overdue / ticket.reminder, which are internal)
-CALLBACK_TYPES = frozenset({"ticket.created", "ticket.dispatched", "ticket.signed", "ticket.returned",
+# (ticket.accepted: an agent accepted a hand-over that waited in the intake queue)
+CALLBACK_TYPES = frozenset({"ticket.created", "ticket.accepted", "ticket.dispatched", "ticket.signed", "ticket.returned",
                             "ticket.extension_decided", "ticket.completed", "ticket.callback_recorded",
                             "ticket.closed"})
 SIGNATURE_HEADER = "X-Hotline-Signature"

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.principal import Principal
 from intake.schemas import IntakeItem
-from models import IntakeRequest, Ticket, TicketAttachment, TicketCaller
+from models import ApiRequest, IntakeRequest, Ticket, TicketAttachment, TicketCaller
 from workorders import repository
 from workorders.state_machine import Status
 
@@ -31,6 +31,11 @@ async def items(session: AsyncSession, rows: list[Ticket]) -> list[IntakeItem]:
         return []
     intake = {r.ticket_id: r for r in (await session.scalars(
         select(IntakeRequest).where(IntakeRequest.ticket_id.in_(ids)))).all()}
+    # an open-API hand-over's reference is kept once, by the hand-over (api_requests: its unique
+    # client + external_ref is the idempotency key); the queue shows it from there
+    handed = {r.ticket_id: r for r in (await session.execute(
+        select(ApiRequest.ticket_id, ApiRequest.source, ApiRequest.external_ref)
+        .where(ApiRequest.ticket_id.in_(ids)))).all()}
     callers: dict[int, TicketCaller] = {}
     for caller in (await session.scalars(select(TicketCaller).where(TicketCaller.ticket_id.in_(ids))
                                          .order_by(TicketCaller.id))).all():
@@ -40,10 +45,11 @@ async def items(session: AsyncSession, rows: list[Ticket]) -> list[IntakeItem]:
                                         .group_by(TicketAttachment.ticket_id))).all())
     out = []
     for t in rows:
-        source, caller = intake.get(t.id), callers.get(t.id)
+        source, caller, api = intake.get(t.id), callers.get(t.id), handed.get(t.id)
         out.append(IntakeItem(
             ticket_id=t.id, number=t.number, status=t.status, row_version=t.row_version, channel=t.channel,
-            source=source.source if source else None, external_ref=source.external_ref if source else None,
+            source=api.source if api else source.source if source else None,
+            external_ref=api.external_ref if api else source.external_ref if source else None,
             subject=source.subject if source else None, email=source.email if source else None,
             content=t.content, category=t.category, region_code=t.region_code, address=t.address,
             occurred_at=t.occurred_at, received_at=t.received_at,

@@ -120,7 +120,7 @@ class TicketReminder(TicketFacts):
 
 
 TICKET_EVENT_TYPES = tuple(model.type for model in (
-    TicketCreated, TicketDispatched, TicketSigned, TicketReturned, TicketExtensionRequested, TicketExtensionDecided,
+    TicketCreated, TicketAccepted, TicketDispatched, TicketSigned, TicketReturned, TicketExtensionRequested, TicketExtensionDecided,
     TicketProgress, TicketCompleted, TicketCallbackRecorded, TicketClosed, TicketOverdue, TicketReminder))
 
 

@@ -3,12 +3,12 @@ the national hand-over keeping external_ref and received_at (R-01, R-03)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from access.authentication import CLIENT_REFUSED
-from models import ApiRequest, AuditEvent, Ticket
+from models import ApiRequest, AuditEvent, IntakeRequest, Ticket
 from tests.access.test_route_matrix import ABSENT_ID, OPERATIONS, PUBLIC
 from tests.clients.helpers import client_token, hand_over_body, register
 from tests.conftest import login
@@ -125,6 +125,12 @@ async def test_national_hand_over_keeps_external_ref_and_received_at(client, adm
     assert ticket.channel == "national_platform"
     assert ticket.received_at == datetime.fromisoformat(body["received_at"])  # deadlines run from it (R-10)
     assert ticket.dispatch_due_at is not None and ticket.created_by_id is None
+    # it went in through intake, complete: an ordinary ticket, nothing missing, not in the queue;
+    # its reference is kept once (api_requests), not copied into intake_requests
+    intake = await session.scalar(select(IntakeRequest).where(IntakeRequest.ticket_id == ticket.id))
+    assert intake.channel == "national_platform" and intake.missing == [] and intake.external_ref is None
+    handed = await session.scalar(select(ApiRequest).where(ApiRequest.ticket_id == ticket.id))
+    assert (handed.external_ref, handed.source) == ("GJ-20261201-0001", "national_platform")
     # the hotline sees it as any other ticket, with its channel
     agent = await login(client, "agent1001")
     staff_view = (await client.get(f"/api/v1/tickets/{ticket.id}", headers=agent)).json()
@@ -144,24 +150,69 @@ async def test_national_hand_over_keeps_external_ref_and_received_at(client, adm
     assert (await client.get(f"/api/v1/requests/{out['number']}", headers=other)).status_code == 404
 
 
-async def test_incomplete_hand_over_is_422_naming_the_field_and_makes_nothing(client, admin_headers, session):
+async def test_an_incomplete_app_hand_over_waits_in_the_intake_queue(client, admin_headers, session):
+    """No category, no occurred_at, no address: not a 422 any more but a numbered request in the
+    intake queue (受理), its reference shown there from the hand-over (kept once, in api_requests)."""
+    headers = await client_token(client, await register(client, admin_headers, name="天府市民云 App"))
+    body = hand_over_body(source="app", external_ref="APP-INCOMPLETE-1", received_at=None, category=None,
+                          occurred_at=None, address=None)
+    made = await client.post("/api/v1/requests", headers=headers, json=body)
+    assert made.status_code == 201, made.text
+    out = made.json()
+    assert out["status"] == "pending_intake" and out["status_label"] == "待受理"
+    assert out["external_ref"] == "APP-INCOMPLETE-1" and out["source"] == "app"
+    assert [s["step"] for s in out["steps"]] == ["received"]
+    ticket = await session.scalar(select(Ticket).where(Ticket.number == out["number"]))
+    assert ticket.channel == "app" and ticket.category == "unclassified" and ticket.dispatch_due_at is None
+    intake = await session.scalar(select(IntakeRequest).where(IntakeRequest.ticket_id == ticket.id))
+    assert sorted(intake.missing) == ["address", "category", "occurred_at"]
+    assert (intake.external_ref, intake.source) == (None, None)  # owned by api_requests, not copied
+    agent = await login(client, "agent1001")
+    queue = (await client.get("/api/v1/intake?channel=app", headers=agent)).json()
+    item = next(i for i in queue["items"] if i["number"] == out["number"])
+    assert (item["external_ref"], item["source"]) == ("APP-INCOMPLETE-1", "app")
+    assert sorted(item["missing"]) == ["address", "category", "occurred_at"]
+    # resent (a timeout on the app's side): the same request, still one of everything
+    again = await client.post("/api/v1/requests", headers=headers, json=body)
+    assert again.status_code == 200 and again.json()["number"] == out["number"]
+    assert await session.scalar(select(func.count(IntakeRequest.id)).where(IntakeRequest.ticket_id == ticket.id)) == 1
+
+
+async def _counts(session) -> tuple[int, int, int]:
+    return (await session.scalar(select(func.count(Ticket.id))),
+            await session.scalar(select(func.count(IntakeRequest.id))),
+            await session.scalar(select(func.count(ApiRequest.id))))
+
+
+async def test_malformed_hand_overs_are_4xx_naming_the_field_and_write_nothing(client, admin_headers, session):
     headers = await client_token(client, await register(client, admin_headers))
-    before = await session.scalar(select(func.count(Ticket.id)))
-    cases = {"received_at": hand_over_body(received_at=None), "external_ref": hand_over_body(external_ref=None),
-             "address": hand_over_body(address=None), "caller.phone": hand_over_body(caller={"name": "王五"}),
-             "occurred_at": hand_over_body(occurred_at=None)}
-    for field, body in cases.items():
+    before = await _counts(session)
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    # an upstream platform's hand-over must name its ticket there and its original receipt
+    for field, body in {"received_at": hand_over_body(received_at=None),
+                        "external_ref": hand_over_body(external_ref=None)}.items():
         response = await client.post("/api/v1/requests", headers=headers, json=body)
         assert response.status_code == 422, response.text
-        assert response.json()["code"] == "missing_elements" and field in response.json()["detail"], response.text
-    for field, body in {"source": hand_over_body(source="fax"), "content": hand_over_body(content=""),
-                        "region_code": hand_over_body(region_code="x"),
-                        "received_at": hand_over_body(received_at="2026-12-01T08:00:00")}.items():
+        assert response.json()["code"] == "missing_elements" and field in response.json()["info"]["missing"]
+    # malformed, whatever the source: a bad phone, times in the future or without offset, an
+    # unknown region, an unknown source, blank content
+    cases = [("caller.phone", hand_over_body(caller={"phone": "12345"})),
+             ("caller.phone", hand_over_body(source="app", category=None, caller={"phone": "1390000222x"})),
+             ("occurred_at", hand_over_body(occurred_at=future)),
+             ("occurred_at", hand_over_body(source="app", category=None, occurred_at=future)),
+             ("received_at", hand_over_body(received_at=future)),
+             ("received_at", hand_over_body(received_at="2026-12-01T08:00:00")),
+             ("region_code", hand_over_body(region_code="999999")),
+             ("region_code", hand_over_body(source="app", category=None, region_code="999999")),
+             ("region_code", hand_over_body(region_code="x")),
+             ("source", hand_over_body(source="fax")),
+             ("content", hand_over_body(content="")),
+             ("content", hand_over_body(source="app", content="   "))]
+    for field, body in cases:
         response = await client.post("/api/v1/requests", headers=headers, json=body)
-        assert response.status_code == 422 and field in response.text, (field, response.text)
-    unknown_region = await client.post("/api/v1/requests", headers=headers, json=hand_over_body(region_code="999999"))
-    assert unknown_region.status_code == 422
-    assert await session.scalar(select(func.count(Ticket.id))) == before
+        assert response.status_code == 422, (field, response.text)
+        assert field in response.text, (field, response.text)
+    assert await _counts(session) == before
 
 
 async def test_an_app_request_needs_no_external_ref_and_is_timed_from_now(client, admin_headers, session):

@@ -148,3 +148,47 @@ async def test_a_disabled_client_gets_no_more_callbacks(client, admin_headers, r
         async with httpx.AsyncClient(timeout=5) as http:
             assert await deliver_due(resources.sessionmaker, settings, http) == 0
         assert receiver.answered == []
+
+
+async def test_an_incomplete_app_request_waits_for_intake_and_the_app_hears_of_its_acceptance(
+        client, admin_headers, session, resources, settings):
+    """An app hands over a request without category or occurred_at: it waits in the intake queue
+    (受理), an agent accepts it through the intake endpoint, and the app receives both status
+    changes as signed callbacks; its status route shows the same steps."""
+    with Receiver() as receiver:
+        made = await register(client, admin_headers, name="天府市民云 App", callback_url=receiver.url)
+        headers = await client_token(client, made)
+        created = await client.post("/api/v1/requests", headers=headers, json=hand_over_body(
+            source="app", external_ref="APP-QUEUED-1", received_at=None, category=None, occurred_at=None))
+        assert created.status_code == 201, created.text
+        number = created.json()["number"]
+        assert created.json()["status"] == "pending_intake"
+
+        agent = await login(client, "agent1001")
+        queue = (await client.get("/api/v1/intake?channel=app", headers=agent)).json()
+        item = next(i for i in queue["items"] if i["number"] == number)
+        assert sorted(item["missing"]) == ["category", "occurred_at"] and item["external_ref"] == "APP-QUEUED-1"
+        occurred = (utcnow() - timedelta(days=1)).isoformat()
+        incomplete = await client.post(f"/api/v1/intake/{item['ticket_id']}/accept", headers=agent,
+                                       json={"outcome": "dispatch", "category": "help"})
+        assert incomplete.status_code == 422 and incomplete.json()["info"]["missing"] == ["occurred_at"]
+        accepted = await client.post(f"/api/v1/intake/{item['ticket_id']}/accept", headers=agent, json={
+            "outcome": "dispatch", "category": "help", "occurred_at": occurred,
+            "expected_version": item["row_version"]})
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["status"] == "pending_dispatch" and accepted.json()["dispatch_due_at"]
+
+        fast = settings.replace(webhook_interval_seconds=0.05)
+        await _run_relay_until(resources, fast, lambda: len(receiver.received) >= 2)
+
+    bodies = receiver.bodies()
+    assert [b["type"] for b in bodies] == ["ticket.created", "ticket.accepted"]
+    assert [b["request"]["status"] for b in bodies] == ["pending_intake", "pending_dispatch"]
+    assert all(b["request"]["number"] == number and b["request"]["external_ref"] == "APP-QUEUED-1"
+               and b["request"]["source"] == "app" for b in bodies)
+    for hdrs, raw in receiver.received:
+        assert _verify(made["webhook_secret"], hdrs, raw), "signature does not verify"
+        assert "13900002222" not in raw.decode() and "李四" not in raw.decode()
+    status = (await client.get(f"/api/v1/requests/{number}", headers=headers)).json()
+    assert [s["step"] for s in status["steps"]] == ["received", "accepted"]
+    assert status["status"] == "pending_dispatch" and status["reply"] is None

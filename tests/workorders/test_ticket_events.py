@@ -45,7 +45,8 @@ def _no_identity(rows: list[OutboxEvent]) -> None:
 
 def test_the_event_types_are_issue_12s():
     assert TICKET_EVENT_TYPES == (
-        "ticket.created", "ticket.dispatched", "ticket.signed", "ticket.returned", "ticket.extension_requested",
+        "ticket.created", "ticket.accepted", "ticket.dispatched", "ticket.signed", "ticket.returned",
+        "ticket.extension_requested",
         "ticket.extension_decided", "ticket.progress", "ticket.completed", "ticket.callback_recorded",
         "ticket.closed", "ticket.overdue", "ticket.reminder")
     assert set(HOTLINE_TICKET_ROLES) == {"admin", "supervisor", "agent"}
