@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         await app.state.hub.start()
         # alerts (预警) evaluated after ticket creations seen on the bus, coalesced (analytics.tasks)
         app.state.alert_evaluator = AlertEvaluator(app.state.resources, app.state.hub)
-        await app.state.alert_evaluator.start()
+        if settings.analytics.analytics_evaluate_on_create:
+            await app.state.alert_evaluator.start()
         try:  # events a crash left committed but unpublished (the scheduler pass retries them too)
             await relay_pending(app.state.resources.sessionmaker, app.state.hub.bus)
         except Exception:

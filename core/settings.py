@@ -174,6 +174,9 @@ class AnalyticsSettings(_Section):
     analytics_collective_min_callers: int = Field(default=5, ge=2)  # this many callers on one address …
     analytics_collective_window_days: int = Field(default=7, ge=1, le=366)  # … within this many days
     analytics_topic_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)  # similarity that joins a ticket to a topic
+    # the API process evaluates alerts after ticket creations (coalesced); false: only the scheduler's
+    # pass and POST …/alerts/evaluate do
+    analytics_evaluate_on_create: bool = True
 
 
 class TelephonySettings(_Section):

@@ -67,6 +67,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         demo_password=DEMO_PASSWORD, secret_key="test-secret-key-not-for-production-0123456789",
         var_dir=var, recordings_dir=var / "recordings", prompts_dir=var / "prompts", log_json=False,
         events_channel=f"hotline:events:test:{os.getpid()}",
+        # requests in these tests share one connection (savepoints per test): a background evaluation
+        # on it would interleave with a request's transaction; the live-server tests turn it on
+        analytics_evaluate_on_create=False,
     )
 
 

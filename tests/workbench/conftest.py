@@ -23,7 +23,7 @@ def workbench_settings(settings: Settings) -> Settings:
     name = f"{_database_name()}_wb"
     url = _recreate_database(name)
     upgrade(url)
-    yield settings.replace(database_url=url)
+    yield settings.replace(database_url=url, analytics_evaluate_on_create=True)  # sessions commit here
     _drop_database(name)
 
 
