@@ -164,7 +164,7 @@ async def drive(bases: list[str], qs: list[str], publishes: int, unit_id: int, r
             approved.raise_for_status()
 
             async def until_found(name: str, http: httpx.AsyncClient, aid=aid, word=word, started=started) -> None:
-                while time.perf_counter() - started < 120:
+                while time.perf_counter() - started < 600:
                     if any(h["id"] == aid for h in await search(http, agent, word)):
                         seen[name].append((time.perf_counter() - started) * 1000)
                         return

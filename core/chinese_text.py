@@ -40,17 +40,20 @@ def _is_cjk(char: str) -> bool:
 def segment(text: str) -> list[str]:
     """jieba.cut_for_search(text) (search mode, HMM), token for token, mostly computed by rjieba."""
     text = text or ""
-    if not JOINING_MARK.search(text):
-        return rjieba.cut_for_search(text)
-    words: list[str] = []
-    for block in JIEBA_BLOCK.split(text):
-        if not block:
-            continue
-        if JOINING_MARK.search(block):  # jieba splits at the mark; jieba-rs would keep the run too
-            words.extend(jieba.cut_for_search(block))
-        else:  # a block, or the text between blocks: the same either way
-            words.extend(rjieba.cut_for_search(block))
-    return words
+    try:
+        if not JOINING_MARK.search(text):
+            return rjieba.cut_for_search(text)
+        words: list[str] = []
+        for block in JIEBA_BLOCK.split(text):
+            if not block:
+                continue
+            if JOINING_MARK.search(block):  # jieba splits at the mark; jieba-rs would keep the run too
+                words.extend(jieba.cut_for_search(block))
+            else:  # a block, or the text between blocks: the same either way
+                words.extend(rjieba.cut_for_search(block))
+        return words
+    except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"): jieba-rs takes UTF-8 only
+        return list(jieba.cut_for_search(text))
 
 
 @lru_cache(maxsize=65536)

@@ -71,6 +71,11 @@ def test_identical_on_a_seeded_mix_where_jieba_rs_alone_differs():
     assert rjieba.cut_for_search("e-mail") != _jieba("e-mail") == segment("e-mail")
 
 
+def test_text_jieba_rs_cannot_take_is_segmented_by_jieba():
+    for text in ("\ud800", "电梯\udfff故障", "\x00", "\u200b零宽"):
+        assert segment(text) == _jieba(text)
+
+
 def test_tokens_drop_stopwords_and_punctuation():
     assert tokens("市民反映：小区电梯故障！") == ["小区", "电梯", "故障"]
     assert tokens("") == [] and segment("") == []
