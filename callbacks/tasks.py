@@ -59,5 +59,7 @@ async def run_pass(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis,
         await wake_dialers(redis)
     if report.planned or report.sms_sent or report.stale or any(report.missed.values()):
         log.info("callbacks pass", extra={"planned": len(report.planned), "sms_sent": report.sms_sent,
-                                          "stale": report.stale, **report.missed})
+                                          "stale": report.stale,
+                                          # prefixed: "created" is a LogRecord attribute and may not be overwritten
+                                          **{f"missed_{k}": v for k, v in report.missed.items()}})
     return report

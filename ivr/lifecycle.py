@@ -176,7 +176,9 @@ def _answered(event: Answered) -> tuple[Phase, tuple[Command, ...]]:
 
 
 def _menu_chosen(event: MenuChosen) -> tuple[Phase, tuple[Command, ...]]:
-    return Phase.QUEUED, (Record({"menu_choice": event.choice, "event": "menu",
+    # the queue goes with the choice in one write: a screen pop read the moment the agent rings
+    # (before the queue entry's own write lands) shows the whole way through the menu
+    return Phase.QUEUED, (Record({"menu_choice": event.choice, "queue": event.queue, "event": "menu",
                                   "detail": {"choice": event.choice, "queue": event.queue}}),)
 
 

@@ -80,6 +80,10 @@ class Queueing:
         call, acd = self.call, self.ports.acd
         if call.entered_at is None:
             call.entered_at = time.time()
+        if fresh:
+            # the menu choice and queue are in the record before an agent can ring: the screen
+            # pop reads them the moment the offer arrives (one write, before the claim's path)
+            await call.settle_records()
         await self.ports.enter_acd(self.acd_entry())
         if not fresh:
             await acd.wake("queued")

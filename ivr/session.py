@@ -42,6 +42,9 @@ OPEN_RECORD_ATTEMPTS = 4  # the caller waits unanswered meanwhile
 # (a database transaction, milliseconds of the worker's CPU) does not run between the ACD's
 # claim and the agent's originate, and the writes that follow wait in order behind it.
 RECORD_DELAY = 0.02
+# How long a call waits for its pending record writes before it enters the queue (a database
+# blip must not hold the caller back; the writes go on in the background).
+RECORD_SETTLE_MAX = 1.0
 
 
 class CallSession:
@@ -57,6 +60,7 @@ class CallSession:
         self.inbox: asyncio.Queue = asyncio.Queue()
         self._writes: asyncio.Queue = asyncio.Queue()
         self._writer: asyncio.Task | None = None
+        self._write_now = asyncio.Event()
         self.legs = Legs(ports.registry, self)
         self.queue: str | None = None
         self.urgent = False
@@ -129,13 +133,25 @@ class CallSession:
             self._writer = asyncio.create_task(self._write_records())
 
     async def _write_records(self) -> None:
-        await asyncio.sleep(RECORD_DELAY)  # off the ring path (RECORD_DELAY)
+        try:  # off the ring path (RECORD_DELAY), unless someone waits for the writes
+            await asyncio.wait_for(self._write_now.wait(), RECORD_DELAY)
+        except TimeoutError:
+            pass
+        self._write_now.clear()
         while not self._writes.empty():
             fields = self._writes.get_nowait()
             # a database blip delays the write; only one failing for half a minute is lost (logged)
             await at_most(RECORD_WRITE_ATTEMPTS,
                           lambda fields=fields: self.ports.records.update(self.call_id, **fields),
                           what="call record write", context={"call_id": self.call_id})
+
+    async def settle_records(self) -> None:
+        """Apply the pending writes now and wait for them (at most RECORD_SETTLE_MAX)."""
+        writer = self._writer
+        if writer is None or writer.done():
+            return
+        self._write_now.set()
+        await asyncio.wait({writer}, timeout=RECORD_SETTLE_MAX)
 
     async def flush_records(self) -> None:
         while self._writer is not None and not self._writer.done():

@@ -1,7 +1,7 @@
 """analytics: ticket topics, alerts (预警), scorecard weights; indexes for the period reports
 
 Revision ID: 0017
-Revises: 0015 (depends on 0002: tickets)
+Revises: 0016 (depends on 0002: tickets)
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = "0002"
 

@@ -2,7 +2,7 @@
 transcripts of recordings with their timed segments; the standard scoring form, version 1
 
 Revision ID: 0019
-Revises: 0015 (calls and recordings come through 0012 → 0011 → 0003)
+Revises: 0017 (calls and recordings come through 0012 → 0011 → 0003)
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision = "0019"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """knowledge search: terms stored at publication, the order of search changes
 
 Revision ID: 0020
-Revises: 0015 (depends on 0005: the knowledge tables)
+Revises: 0019 (depends on 0005: the knowledge tables)
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0019"
 branch_labels = None
 depends_on = "0005"  # the knowledge tables
 

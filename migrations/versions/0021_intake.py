@@ -2,7 +2,7 @@
 attachment storage names relative to HOTLINE_ATTACHMENTS_DIR
 
 Revision ID: 0021
-Revises: 0015 (attachments; depends on 0002: tickets)
+Revises: 0020 (attachments; depends on 0002: tickets)
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 import models.base
 
 revision = "0021"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """api clients: OAuth2 client credentials, handed-over requests, webhook deliveries, outbox cursors
 
 Revision ID: 0022
-Revises: 0015 (depends on 0002: tickets, users)
+Revises: 0021 (depends on 0002: tickets, users)
 
 Also gives outbox_events a `seq`: the order in which rows became visible, the cursor of the
 further consumers of the outbox (the feed, the AMQP relay, the webhooks; events/sequence.py).
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision = "0022"
-down_revision = "0015"
+down_revision = "0021"
 branch_labels = None
 depends_on = "0002"
 

@@ -31,8 +31,10 @@ async def _live_call(session, app: str, *seats: str) -> Call:
     return call
 
 
-async def _audit(session, action: str) -> list[AuditEvent]:
-    return list((await session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+async def _audit(session, action: str, call: Call) -> list[AuditEvent]:
+    """This call's audit rows only: tests on the real Asterisk commit theirs into the shared database."""
+    return list((await session.scalars(select(AuditEvent).where(AuditEvent.action == action,
+                                                                AuditEvent.resource_id == str(call.id))
                                        .order_by(AuditEvent.id))).all())
 
 
@@ -44,7 +46,7 @@ async def test_a_number_off_the_allow_list_is_refused_audited_and_never_reaches_
         response = await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": number}, headers=headers)
         assert response.status_code == 422, (number, response.text)
     assert await redis.llen(command_key("hotline-outside-a")) == 0
-    refused = await _audit(session, "outside_dial_refused")
+    refused = await _audit(session, "outside_dial_refused", call)
     assert [e.detail["number"] for e in refused] == ["0085212345678", "95588", "4008123123", "114"]
     assert {e.actor_username for e in refused} == {"agent1001"} and refused[0].resource_id == str(call.id)
 
@@ -64,7 +66,7 @@ async def test_an_allowed_number_is_dialled_audited_and_rate_limited(client, ses
     response = await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": "02885551234"}, headers=headers)
     await worker
     assert response.status_code == 200, response.text
-    [dialled] = await _audit(session, "outside_dialled")
+    [dialled] = await _audit(session, "outside_dialled", call)
     assert dialled.detail == {"number": "02885551234", "caller_id": "12345"}
     # the user has used up the hour: the next one is refused with Retry-After, and audited
     me = (await client.get("/api/v1/auth/me", headers=headers)).json()["id"]
@@ -72,7 +74,7 @@ async def test_an_allowed_number_is_dialled_audited_and_rate_limited(client, ses
     over = await client.post(f"/api/v1/calls/{call.id}/parties", json={"number": "13900001111"}, headers=headers)
     assert over.status_code == 429 and 0 < int(over.headers["retry-after"]) <= 600
     assert await redis.llen(command_key("hotline-outside-b")) == 0
-    assert (await _audit(session, "outside_dial_refused"))[-1].detail["why"] == "rate"
+    assert (await _audit(session, "outside_dial_refused", call))[-1].detail["why"] == "rate"
     # the limit is per user: another agent still dials
     other = await login(client, "agent1003")
     worker = asyncio.create_task(_answer_once(redis, "hotline-outside-b"))

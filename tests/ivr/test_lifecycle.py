@@ -75,7 +75,7 @@ def test_a_new_call_is_answered_then_announced():
 def test_the_menu_choice_is_recorded_with_its_queue():
     phase, commands = step(Phase.IVR, MenuChosen("enterprise", "2"))
     assert phase == Phase.QUEUED
-    assert commands == (Record({"menu_choice": "2", "event": "menu", "detail": {"choice": "2", "queue": "enterprise"}}),)
+    assert commands == (Record({"menu_choice": "2", "queue": "enterprise", "event": "menu", "detail": {"choice": "2", "queue": "enterprise"}}),)
 
 
 def test_a_ring_timeout_puts_the_caller_back_in_the_queue_and_looks_for_the_next_agent():

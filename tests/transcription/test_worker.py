@@ -62,7 +62,12 @@ async def test_a_recording_is_transcribed_and_a_keyword_flags_its_call(resources
     assert transcript.flags[0]["start"] == segments[1].start_seconds
     sample = await session.scalar(select(QualitySample).where(QualitySample.call_id == call.id))
     assert sample is not None and (sample.reason, sample.status) == ("keyword", "pending")
-    assert await transcribe_next(resources.sessionmaker, settings, engine) is None  # nothing left to do
+    # done is done: the next claim never takes this recording again (the run's shared database may
+    # hold other tests' committed recordings, which it may take instead)
+    again = await transcribe_next(resources.sessionmaker, settings, engine)
+    assert again is None or again.call_id != call.id
+    kept = (await session.scalars(select(Transcript).where(Transcript.recording_id == recording.id))).all()
+    assert [t.status for t in kept] == ["done"]
 
 
 async def test_a_missing_file_fails_and_is_kept(resources, session):
