@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy import func, select
 
 from core.settings import REPO_ROOT
-from core.timeutil import utcnow
+from core.timeutil import business_time, utcnow
 from models import AnalyticsAlert
 from tests.browser import artifact_path, chromium, desk_page
 from tests.conftest import DEMO_PASSWORD
@@ -84,7 +84,7 @@ async def test_alerts_reach_the_wallboard_and_the_reports_pages_draw_their_chart
                                          json={})
                 assert signed.status_code == 200, signed.text
 
-        today = utcnow().astimezone().date().isoformat()
+        today = business_time(utcnow()).date().isoformat()  # the reports speak Beijing days
         page = await desk_page(browser)
         await page.goto(f"http://{base}/reports/?kind=daily&date={today}")
         await _sign_in(page)

@@ -24,7 +24,7 @@ def test_0021_down_and_up_keeps_the_attachments_found(tmp_path):
     url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
     assert {"intake_requests", "mailbox_messages"} <= _tables(path)
-    command.downgrade(alembic_config(url), "0021@-1")
+    command.downgrade(alembic_config(url), "0020")
     assert not {"intake_requests", "mailbox_messages"} & _tables(path)
     with sqlite3.connect(path) as db:  # a file stored the old way: under <var>/attachments/
         db.execute("PRAGMA foreign_keys = OFF")
@@ -33,5 +33,5 @@ def test_0021_down_and_up_keeps_the_attachments_found(tmp_path):
                    "'attachments/1/abc.png', 'hotline', 0, 'agent', '2026-12-01 00:00:00')")
     upgrade(url)
     assert _names(path) == ["1/abc.png"]  # relative to HOTLINE_ATTACHMENTS_DIR (default <var>/attachments)
-    command.downgrade(alembic_config(url), "0021@-1")
+    command.downgrade(alembic_config(url), "0020")
     assert _names(path) == ["attachments/1/abc.png"]
