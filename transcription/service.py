@@ -93,13 +93,19 @@ def store_run(session: AsyncSession, transcript: Transcript, run: EngineRun, *, 
     transcript.status, transcript.engine, transcript.model = "done", engine.name, engine.model
     transcript.parties = run.parties
     transcript.text = compact(" ".join(s.text for s in run.segments))
-    transcript.flags = [hit.as_flag() for hit in spot(((s.party, s.start, s.text) for s in run.segments), keywords)]
+    # a flag points at its segment's stored start (hundredths), so a click on it finds the segment
+    transcript.flags = [hit.as_flag() for hit in spot(((s.party, _at(s.start), s.text) for s in run.segments), keywords)]
     transcript.audio_seconds = round(run.audio_seconds, 3)
     transcript.processing_seconds = round(run.processing_seconds, 3)
     transcript.error, transcript.finished_at = None, now or utcnow()
-    session.add_all(TranscriptSegment(transcript_id=transcript.id, party=s.party, start_seconds=round(s.start, 2),
-                                      end_seconds=round(s.end, 2), text=s.text, confidence=s.confidence)
+    session.add_all(TranscriptSegment(transcript_id=transcript.id, party=s.party, start_seconds=_at(s.start),
+                                      end_seconds=_at(s.end), text=s.text, confidence=s.confidence)
                     for s in run.segments)
+
+
+def _at(seconds: float) -> float:
+    """A time in the recording as stored: hundredths of a second."""
+    return round(seconds, 2)
 
 
 def mark_failed(transcript: Transcript, error: str, now: datetime | None = None) -> None:

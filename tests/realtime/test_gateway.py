@@ -104,8 +104,8 @@ async def test_fan_out_reaches_clients_of_every_api_instance(client, resources):
 
 async def _fan_out(bus, a, b) -> None:
     receivers = await bus.publish("stats.updated", {"queue": "general", "waiting": 3})
-    # both instances subscribe; Redis counts every subscriber of the channel on this server (another
-    # gateway still closing, another run) — so at least two, and each client below must get the event
+    # both instances subscribe; Redis counts every subscriber of this run's channel, and a server of
+    # an earlier test may still be closing its own — so at least two, and each client below gets it
     assert receivers >= 2
     for ws in (a, b):
         frame = await _recv(ws)

@@ -4,6 +4,7 @@ restart. Nothing in the database is lost or left dangling."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -25,17 +26,20 @@ async def calls_of(engine, numbers: list[str], since) -> list[Call]:
 
 
 def offers_never_overlap(bus, extension: str) -> None:
-    """Between two offers to one agent, the first call was answered and ended (or timed out)."""
-    timeline = [(m["at"], m["type"], m["data"]["call_id"]) for m in bus.messages
-                if (m["type"] == "call.offered" and m["data"]["extension"] == extension)
-                or m["type"] in ("call.ended",)]
-    busy_with = None
-    for _, kind, call_id in sorted(timeline):
+    """An agent is offered a call only when free again: between two offers the ACD released them
+    (wrap-up after a conversation, ready after an unanswered offer). The call's own call.ended may
+    come later than the next offer: the agent is released before the recording is filed."""
+    timeline = [(datetime.fromisoformat(m["at"]), m["type"], m["data"].get("call_id"), m["data"].get("state"))
+                for m in bus.messages
+                if m["type"] in ("call.offered", "agent.state") and m["data"].get("extension") == extension]
+    holding = None
+    for _, kind, call_id, state in sorted(timeline, key=lambda row: row[0]):
         if kind == "call.offered":
-            assert busy_with is None, f"{extension} offered call {call_id} while busy with {busy_with}"
-            busy_with = call_id
-        elif call_id == busy_with:
-            busy_with = None
+            assert holding is None, f"{extension} offered call {call_id} while still holding {holding}"
+            holding = call_id
+        elif state in ("wrap_up", "ready", "not_ready", "logged_out"):
+            holding = None
+    assert holding is None, f"{extension} never released after call {holding}"
 
 
 async def test_two_workers_race_for_the_same_agents(asterisk, workers, sipp, bus, client, engine):
