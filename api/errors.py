@@ -7,10 +7,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.errors import DomainError, TooManyRequests
 
 log = logging.getLogger(__name__)
+
+POOL_RETRY_AFTER_SECONDS = 2
 
 
 def _error(status: int, code: str, detail: str, **extra) -> JSONResponse:
@@ -57,6 +60,15 @@ def install_error_handlers(app: FastAPI) -> None:
         # a number out of range): the client's input, refused; the transaction is rolled back
         log.warning("data error", extra={"error": str(exc.orig)[:200]})
         return _error(422, "invalid", "输入包含无法保存的值 (a value cannot be stored, e.g. a NUL character)")
+
+    @app.exception_handler(PoolTimeout)
+    async def on_pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # every connection of the request pool stayed busy for the pool's whole wait: overload, not a
+        # fault of the request — nothing was written; the client (or the proxy) may retry shortly
+        log.warning("database pool exhausted", extra={"error": str(exc)[:200]})
+        response = _error(503, "unavailable", "系统繁忙，请稍后重试 (server busy, retry shortly)")
+        response.headers["Retry-After"] = str(POOL_RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(DBAPIError)
     async def on_dbapi(_: Request, exc: DBAPIError) -> JSONResponse:

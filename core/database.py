@@ -62,7 +62,8 @@ def _enable_sqlite_foreign_keys(engine: AsyncEngine) -> None:
         cursor.close()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20,
+                  pool_timeout: float = 30.0) -> AsyncEngine:
     """An async engine for the configured database.
 
     Its errors never quote the statement's parameters (callers' numbers, names, request texts):
@@ -74,8 +75,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, hide_parameters=True)
         _enable_sqlite_foreign_keys(engine)
         return engine
-    return create_async_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=20,
-                               pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=max_overflow,
+                               pool_timeout=pool_timeout, pool_pre_ping=True)
 
 
 def create_side_engine(engine: AsyncEngine) -> AsyncEngine:

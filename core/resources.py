@@ -24,7 +24,9 @@ class Resources:
     @classmethod
     def open(cls, settings: Settings) -> Resources:
         """Create the engines, session factory and Redis client for settings."""
-        engine = create_engine(settings.database.database_url)
+        db = settings.database
+        engine = create_engine(db.database_url, pool_size=db.database_pool_size, max_overflow=db.database_max_overflow,
+                               pool_timeout=db.database_pool_timeout_seconds)
         return cls(settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
                    redis=redis_for(settings), secret_key=secret_key(settings), side_engine=create_side_engine(engine))
 

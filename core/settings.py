@@ -41,6 +41,11 @@ class _Section(BaseSettings):
 
 class DatabaseSettings(_Section):
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'hotline.db'}"
+    # each API or worker process's connections to PostgreSQL (ignored for SQLite): kept open, extra
+    # under load, and how long a request waits for one before it is refused with 503
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
+    database_pool_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
 class RedisSettings(_Section):
