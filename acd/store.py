@@ -197,6 +197,9 @@ class QueuedCall:
     state: str = "waiting"
     agent_id: int | None = None
     excluded: frozenset[int] = field(default_factory=frozenset)
+    # the caller's key in the voice menu: the screen pop shows it before the call's record
+    # has it (the record is written off the ring path)
+    menu_choice: str = ""
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> QueuedCall:
@@ -205,7 +208,8 @@ class QueuedCall:
                    caller_number=data.get("caller_number", ""), urgent=data.get("urgent") == "1",
                    state=data.get("state", "waiting"),
                    agent_id=int(data["agent_id"]) if data.get("agent_id") else None,
-                   excluded=frozenset(int(x) for x in data.get("excluded", "").split(",") if x))
+                   excluded=frozenset(int(x) for x in data.get("excluded", "").split(",") if x),
+                   menu_choice=data.get("menu_choice", ""))
 
     def waiting(self) -> WaitingCall:
         return WaitingCall(self.call_id, self.queue, self.entered_at, self.urgent, self.state, self.excluded)
@@ -221,7 +225,8 @@ class Snapshot:
 def _call_fields(call: QueuedCall) -> dict[str, str]:
     return {"call_id": str(call.call_id), "queue": call.queue, "entered_at": repr(call.entered_at),
             "app": call.app, "caller_number": call.caller_number, "urgent": "1" if call.urgent else "0",
-            "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded))}
+            "state": "waiting", "agent_id": "", "excluded": ",".join(str(x) for x in sorted(call.excluded)),
+            "menu_choice": call.menu_choice}
 
 
 def _state_fields(st: AgentState) -> dict[str, str]:

@@ -65,6 +65,25 @@ class CallRecords:
                 await uow.session.execute(insert(CallEvent).values(call_id=call_id, type=event, actor_id=actor_id,
                                                                    detail=detail or {}, at=utcnow()))
 
+    async def update_many(self, call_id: int, writes: list[dict[str, Any]]) -> None:
+        """Several update()s in order, as one transaction: the fields merged (a later write's
+        value wins), the events appended in their order. A call's burst of writes (queued,
+        offered, answered …) costs one commit instead of one each."""
+        fields: dict[str, Any] = {}
+        events = []
+        for write in writes:
+            write = dict(write)
+            event, actor_id, detail = write.pop("event", None), write.pop("actor_id", None), write.pop("detail", None)
+            fields.update(write)
+            if event:
+                events.append({"call_id": call_id, "type": event, "actor_id": actor_id, "detail": detail or {},
+                               "at": utcnow()})
+        async with UnitOfWork(self.sessionmaker()) as uow:
+            if fields:
+                await uow.session.execute(update(Call).where(Call.id == call_id).values(**fields))
+            if events:
+                await uow.session.execute(insert(CallEvent), events)
+
     async def close(self, call_id: int, *, detail: dict[str, Any], **fields: Any) -> Call:
         """The final write of a call (fields and the `ended` event), once; returns the row."""
         async with UnitOfWork(self.sessionmaker()) as uow:

@@ -15,6 +15,7 @@ only reaches those who may hear the recording.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -49,13 +50,33 @@ CALL_OUTCOMES = {"answered": "已接听", "abandoned": "放弃", "ivr_ended": "�
                  "transferred": "已转接", "emergency": "已转紧急"}
 
 
-def ivr_path(call: Call) -> list[str]:
+@dataclass(frozen=True)
+class MenuWay:
+    """What the caller chose in the voice menu and the queue it led to."""
+
+    menu_choice: str | None
+    queue: str | None
+    urgent: bool
+
+
+async def menu_way(acd: AcdStore, call: Call) -> MenuWay:
+    """The record's menu choice and queue; for a live call whose record does not have them yet
+    (the worker writes the record off the ring path, tens of milliseconds after the agent's
+    phone rang), the ACD's entry for the call, which carries them from the queue entry on."""
+    if call.menu_choice is None and call.ended_at is None:
+        live = await acd.get_call(call.id)
+        if live is not None:
+            return MenuWay(live.menu_choice or None, live.queue or None, live.urgent)
+    return MenuWay(call.menu_choice, call.queue, bool(call.urgent))
+
+
+def ivr_path(way: MenuWay) -> list[str]:
     """The caller's way through the voice menu in words: ["按2 涉企事项"], ["未按键", "个人事项"]."""
-    steps = [MENU_LABELS.get(call.menu_choice, f"按{call.menu_choice}")] if call.menu_choice else []
-    queue = QUEUES[call.queue].display_name if call.queue in QUEUES else call.queue
+    steps = [MENU_LABELS.get(way.menu_choice, f"按{way.menu_choice}")] if way.menu_choice else []
+    queue = QUEUES[way.queue].display_name if way.queue in QUEUES else way.queue
     if queue and not any(queue in step for step in steps):
         steps.append(queue)
-    if call.urgent:
+    if way.urgent:
         steps.append("紧急")
     return steps
 
@@ -121,8 +142,9 @@ async def screen_pop(session: AsyncSession, acd: AcdStore, *, principal: Princip
     now = utcnow()
     caller = caller_view(principal, call.caller_number)
     hearable = call.recording_id is not None and await may_hear(session, principal, call)
-    pop = ScreenPopOut(call_id=call.id, caller=caller, ivr_path=ivr_path(call), queue=call.queue,
-                       enterprise=call.queue == "enterprise", recording_id=call.recording_id if hearable else None,
+    way = await menu_way(acd, call)
+    pop = ScreenPopOut(call_id=call.id, caller=caller, ivr_path=ivr_path(way), queue=way.queue,
+                       enterprise=way.queue == "enterprise", recording_id=call.recording_id if hearable else None,
                        block=await block_status(session, call.caller_number, now))
     if not caller.usable:
         return pop  # withheld number, or a role that may not use it: nothing to look up by it

@@ -58,6 +58,7 @@ class CallContext(Protocol):
     region_code: str | None
     started_at: datetime
     queue: str | None
+    menu_choice: str | None  # what the caller keyed in the voice menu (ivr.menu.ToQueue)
     urgent: bool
     entered_at: float | None
     agent: Leg | None

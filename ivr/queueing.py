@@ -80,10 +80,6 @@ class Queueing:
         call, acd = self.call, self.ports.acd
         if call.entered_at is None:
             call.entered_at = time.time()
-        if fresh:
-            # the menu choice and queue are in the record before an agent can ring: the screen
-            # pop reads them the moment the offer arrives (one write, before the claim's path)
-            await call.settle_records()
         await self.ports.enter_acd(self.acd_entry())
         if not fresh:
             await acd.wake("queued")
@@ -96,7 +92,8 @@ class Queueing:
     def acd_entry(self) -> QueuedCall:
         call = self.call
         return QueuedCall(call_id=call.call_id, queue=call.queue or "general", entered_at=call.entered_at,
-                          app=call.app, caller_number=call.caller_number, urgent=call.urgent)
+                          app=call.app, caller_number=call.caller_number, urgent=call.urgent,
+                          menu_choice=call.menu_choice or "")
 
     async def reenter_acd(self) -> None:
         """Back into the ACD's shared state with the entry time we know (see acd.dispatcher)."""

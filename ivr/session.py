@@ -38,13 +38,11 @@ from ivr.voice_menu import VoiceMenu
 log = logging.getLogger(__name__)
 RECORD_WRITE_ATTEMPTS = 8  # about half a minute of backoff
 OPEN_RECORD_ATTEMPTS = 4  # the caller waits unanswered meanwhile
-# A call's record writes start this long after the first of a burst: a queue entry's write
-# (a database transaction, milliseconds of the worker's CPU) does not run between the ACD's
-# claim and the agent's originate, and the writes that follow wait in order behind it.
+# A call's record writes start this long after the first of a burst, and the burst is one
+# transaction: the menu choice's and the queue entry's writes (milliseconds of the worker's
+# CPU) run neither before the ACD's claim nor between the claim and the agent's originate.
+# Until they land, the screen pop reads the menu choice from the ACD's entry (acd.store).
 RECORD_DELAY = 0.02
-# How long a call waits for its pending record writes before it enters the queue (a database
-# blip must not hold the caller back; the writes go on in the background).
-RECORD_SETTLE_MAX = 1.0
 
 
 class CallSession:
@@ -60,9 +58,9 @@ class CallSession:
         self.inbox: asyncio.Queue = asyncio.Queue()
         self._writes: asyncio.Queue = asyncio.Queue()
         self._writer: asyncio.Task | None = None
-        self._write_now = asyncio.Event()
         self.legs = Legs(ports.registry, self)
         self.queue: str | None = None
+        self.menu_choice: str | None = None
         self.urgent = False
         self.entered_at: float | None = None
         self.agent: Leg | None = None  # the agent (or transfer target) controlling the call
@@ -133,25 +131,15 @@ class CallSession:
             self._writer = asyncio.create_task(self._write_records())
 
     async def _write_records(self) -> None:
-        try:  # off the ring path (RECORD_DELAY), unless someone waits for the writes
-            await asyncio.wait_for(self._write_now.wait(), RECORD_DELAY)
-        except TimeoutError:
-            pass
-        self._write_now.clear()
+        await asyncio.sleep(RECORD_DELAY)  # off the ring path (RECORD_DELAY)
         while not self._writes.empty():
-            fields = self._writes.get_nowait()
-            # a database blip delays the write; only one failing for half a minute is lost (logged)
+            writes = []
+            while not self._writes.empty():  # what piled up meanwhile: one transaction
+                writes.append(self._writes.get_nowait())
+            # a database blip delays the writes; only a batch failing for half a minute is lost (logged)
             await at_most(RECORD_WRITE_ATTEMPTS,
-                          lambda fields=fields: self.ports.records.update(self.call_id, **fields),
+                          lambda writes=writes: self.ports.records.update_many(self.call_id, writes),
                           what="call record write", context={"call_id": self.call_id})
-
-    async def settle_records(self) -> None:
-        """Apply the pending writes now and wait for them (at most RECORD_SETTLE_MAX)."""
-        writer = self._writer
-        if writer is None or writer.done():
-            return
-        self._write_now.set()
-        await asyncio.wait({writer}, timeout=RECORD_SETTLE_MAX)
 
     async def flush_records(self) -> None:
         while self._writer is not None and not self._writer.done():

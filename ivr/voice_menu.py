@@ -25,7 +25,7 @@ class VoiceMenu:
         state, action = menu.step(menu.MenuState(), menu.Start(), config)
         while True:
             if isinstance(action, menu.ToQueue):
-                call.queue = action.queue
+                call.queue, call.menu_choice = action.queue, action.choice
                 await call.transition(lifecycle.MenuChosen(action.queue, action.choice))
                 return
             if isinstance(action, menu.LookupTicket):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from acd.store import AcdStore
+from acd.store import AcdStore, QueuedCall
 from core.timeutil import utcnow
 from models import AuditEvent, BlockedCaller, Call, CallEvent, User
 from tests.conftest import login
@@ -175,3 +175,34 @@ async def test_supervisors_and_auditors_pop_any_call(client, session):
     for username in ("supervisor", "auditor", "admin"):
         pop = await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=await login(client, username))
         assert pop.status_code == 200, (username, pop.text)
+
+
+async def test_the_menu_choice_pops_before_the_record_has_it(client, session, redis):
+    """The worker writes the call's record off the ring path: a pop read the moment the agent's
+    phone rings takes the menu choice and queue from the ACD's entry for the call; once the
+    record has them (or the call has ended) the record is what counts."""
+    agent = await _user(session, "agent1001")
+    call = await _call(session, phase="ringing")  # the record: started, menu choice not written yet
+    await session.commit()
+    acd = AcdStore(redis)
+    await acd.enqueue(QueuedCall(call_id=call.id, queue="enterprise", entered_at=utcnow().timestamp(), app="hotline",
+                                 caller_number=CALLER, menu_choice="2"))
+    await redis.hset(acd.agent_key(agent.id), mapping={"user_id": agent.id, "state": "ringing", "call_id": call.id})
+    headers = await login(client, "agent1001")
+
+    pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=headers)).json()
+    assert pop["ivr_path"] == ["按2 涉企事项"] and pop["queue"] == "enterprise" and pop["enterprise"] is True
+
+    call.menu_choice, call.queue = "1", "general"  # the record written meanwhile: it wins
+    await session.commit()
+    pop = (await client.get(f"/api/v1/desktop/screen-pop/{call.id}", headers=headers)).json()
+    assert pop["ivr_path"] == ["按1 个人事项"] and pop["queue"] == "general" and pop["enterprise"] is False
+
+    ended = await _call(session, phase="ended", ended_at=utcnow(), agent_id=agent.id)
+    await session.commit()
+    await acd.enqueue(QueuedCall(call_id=ended.id, queue="enterprise", entered_at=utcnow().timestamp(),
+                                 app="hotline", menu_choice="2"))
+    pop = (await client.get(f"/api/v1/desktop/screen-pop/{ended.id}", headers=headers)).json()
+    assert pop["ivr_path"] == [] and pop["queue"] is None  # a leftover ACD entry never speaks for an ended call
+    await acd.remove_call(call.id)
+    await acd.remove_call(ended.id)
