@@ -42,6 +42,7 @@ class Param:
     kind: str  # path | query | body
     required: bool
     multiple: bool
+    data_type: str = ""  # Swagger's dataType: a body parameter of type `object` is the whole body
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ class Operation:
             if param.kind == "path":
                 path = path.replace("{" + name + "}", _quote(str(value)))
             elif param.kind == "body":
-                body = {name: value}
+                # Asterisk reads an `object` body parameter (the applications' event filter) as
+                # the body itself, a `containers` one (originate's variables) by its name in it
+                body = value if param.data_type == "object" else {name: value}
             else:
                 query[name] = _query_value(value)
         return path, query, body
@@ -95,7 +98,7 @@ def parse_spec(resource_doc: dict) -> list[Operation]:
     for api in resource_doc.get("apis", []):
         for op in api.get("operations", []):
             params = {p["name"]: Param(p["name"], p["paramType"], bool(p.get("required")),
-                                       bool(p.get("allowMultiple")))
+                                       bool(p.get("allowMultiple")), p.get("dataType", ""))
                       for p in op.get("parameters", [])}
             operations.append(Operation(resource, op["nickname"], op["httpMethod"], api["path"], params))
     return operations

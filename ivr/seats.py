@@ -1,5 +1,5 @@
 """The seats a call can ring: who sits at an extension, and whether its browser softphone or
-desk phone is registered (from the endpoint states Asterisk pushes to the worker's app)."""
+desk phone is registered (from the endpoint states Asterisk pushes to the worker's seats application)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ivr.services import CallServices
 from models import OrgUnit, User
+from pbx.render import SEAT_EXTENSIONS
 
 
 class SeatDirectory:
@@ -20,9 +21,10 @@ class SeatDirectory:
         self.endpoint_states[endpoint.get("resource", "")] = endpoint.get("state", "")
 
     async def watch_endpoints(self, ari, app: str) -> None:
-        """Take the seats' registration states and subscribe app to their changes."""
-        from pbx.render import SEAT_EXTENSIONS
-
+        """Take the seats' registration states and subscribe app (an application for this
+        alone: ivr.worker.Worker.watch_seats) to their changes. Asterisk is asked to send it
+        nothing else: the endpoints' channel events are dropped before the websocket."""
+        await self.calls.only_events(app, {"EndpointStateChange"})
         self.endpoint_states = {e["resource"]: e["state"] for e in await ari.endpoints.listByTech(tech="PJSIP")}
         for ext in SEAT_EXTENSIONS:
             for resource in (ext, f"webrtc{ext}"):

@@ -19,6 +19,16 @@ class CallServices:
         self.ari = ari
         self.moh_class = moh_class
 
+    async def only_events(self, app: str, types: set[str]) -> None:
+        """Ask Asterisk to send app only these event types (the rest are dropped before its
+        websocket). Never sent on app's own websocket: Asterisk does not answer that request
+        there (seen with Asterisk 22)."""
+        try:
+            await self.ari.applications.filter(applicationName=app,
+                                               filter={"allowed": [{"type": t} for t in sorted(types)]})
+        except AriError as exc:  # an Asterisk without event filters: the worker ignores the rest itself
+            log.warning("event filter refused", extra={"app": app, "error": str(exc)})
+
     async def _tolerant(self, coro) -> Any:
         try:
             return await coro

@@ -33,7 +33,11 @@ from pbx import seat_secrets
 log = logging.getLogger(__name__)
 STOP_SECONDS = 10.0  # a stopping task gets this long (cancelled again meanwhile: core.tasks)
 ROUTED_EVENTS = {"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelDtmfReceived",
-                 "PlaybackFinished", "RecordingFinished", "RecordingFailed", "EndpointStateChange"}
+                 "PlaybackFinished", "RecordingFinished", "RecordingFailed"}
+# What a calls' application is sent (ivr.services.CallServices.only_events): a call's channels
+# cause about 60 events, 35 of them ChannelVarset (BRIDGEPEER at every change of the bridge,
+# the RTP figures at hang-up), which Asterisk turned into JSON, queued and wrote for nothing.
+APP_EVENTS = ROUTED_EVENTS | {"ApplicationReplaced"}
 LEG_KINDS = ("agent", "xfer", "consult", "party", "emer", "monitor", "snoop")  # monitor, snoop: ivr.monitor
 OUTBOUND_KINDS = ("survey", "outbound")  # channels the platform dialled on its own (ivr.survey, ivr.outbound)
 HEARTBEAT_SECONDS = 1.0
@@ -54,6 +58,7 @@ class Worker:
         self.call_regions = parse_call_regions(settings.calls.call_regions)  # a bad value fails at start
         self.apps: dict[str, AppConnection] = {}
         self.request_sockets: list[AppConnection] = []
+        self.seat_watch: AppConnection | None = None  # the seats' registration states (watch_seats)
         self.sessions = self.registry.calls  # the command server finds a command's call here
         self.resyncer = Resyncer(ports, records=records, sessionmaker=sessionmaker, worker_id=settings.calls.worker_id,
                                  start_inbound=self.start_inbound)
@@ -71,6 +76,7 @@ class Worker:
             raise RuntimeError(f"application {self.own_app} is owned by another worker")
         self.connect_app(self.own_app)
         self.open_request_sockets()
+        self.watch_seats()
         await self.hold_fallback_app()
         for loop in (self.heartbeat_loop(), self.adoption_loop(), self.dispatcher.run(),
                      self.publisher.queue_stats_loop(), self.seat_secrets_loop(),
@@ -81,7 +87,7 @@ class Worker:
         """Graceful stop: calls stay up in Asterisk; another worker (or our restart) adopts them."""
         self.stopping = True
         await stop_tasks(self._tasks, timeout=STOP_SECONDS)
-        for conn in [*self.apps.values(), *self.request_sockets]:
+        for conn in [*self.apps.values(), *self.request_sockets, *filter(None, [self.seat_watch])]:
             await conn.stop()
         sessions = self.registry.live()  # opening ones too
         await stop_tasks((s.task for s in sessions), timeout=STOP_SECONDS)
@@ -118,6 +124,22 @@ class Worker:
                                  ping_timeout=REQUEST_PING_TIMEOUT)
             self.request_sockets.append(conn)
             conn.start()
+
+    def watch_seats(self) -> None:
+        """The seats' registration states (EndpointStateChange) on an application of their own,
+        `<own app>-seats`, which never gets a call. Subscribed to a seat's endpoint, an
+        application also gets every event of every channel of that endpoint (about 40 per call,
+        most of them ChannelVarset, each a second time for an agent leg already in the call's
+        application): on the calls' application they filled Asterisk's queue for it (500 events
+        at 16 calls/s, when PJSIP refuses new calls) and the worker's event loop."""
+        app = f"{self.own_app}-seats"
+        self.seat_watch = AppConnection(self.ari, self.ws_base, self.api_key, app, on_event=self.on_seat_event,
+                                        on_connected=lambda: self.seats.watch_endpoints(self.ari, app))
+        self.seat_watch.start()
+
+    async def on_seat_event(self, event: dict) -> None:
+        if event.get("type") == "EndpointStateChange":
+            self.seats.endpoint_changed(event.get("endpoint", {}))
 
     async def hold_fallback_app(self) -> None:
         """One worker of the node also serves the dialplan's default application (HOTLINE_ARI_APP):
@@ -220,9 +242,9 @@ class Worker:
 
     async def resync(self, app: str) -> None:
         """Make our picture match Asterisk's: called after every (re)connect of app."""
+        await self.calls.only_events(app, APP_EVENTS)
         channels, bridges = await self.resyncer.reconcile(app)
         if app == self.own_app:
-            await self.seats.watch_endpoints(self.ari, app)
             await self.ownership.mark_live(app, True)
         await self.store.wake("resync")
         log.info("re-synced", extra={"app": app, "channels": len(channels), "bridges": len(bridges)})
@@ -234,9 +256,6 @@ class Worker:
             return
         if kind == "StasisStart":
             await self.on_stasis_start(app, event)
-            return
-        if kind == "EndpointStateChange":
-            self.seats.endpoint_changed(event.get("endpoint", {}))
             return
         if kind in ("RecordingFinished", "RecordingFailed"):
             self.recorder.finished(event.get("recording", {}).get("name", ""), kind)

@@ -132,3 +132,24 @@ async def test_a_closed_websocket_fails_its_waiting_request():
     with pytest.raises(AriSocketClosed):
         await ari.channels.hangup(channelId="x")
     assert await ari.channels.hangup(channelId="x") is None  # the closed socket is skipped: HTTP
+
+
+async def test_an_object_body_parameter_is_the_whole_body():
+    """Asterisk reads an `object` body parameter (applications' eventFilter) as the body itself;
+    `containers` ones (originate's variables) by name."""
+    spec = {"resourcePath": "/api-docs/applications.{format}", "apis": [
+        {"path": "/applications/{applicationName}/eventFilter", "operations": [{
+            "httpMethod": "PUT", "nickname": "filter", "parameters": [
+                {"name": "applicationName", "paramType": "path", "required": True, "dataType": "string"},
+                {"name": "filter", "paramType": "body", "required": False, "dataType": "object"}]}]}]}
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    ari = client_with(handler)
+    for op in parse_spec(spec):
+        ari.operations[(op.resource, op.nickname)] = op
+    await ari.applications.filter(applicationName="app", filter={"allowed": [{"type": "EndpointStateChange"}]})
+    assert json.loads(seen[0].content) == {"allowed": [{"type": "EndpointStateChange"}]}

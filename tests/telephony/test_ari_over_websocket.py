@@ -63,3 +63,23 @@ async def test_a_busy_socket_sends_the_next_request_over_http_and_a_closed_one_f
     assert transport.closed and ari.transports == []
     assert isinstance(await ari.channels.list(), list)  # HTTP again
     assert transport.sent == 1
+
+
+async def test_an_applications_event_filter_reaches_asterisk(asterisk, ari):
+    """The event filter is the request's whole body (an `object` body parameter), not keyed
+    by its name like originate's variables: Asterisk then reports it on the application. The
+    worker's seats application lets through EndpointStateChange alone (ivr.seats)."""
+    app_name = f"filtered-{secrets.token_hex(3)}"
+    conn = AppConnection(ari, asterisk.ws_url, f"{asterisk.user}:{asterisk.password}", app_name,
+                         on_event=_nothing, on_connected=_nothing)
+    conn.start()
+    await asyncio.wait_for(conn.connected.wait(), 10)
+    requests = await connected(ari, asterisk)  # the request travels on another app's websocket
+    try:
+        await ari.applications.filter(applicationName=conn.app, filter={"allowed": [{"type": "EndpointStateChange"}]})
+        app = await ari.applications.get(applicationName=conn.app)
+        assert app["events_allowed"] == [{"type": "EndpointStateChange"}] and app["events_disallowed"] == []
+        assert requests.transport.sent == 2
+    finally:
+        await requests.stop()
+        await conn.stop()
