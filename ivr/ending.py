@@ -35,6 +35,10 @@ class Ending:
         await until_done(lambda: self.release_agents(now), what="release the agents", context=context)
         await until_done(lambda: ports.acd.remove_call(call.call_id), what="remove the call from the ACD",
                          context=context)
+        # the released agents take the next callers now, not once the recording is filed and the
+        # record closed (tens to hundreds of milliseconds later); failing that (logged), the
+        # dispatchers look again at their next wake-up or tick
+        await at_most(3, lambda: ports.acd.wake("agent released"), what="wake the dispatchers", context=context)
         recording_id = await self.file_recording(context)
         disposition = final_disposition(phase=phase_at_end, answered=call.answered,
                                         emergency=call.emergency is not None, transferred=call.transferred)
@@ -46,8 +50,6 @@ class Ending:
             detail={"disposition": disposition, "ended_by": call.ended_by}),
             what="close the call record", context=context)
         await self.announce(closed, disposition, ended)
-        # failing that (logged), the dispatchers look again at their next wake-up
-        await at_most(3, lambda: ports.acd.wake("call ended"), what="wake the dispatchers", context=context)
         log.info("call ended", extra={"call_id": call.call_id, "disposition": disposition})
 
     async def file_recording(self, context: dict) -> int | None:
