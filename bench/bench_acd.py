@@ -5,7 +5,9 @@ agent phones answer and hang up after a short talk. For every call we take the t
 queue entry to the agent's INVITE (our ACD: the call record's entered_queue_at; app_queue:
 a dialplan log line right before Queue()), and a call "fails" if the caller is never
 answered by an agent (sipp reports it) or its record is not `answered`. Both systems:
-longest-idle agent, same ring timeout, no wrap-up, the caller keys 1 in a menu first. Agents
+longest-idle agent, same ring timeout, no wrap-up, the caller hears the same greeting and menu
+and keys 1, music while waiting, every answered call recorded (ours: the bridge; app_queue:
+MixMonitor by the queue's monitor-format). Agents
 talk 1 s (--talk-ms): 20 agents take 20 calls/s, so the limit found is the system's, not the
 agents'.
 
@@ -28,6 +30,7 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -387,6 +390,7 @@ async def main() -> int:
         if started:
             process.stop(settings)
         drop_database(db_name)
+        shutil.rmtree(layout(settings).host_dir("spool") / "monitor", ignore_errors=True)  # app_queue's recordings
     report(results, worker_counts)
     print(f"(logs in {workdir}; load = the machine's 1-minute load average as each step ended)")
     return 0

@@ -26,8 +26,10 @@ DEFAULT_TEXTS: dict[str, str] = {
     "caller-blocked": "您的号码因违反热线使用规定，已被暂停服务。如有异议，请通过12345网站反映。",
     "service-unavailable": "系统繁忙，请稍后再拨。",
 }
-# Prompts the dialplan plays by file name (written under these exact names).
-FIXED_NAMES = ("caller-blocked", "service-unavailable")
+# Prompts the dialplan plays by file name (written under these exact names): the notices, and
+# the greeting and menu for the benchmark's app_queue route (bench/bench_acd.py), which plays
+# callers the same menu as ours.
+FIXED_NAMES = ("caller-blocked", "service-unavailable", "greeting", "menu")
 
 # Sentences made on the fly (str.format fields).
 QUEUE_POSITION = "您前面还有{ahead}位来电，请耐心等候。"
