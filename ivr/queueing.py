@@ -45,6 +45,7 @@ class Queueing:
     def __init__(self, call: CallContext) -> None:
         self.call, self.ports = call, call.ports
         self._music: asyncio.Task | None = None  # the caller's music request still in flight
+        self._just_entered = False  # enqueue() put the call in the ACD: wait() need not look
 
     async def music(self, on: bool) -> None:
         """Music on or off for the caller, after the request made before (kept in order)."""
@@ -81,6 +82,7 @@ class Queueing:
         if call.entered_at is None:
             call.entered_at = time.time()
         await self.ports.enter_acd(self.acd_entry())
+        self._just_entered = True
         if not fresh:
             await acd.wake("queued")
         fields: dict[str, Any] = {"phase": call.phase.value, "queue": call.queue, "urgent": call.urgent}
@@ -134,8 +136,12 @@ class Queueing:
                 await self.music(True)
 
     async def take_place(self) -> None:
-        """The caller's place in the ACD: entered now, or the one it already has."""
+        """The caller's place in the ACD: entered now, or the one it already has. Right after
+        enqueue() it is known (no look-up: the ACD's offer may be waiting in the inbox already)."""
         call = self.call
+        if self._just_entered:
+            self._just_entered = False
+            return
         queued = await self.ports.acd.get_call(call.call_id)
         if call.phase == Phase.QUEUED and not queued:
             await self.enqueue(fresh=call.entered_at is None)
