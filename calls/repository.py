@@ -58,12 +58,7 @@ class CallRecords:
                      detail: dict[str, Any] | None = None, **fields: Any) -> None:
         """Set fields on the call and (optionally) append an event, in one transaction (plain
         UPDATE/INSERT statements: the worker writes several times per call)."""
-        async with UnitOfWork(self.sessionmaker()) as uow:
-            if fields:
-                await uow.session.execute(update(Call).where(Call.id == call_id).values(**fields))
-            if event:
-                await uow.session.execute(insert(CallEvent).values(call_id=call_id, type=event, actor_id=actor_id,
-                                                                   detail=detail or {}, at=utcnow()))
+        await self.update_many(call_id, [{**fields, "event": event, "actor_id": actor_id, "detail": detail}])
 
     async def update_many(self, call_id: int, writes: list[dict[str, Any]]) -> None:
         """Several update()s in order, as one transaction: the fields merged (a later write's
